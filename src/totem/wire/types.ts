@@ -25,8 +25,12 @@ export const MessageType = {
 } as const;
 export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
 
-/** `enum encapsulation_type`: an mcast re-sent during recovery carries the old-ring mcast inside. */
-export const Encapsulation = { encapsulated: 1, notEncapsulated: 2 } as const;
+/**
+ * `enum encapsulation_type`: an mcast re-sent during recovery carries the old-ring mcast inside.
+ * Corosync writes 0 in the header of every message that is not an mcast (tokens, joins, merge
+ * detect, token hold cancel), so decoders accept 0 for those types.
+ */
+export const Encapsulation = { none: 0, encapsulated: 1, notEncapsulated: 2 } as const;
 export type EncapsulationCode = (typeof Encapsulation)[keyof typeof Encapsulation];
 
 /** Fields of `struct totem_message_header` other than magic, version and type. */

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * `npm run sim -- [options]`: seeded simulation runs of the Totem core, judged by the checker.
+ * `npm start` runs `--demo`: a three-node ring forming, ordering messages, losing a node and
+ * taking it back, narrated as it happens in virtual time.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { serializeRecord } from '../check/history.js';
+import { FAULT_PROFILES, type FaultProfile } from './faults.js';
+import { runSimulation, type SimRunResult } from './run.js';
+import { runDemo } from './demo.js';
+
+const USAGE = `usage: npm run sim -- [options]
+  --nodes N            processors in the ring, 1..32 (default 5)
+  --seed S             run one seed (default 1)
+  --seeds A..B         run every seed from A to B
+  --duration-ms T      virtual duration of each run (default 30000)
+  --faults PROFILE     calm | lossy | partitions | churn | chaos (default chaos)
+  --token MS           Totem token timeout (default 1000 in the simulator)
+  --history-dir DIR    write one history file per node (history.md format)
+  --verbose            print faults and ring formations as they happen
+  --demo               the narrated three-node demo
+  --json               one JSON object per run`;
+
+function parseSeeds(seed: string | undefined, seeds: string | undefined): [number, number] {
+  if (seeds !== undefined) {
+    const m = /^(\d+)\.\.(\d+)$/.exec(seeds);
+    if (!m) throw new Error(`--seeds must look like A..B, got "${seeds}"`);
+    return [Number(m[1]), Number(m[2])];
+  }
+  const s = Number(seed ?? '1');
+  if (!Number.isInteger(s) || s < 0) throw new Error(`--seed must be a non-negative integer, got "${seed}"`);
+  return [s, s];
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number, max = Infinity): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > max) throw new Error(`--${name} must be an integer in 1..${max}, got "${value}"`);
+  return n;
+}
+
+function writeHistories(dir: string, result: SimRunResult): void {
+  const runDir = join(dir, `seed-${result.seed}`);
+  mkdirSync(runDir, { recursive: true });
+  result.histories.forEach((records, i) => {
+    const text = records.map((r) => serializeRecord(r)).join('\n') + (records.length > 0 ? '\n' : '');
+    writeFileSync(join(runDir, `node-${i + 1}.jsonl`), text);
+  });
+}
+
+function summary(r: SimRunResult): string {
+  const verdict = r.report.ok && r.converged ? 'ok' : 'FAIL';
+  return `${verdict} seed=${r.seed} nodes=${r.options.nodes} faults=${r.options.faults} virtual=${r.virtualMs}ms ` +
+    `wall=${r.wallMs.toFixed(0)}ms sends=${r.sends} deliveries=${r.deliveries} ` +
+    `configs=${r.report.stats.configs} dropped=${r.network.dropped}`;
+}
+
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' },
+      'duration-ms': { type: 'string' }, faults: { type: 'string' }, token: { type: 'string' },
+      'history-dir': { type: 'string' }, verbose: { type: 'boolean' }, demo: { type: 'boolean' },
+      json: { type: 'boolean' }, help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.demo) return runDemo();
+  const nodes = positiveInt('nodes', values.nodes, 5, 32);
+  const durationMs = positiveInt('duration-ms', values['duration-ms'], 30_000);
+  const token = values.token === undefined ? undefined : positiveInt('token', values.token, 1000);
+  const faults = (values.faults ?? 'chaos') as FaultProfile;
+  if (!FAULT_PROFILES.includes(faults)) throw new Error(`--faults must be one of ${FAULT_PROFILES.join('|')}, got "${faults}"`);
+  const [first, last] = parseSeeds(values.seed, values.seeds);
+
+  let failures = 0;
+  let runs = 0;
+  let virtual = 0;
+  let deliveries = 0;
+  const started = performance.now();
+  for (let seed = first; seed <= last; seed++) {
+    const result = runSimulation({
+      seed, nodes, durationMs, faults,
+      totem: token === undefined ? undefined : { token },
+      log: values.verbose ? (line) => console.log(line) : undefined,
+    });
+    runs++;
+    virtual += result.virtualMs;
+    deliveries += result.deliveries;
+    if (values['history-dir']) writeHistories(values['history-dir'], result);
+    const ok = result.report.ok && result.converged;
+    if (values.json) {
+      console.log(JSON.stringify({ seed, ok, nodes, faults, virtualMs: result.virtualMs, wallMs: Math.round(result.wallMs),
+        sends: result.sends, deliveries: result.deliveries, converged: result.converged,
+        violations: result.report.violations.slice(0, 20) }));
+    } else if (!ok || first === last || values.verbose) {
+      console.log(summary(result));
+    }
+    if (!ok) {
+      failures++;
+      for (const v of result.report.violations.slice(0, 10)) console.log(`  ${v.property}: ${v.message}`);
+      if (!result.converged) console.log(`  not converged: ${result.convergenceDetail}`);
+      console.log(`  reproduce: npm run sim -- --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''} --verbose`);
+    }
+  }
+  if (first !== last) {
+    const wall = (performance.now() - started) / 1000;
+    console.log(`${runs} runs, ${failures} failed; ${deliveries} deliveries checked; ` +
+      `${(virtual / 1000).toFixed(0)}s virtual in ${wall.toFixed(1)}s wall`);
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  console.error(USAGE);
+  process.exitCode = 2;
+}

@@ -1,0 +1,109 @@
+/**
+ * One seeded simulation run: build the cluster, form the ring, apply a fault profile, heal, let
+ * the load drain, then judge the histories with the checker and check convergence.
+ */
+import { checkHistories, type CheckReport } from '../check/index.js';
+import type { HistoryRecord } from '../check/history.js';
+import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
+import { SimCluster } from './cluster.js';
+import { scheduleFaults, type FaultProfile } from './faults.js';
+import { DEFAULT_LOAD, type LoadOptions } from './load.js';
+import { Prng } from './prng.js';
+
+export interface SimRunOptions {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly durationMs: number;
+  readonly faults: FaultProfile;
+  readonly totem?: TotemConfigInput;
+  readonly load?: LoadOptions;
+  readonly baseDelayMs?: number;
+  /** Receives the fault log and membership lines as they happen (virtual time). */
+  readonly log?: (line: string) => void;
+}
+
+export interface SimRunResult {
+  readonly seed: number;
+  readonly options: SimRunOptions;
+  readonly histories: HistoryRecord[][];
+  readonly report: CheckReport;
+  /** Every live node operational in one ring whose members are exactly the live nodes. */
+  readonly converged: boolean;
+  readonly convergenceDetail: string;
+  readonly virtualMs: number;
+  readonly wallMs: number;
+  readonly sends: number;
+  readonly deliveries: number;
+  readonly network: { sent: number; dropped: number; duplicated: number; partitioned: number };
+}
+
+/** Sim timing: Corosync's algorithm and ratios, with the 1 s token of Corosync 2 so runs are short. */
+export const SIM_TOTEM_DEFAULTS: TotemConfigInput = { token: 1000 };
+
+export function runSimulation(options: SimRunOptions): SimRunResult {
+  const wallStart = performance.now();
+  const rng = new Prng(options.seed);
+  const config = deriveTotemConfig({ ...SIM_TOTEM_DEFAULTS, ...options.totem });
+  const nodeIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
+  const log = options.log;
+  const cluster = new SimCluster({
+    nodeIds,
+    config,
+    load: options.load ?? DEFAULT_LOAD,
+    rng: rng.fork(),
+    baseDelayMs: options.baseDelayMs ?? 0.5,
+    onTrace: log
+      ? (node, event, now) => {
+          if (event.kind === 'ringFormed') {
+            log(`${fmt(now)} node ${node}: ring ${event.ringId.rep}.${event.ringId.seq} formed, members ${event.members.join(',')}`);
+          }
+        }
+      : undefined,
+  });
+  const faultRng = rng.fork();
+  const churn = options.faults === 'churn' || options.faults === 'chaos';
+  // Under churn some nodes start late: joins of new nodes are part of the profile.
+  const lateStarters = churn ? nodeIds.filter(() => faultRng.chance(0.2)).slice(0, Math.floor(options.nodes / 2)) : [];
+  for (const id of nodeIds) if (!lateStarters.includes(id)) cluster.at(faultRng.float() * 50, () => cluster.start(id));
+
+  const quietMs = Math.max(config.tokenTimeoutMs * 6 + config.consensusMs * 2, options.durationMs * 0.3);
+  const healAt = Math.max(0, options.durationMs - quietMs);
+  const loadStopAt = options.durationMs - Math.max(2000, config.tokenTimeoutMs * 2);
+  scheduleFaults(options.faults, {
+    cluster,
+    rng: faultRng,
+    from: Math.min(2000, healAt),
+    healAt,
+    tokenTimeoutMs: config.tokenTimeoutMs,
+    log: (line) => log?.(`${fmt(cluster.now)} ${line}`),
+  });
+  cluster.at(loadStopAt, () => cluster.setLoad(false));
+  cluster.runUntil(options.durationMs);
+
+  const histories = cluster.histories();
+  const report = checkHistories(histories, { requireConvergence: true });
+  const { converged, detail } = convergence(cluster);
+  let sends = 0;
+  let deliveries = 0;
+  for (const h of histories) for (const r of h) r.ev === 'send' ? sends++ : r.ev === 'deliver' ? deliveries++ : 0;
+  return {
+    seed: options.seed, options, histories, report, converged, convergenceDetail: detail,
+    virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends, deliveries,
+    network: { ...cluster.network.stats },
+  };
+}
+
+function convergence(cluster: SimCluster): { converged: boolean; detail: string } {
+  const live = cluster.liveNodes();
+  const views = live.map((id) => cluster.group(id)!.status());
+  const rings = new Set(views.map((v) => `${v.ringId.rep}.${v.ringId.seq}`));
+  const allOperational = views.every((v) => v.state === 'operational');
+  const membersMatch = views.every((v) => v.members.length === live.length && live.every((id) => v.members.includes(id)));
+  const converged = live.length === 0 || (allOperational && rings.size === 1 && membersMatch);
+  const detail = views.map((v) => `${v.nodeId}:${v.state}@${v.ringId.rep}.${v.ringId.seq}[${v.members.join(',')}]`).join(' ');
+  return { converged, detail };
+}
+
+function fmt(ms: number): string {
+  return `[${(ms / 1000).toFixed(3).padStart(8)}s]`;
+}

@@ -1,0 +1,279 @@
+/**
+ * TotemCore: one Totem single-ring processor as a pure state machine.
+ *
+ * Inputs: `start(now)`, `receive(frame, now)`, `timeout(now)`, `leave(now)`, `notifyPending(now)`.
+ * Outputs, drained by the driver: `takeFrames()` (datagrams to unicast or multicast),
+ * `takeEvents()` (deliveries, configuration changes, the ring sequence to persist) and
+ * `nextDeadline()`. No clocks, sockets, timers or randomness: the driver brings time and I/O, so
+ * the same code runs under the real runtime and the simulator. Drivers persist a
+ * `persistRingSeq` event before sending the frames produced by the same call.
+ */
+import type { TotemConfig } from './config.js';
+import { multicast } from './effects.js';
+import { LEAVE_DUMMY_NODEID, consensusTimeoutExpired, enterGather, handleCommitToken, handleJoin, handleMergeDetect, noticeForeignProcessor, restoreOldRingState, sendJoin, sendLeave, sendMergeDetect } from './membership.js';
+import { deliverInOrder } from './delivery.js';
+import { sameRing, type MembState, type Node, type OutFrame, type PacketSource, type TotemEvent, type TotemStats, type TraceEvent } from './state.js';
+import { MessageStore } from './store.js';
+import { TimerTable, type TimerName } from './timers.js';
+import { handleOrfToken, retransmitToken, updateAru } from './token.js';
+import { decodeMessage } from './wire/index.js';
+import { Encapsulation, type Mcast, type NodeId, type RingId, type TokenHoldCancel } from './wire/types.js';
+
+export interface TotemCoreOptions {
+  readonly nodeId: NodeId;
+  readonly config: TotemConfig;
+  /** What the core multicasts when it holds the token (the group layer's packer). */
+  readonly source: PacketSource;
+  /** The highest ring sequence this node persisted before; a new ring will exceed it. */
+  readonly persistedRingSeq?: number;
+  readonly trace?: (event: TraceEvent) => void;
+}
+
+export interface TotemStatus {
+  readonly nodeId: NodeId;
+  readonly state: MembState;
+  readonly ringId: RingId;
+  readonly members: readonly NodeId[];
+  readonly stats: Readonly<TotemStats>;
+}
+
+function emptyStats(): TotemStats {
+  return {
+    framesIn: 0, framesOut: 0, badFrames: 0, mcastTx: 0, mcastRetx: 0, tokensReceived: 0,
+    tokenRetransmits: 0, gatherEntered: 0, commitEntered: 0, recoveryEntered: 0,
+    operationalEntered: 0, tokenLost: 0, consensusTimeouts: 0, foreignMessagesDropped: 0,
+    deliveries: 0,
+  };
+}
+
+export class TotemCore {
+  private readonly n: Node;
+  private started = false;
+  private stopped = false;
+
+  constructor(options: TotemCoreOptions) {
+    if (!Number.isInteger(options.nodeId) || options.nodeId <= 0 || options.nodeId > 0xffffffff) {
+      throw new RangeError(`node id must be an integer in 1..2^32-1, got ${options.nodeId}`);
+    }
+    const me = options.nodeId;
+    const seq = options.persistedRingSeq ?? 0;
+    const ringId = { rep: me, seq };
+    const cap = options.config.retransmitQueueMax;
+    this.n = {
+      me, cfg: options.config, timers: new TimerTable(), source: options.source,
+      stats: emptyStats(), now: 0, state: 'gather', ringId, highestRingSeq: seq,
+      // A node starts as the sole member of a ring of its own, so its first change is a merge.
+      memb: [me], procList: [me], failedList: [], consensus: new Set(), failedToRecv: false,
+      leaving: new Set(), commitToken: undefined, newMemb: [me], transMemb: [me], highRingDelivered: 0,
+      oldRingId: ringId, oldRingSaved: false, oldRingAru: 0, oldRingHighSeqReceived: 0,
+      regular: new MessageStore(0, cap), recovery: new MessageStore(0, cap),
+      aru: 0, highSeqReceived: 0, highDelivered: 0, lastAru: 0, safeSeq: 0, tokenSeq: -1,
+      lastTokenSeqSeen: -1, seqUnchanged: 0, aruCount: 0, tokenHeld: false,
+      trc: 0, pbl: 0, cbl: 0, lastToken: undefined,
+      retransQueue: [], retransFlgSet: false, retransFlgCount: 0, installSeq: 0,
+      receivedFlg: true, rotationCounter: 0, originatedOrfToken: false, orfTokenDiscard: true,
+      frames: [], events: [], loopback: [], trace: options.trace,
+    };
+  }
+
+  get nodeId(): NodeId {
+    return this.n.me;
+  }
+
+  /** Enters GATHER and announces this node; the first configuration follows. */
+  start(now: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.n.now = now;
+    enterGather(this.n, 'startup');
+    this.drainLoopback();
+  }
+
+  receive(frame: Uint8Array, now: number): void {
+    if (!this.started || this.stopped) return;
+    this.n.now = now;
+    this.n.stats.framesIn++;
+    this.dispatch(frame);
+    this.drainLoopback();
+  }
+
+  timeout(now: number): void {
+    if (!this.started || this.stopped) return;
+    this.n.now = now;
+    for (let name = this.n.timers.popDue(now); name; name = this.n.timers.popDue(now)) {
+      this.fire(name);
+      this.drainLoopback();
+    }
+  }
+
+  /** The layer above queued messages: if the ring idles with the token held, ask for it back. */
+  notifyPending(now: number): void {
+    const n = this.n;
+    if (!this.started || this.stopped || !n.tokenHeld) return;
+    n.now = now;
+    n.tokenHeld = false;
+    n.seqUnchanged = 0;
+    if (n.ringId.rep === n.me) {
+      if (n.state === 'operational' || n.state === 'recovery') retransmitToken(n);
+      return;
+    }
+    const cancel: TokenHoldCancel = {
+      kind: 'token_hold_cancel', sender: n.me, target: 0, encapsulated: Encapsulation.none, ringId: n.ringId,
+    };
+    multicast(n, cancel);
+  }
+
+  /** Graceful leave: tell the others so they reform at once, then go silent. */
+  leave(now: number): void {
+    if (!this.started || this.stopped) return;
+    this.n.now = now;
+    sendLeave(this.n);
+    this.stopped = true;
+    this.n.timers.clear();
+  }
+
+  takeFrames(): OutFrame[] {
+    return this.n.frames.splice(0);
+  }
+
+  takeEvents(): TotemEvent[] {
+    return this.n.events.splice(0);
+  }
+
+  nextDeadline(): number | undefined {
+    return this.stopped ? undefined : this.n.timers.next();
+  }
+
+  status(): TotemStatus {
+    const n = this.n;
+    return { nodeId: n.me, state: n.state, ringId: n.ringId, members: n.memb, stats: n.stats };
+  }
+
+  private dispatch(frame: Uint8Array): void {
+    const n = this.n;
+    const decoded = decodeMessage(frame);
+    if (!decoded.ok) {
+      n.stats.badFrames++;
+      n.trace?.({ kind: 'badFrame', code: decoded.error.code, detail: decoded.error.detail });
+      return;
+    }
+    const msg = decoded.value;
+    switch (msg.kind) {
+      case 'orf_token':
+        handleOrfToken(n, msg);
+        return;
+      case 'mcast':
+        this.handleMcast(msg, frame);
+        return;
+      case 'memb_join':
+        handleJoin(n, msg);
+        return;
+      case 'memb_commit_token':
+        handleCommitToken(n, msg);
+        return;
+      case 'memb_merge_detect':
+        handleMergeDetect(n, msg);
+        return;
+      case 'token_hold_cancel':
+        if (sameRing(msg.ringId, n.ringId)) {
+          n.seqUnchanged = 0;
+          if (n.ringId.rep === n.me && n.state !== 'gather') {
+            retransmitToken(n);
+            n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
+          }
+        }
+        return;
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled message ${String(never)}`);
+      }
+    }
+  }
+
+  /** message_handler_mcast: store in this ring's sort queue, or react to a foreign ring. */
+  private handleMcast(msg: Mcast, frame: Uint8Array): void {
+    const n = this.n;
+    if (!sameRing(msg.ringId, n.ringId)) {
+      if (n.state === 'commit' || n.state === 'recovery') {
+        n.stats.foreignMessagesDropped++;
+      } else if (msg.systemFrom !== LEAVE_DUMMY_NODEID) {
+        noticeForeignProcessor(n, msg.systemFrom, 'foreign-message-operational', 'foreign-message-gather');
+      }
+      return;
+    }
+    const store = n.state === 'recovery' ? n.recovery : n.regular;
+    if (store.add(msg.seq, { frame, msg }) && msg.seq > n.highSeqReceived) n.highSeqReceived = msg.seq;
+    updateAru(n);
+    if (n.state === 'operational') deliverInOrder(n, n.highSeqReceived);
+  }
+
+  private fire(name: TimerName): void {
+    const n = this.n;
+    switch (name) {
+      case 'tokenLoss':
+        this.tokenLost();
+        return;
+      case 'tokenRetransmit':
+        if (n.state !== 'gather') {
+          retransmitToken(n);
+          n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
+        }
+        return;
+      case 'tokenHoldRetransmit':
+        if (n.state === 'operational' || n.state === 'recovery') retransmitToken(n);
+        return;
+      case 'join':
+        if (n.state === 'gather' || n.state === 'commit') {
+          sendJoin(n);
+          n.timers.arm('join', n.now + n.cfg.joinMs);
+        }
+        return;
+      case 'consensus':
+        if (n.state === 'gather') consensusTimeoutExpired(n);
+        return;
+      case 'mergeDetect':
+        if (n.state === 'operational' && n.ringId.rep === n.me) sendMergeDetect(n);
+        return;
+      default: {
+        const never: never = name;
+        throw new Error(`unknown timer ${String(never)}`);
+      }
+    }
+  }
+
+  private tokenLost(): void {
+    const n = this.n;
+    n.stats.tokenLost++;
+    n.trace?.({ kind: 'tokenLost', state: n.state, timeoutMs: n.cfg.tokenTimeoutMs });
+    switch (n.state) {
+      case 'operational':
+        enterGather(n, 'token-lost-operational');
+        return;
+      case 'gather':
+        consensusTimeoutExpired(n);
+        enterGather(n, 'consensus-timeout');
+        return;
+      case 'commit':
+        enterGather(n, 'token-lost-commit');
+        return;
+      case 'recovery':
+        restoreOldRingState(n);
+        enterGather(n, 'token-lost-recovery');
+        return;
+      default: {
+        const never: never = n.state;
+        throw new Error(`unknown state ${String(never)}`);
+      }
+    }
+  }
+
+  /** Our own joins, handled as if the network had looped them back to us. */
+  private drainLoopback(): void {
+    const n = this.n;
+    for (let i = 0; i < 64 && n.loopback.length > 0; i++) {
+      const frame = n.loopback.shift()!;
+      this.dispatch(frame);
+    }
+    n.loopback.length = 0;
+  }
+}

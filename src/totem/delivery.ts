@@ -1,0 +1,34 @@
+/**
+ * Agreed and safe delivery from a ring's store to the layer above (messages_deliver_to_app).
+ */
+import type { Node } from './state.js';
+import type { Mcast } from './wire/types.js';
+
+/** Corosync's guarantee values; anything at or above SAFE waits until every member has it. */
+export const GUARANTEE_AGREED = 0;
+export const GUARANTEE_SAFE = 1;
+
+export function deliverOne(n: Node, msg: Mcast): void {
+  n.highDelivered = msg.seq;
+  // Recovery traffic of this ring carries old-ring messages; those are delivered at recovery's end.
+  if (msg.encapsulated === 1) return;
+  n.stats.deliveries++;
+  n.events.push({
+    kind: 'deliver',
+    from: msg.systemFrom,
+    payload: msg.payload,
+    ringId: msg.ringId,
+    seq: msg.seq,
+    safe: msg.guarantee >= GUARANTEE_SAFE,
+  });
+}
+
+/** Delivers in sequence order up to `end`, stopping at a gap or a safe message not yet safe. */
+export function deliverInOrder(n: Node, end: number): void {
+  for (let seq = n.highDelivered + 1; seq <= end; seq++) {
+    const item = n.regular.get(seq);
+    if (!item) return;
+    if (item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1 && seq > n.safeSeq) return;
+    deliverOne(n, item.msg);
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * The membership algorithm: GATHER (join messages until consensus), COMMIT (the commit token's
+ * first rotation) and merge detection. Behaviour follows Corosync 3.1's totemsrp.c
+ * (memb_state_gather_enter, memb_join_process, message_handler_memb_join,
+ * message_handler_memb_commit_token, memb_state_commit_enter); see design.md for where we differ.
+ */
+import { multicast, transition, unicast } from './effects.js';
+import { enterRecovery, nextInRing } from './recovery.js';
+import { setEqual, setHas, setMinus, setSubset, setUnion, toSet, type NodeSet } from './sets.js';
+import { sameRing, type GatherReason, type Node } from './state.js';
+import { sendInitialOrfToken } from './token.js';
+import {
+  Encapsulation,
+  type CommitMembEntry,
+  type MembCommitToken,
+  type MembJoin,
+  type MembMergeDetect,
+  type NodeId,
+} from './wire/types.js';
+
+/** Header node id of a leave announcement (Corosync's LEAVE_DUMMY_NODEID). */
+export const LEAVE_DUMMY_NODEID = 0;
+
+export function enterGather(n: Node, reason: GatherReason): void {
+  n.orfTokenDiscard = true;
+  n.originatedOrfToken = false;
+  n.procList = setUnion(n.procList, [n.me]);
+  sendJoin(n);
+  n.timers.arm('join', n.now + n.cfg.joinMs);
+  n.timers.arm('consensus', n.now + n.cfg.consensusMs);
+  n.timers.cancel('tokenRetransmit');
+  n.timers.cancel('tokenHoldRetransmit');
+  n.timers.cancel('tokenLoss');
+  n.timers.cancel('mergeDetect');
+  n.consensus.clear();
+  n.consensus.add(n.me);
+  n.stats.gatherEntered++;
+  transition(n, 'gather', reason);
+}
+
+export function sendJoin(n: Node): void {
+  const frame = multicast(n, {
+    kind: 'memb_join',
+    sender: n.me,
+    target: 0,
+    encapsulated: Encapsulation.none,
+    systemFrom: n.me,
+    procList: n.procList,
+    failedList: n.failedList,
+    ringSeq: n.ringId.seq,
+  });
+  // Corosync hears its own joins through the transport; we loop them back explicitly.
+  n.loopback.push(frame);
+}
+
+/** Graceful leave: a join with us in the failed set and a dummy sender, so peers reform at once. */
+export function sendLeave(n: Node): void {
+  const failedList = setUnion(n.failedList, [n.me]);
+  multicast(n, {
+    kind: 'memb_join',
+    sender: LEAVE_DUMMY_NODEID,
+    target: 0,
+    encapsulated: Encapsulation.none,
+    systemFrom: n.me,
+    procList: setMinus(n.procList, [n.me]),
+    failedList,
+    ringSeq: n.ringId.seq,
+  });
+}
+
+function candidateMembers(n: Node): NodeSet {
+  return setMinus(n.procList, n.failedList);
+}
+
+function consensusAgreed(n: Node): boolean {
+  for (const id of candidateMembers(n)) if (!n.consensus.has(id)) return false;
+  return true;
+}
+
+function lowestInConfig(n: Node): boolean {
+  const members = candidateMembers(n);
+  return members.length > 0 && members[0] === n.me;
+}
+
+export function consensusTimeoutExpired(n: Node): void {
+  n.stats.consensusTimeouts++;
+  if (consensusAgreed(n)) {
+    // Everyone agreed but no commit token came: start over on consensus, give it a token timeout.
+    n.consensus.clear();
+    n.consensus.add(n.me);
+    n.timers.arm('tokenLoss', n.now + n.cfg.tokenTimeoutMs);
+  } else {
+    const silent = n.procList.filter((id) => !n.consensus.has(id));
+    n.failedList = setUnion(n.failedList, silent);
+    enterGather(n, 'consensus-timeout');
+  }
+}
+
+/** memb_join_process: merge what the join says into our proc and failed sets. */
+function processJoin(n: Node, join: MembJoin): void {
+  const isLeave = join.sender === LEAVE_DUMMY_NODEID;
+  const procList = toSet(join.procList);
+  const failedList = toSet(join.failedList);
+  const from = join.systemFrom;
+  let gatherEntered = false;
+
+  if (setEqual(procList, n.procList) && setEqual(failedList, n.failedList)) {
+    if (!isLeave) n.consensus.add(from);
+    if (consensusAgreed(n) && n.failedToRecv) {
+      // We could not receive on the old ring: form a ring of our own and let merging do the rest.
+      n.failedToRecv = false;
+      n.procList = [n.me];
+      n.failedList = [];
+      createCommitToken(n);
+      enterCommit(n);
+      return;
+    }
+    if (consensusAgreed(n) && lowestInConfig(n)) {
+      createCommitToken(n);
+      enterCommit(n);
+      return;
+    }
+  } else if (setSubset(procList, n.procList) && setSubset(failedList, n.failedList)) {
+    // Nothing new in this join.
+  } else if (setHas(n.failedList, from)) {
+    // A processor we consider failed: ignore its view.
+  } else {
+    n.procList = setUnion(n.procList, procList);
+    if (setHas(failedList, n.me)) {
+      n.failedList = setUnion(n.failedList, [from]);
+    } else if (setHas(n.memb, from)) {
+      if (!setHas(n.failedList, from)) {
+        n.failedList = setUnion(n.failedList, failedList);
+      } else {
+        n.failedList = setUnion(n.failedList, setMinus(failedList, n.memb));
+      }
+    }
+    enterGather(n, 'join-merge');
+    gatherEntered = true;
+  }
+  if (!gatherEntered && n.state === 'operational') enterGather(n, 'join-operational');
+}
+
+/** A stale join from our own ring, or one that names us failed, must not disturb OPERATIONAL. */
+function ignoreJoinInOperational(n: Node, join: MembJoin): boolean {
+  if (join.failedList.includes(n.me)) return true;
+  return setHas(n.memb, join.systemFrom) && join.ringSeq < n.ringId.seq;
+}
+
+export function handleJoin(n: Node, join: MembJoin): void {
+  if (join.sender === LEAVE_DUMMY_NODEID && join.failedList.length > 0) {
+    n.leaving.add(join.failedList[join.failedList.length - 1]!);
+  }
+  if (join.ringSeq > n.highestRingSeq) n.highestRingSeq = join.ringSeq;
+  switch (n.state) {
+    case 'operational':
+      if (!ignoreJoinInOperational(n, join)) processJoin(n, join);
+      return;
+    case 'gather':
+      processJoin(n, join);
+      return;
+    case 'commit':
+      if (setHas(n.newMemb, join.systemFrom) && join.ringSeq >= n.ringId.seq) {
+        processJoin(n, join);
+        enterGather(n, 'join-commit');
+      }
+      return;
+    case 'recovery':
+      if (setHas(n.newMemb, join.systemFrom) && join.ringSeq >= n.ringId.seq) {
+        processJoin(n, join);
+        restoreOldRingState(n);
+        enterGather(n, 'join-recovery');
+      }
+      return;
+    default: {
+      const never: never = n.state;
+      throw new Error(`unknown state ${String(never)}`);
+    }
+  }
+}
+
+function createCommitToken(n: Node): void {
+  const addr = candidateMembers(n);
+  const empty: CommitMembEntry = { ringId: { rep: 0, seq: 0 }, aru: 0, highDelivered: 0, receivedFlg: 0 };
+  n.commitToken = {
+    kind: 'memb_commit_token',
+    sender: n.me,
+    target: 0,
+    encapsulated: Encapsulation.none,
+    tokenSeq: 0,
+    ringId: { rep: n.me, seq: n.highestRingSeq + 4 },
+    retransFlg: 0,
+    membIndex: 0,
+    addr,
+    membList: addr.map(() => empty),
+  };
+}
+
+/** Remember where the old ring stood, once per membership change (old_ring_state_save). */
+function saveOldRingState(n: Node): void {
+  if (n.oldRingSaved) return;
+  n.oldRingSaved = true;
+  n.oldRingId = n.ringId;
+  n.oldRingAru = n.aru;
+  n.oldRingHighSeqReceived = n.highSeqReceived;
+}
+
+export function restoreOldRingState(n: Node): void {
+  n.aru = n.oldRingAru;
+  n.highSeqReceived = n.oldRingHighSeqReceived;
+}
+
+function enterCommit(n: Node): void {
+  saveOldRingState(n);
+  updateCommitToken(n);
+  n.timers.cancel('join');
+  n.timers.cancel('consensus');
+  const token = n.commitToken!;
+  n.ringId = token.ringId;
+  if (n.ringId.seq > n.highestRingSeq) n.highestRingSeq = n.ringId.seq;
+  n.events.push({ kind: 'persistRingSeq', seq: n.ringId.seq });
+  n.stats.commitEntered++;
+  transition(n, 'commit', 'consensus reached');
+  n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
+  n.timers.arm('tokenLoss', n.now + n.cfg.tokenTimeoutMs);
+  n.trc = 0;
+  n.pbl = 0;
+  n.cbl = 0;
+  sendCommitToken(n, token);
+}
+
+/** Fill in our entry of the commit token (memb_state_commit_token_update). */
+function updateCommitToken(n: Node): void {
+  const token = n.commitToken!;
+  const index = token.membIndex;
+  n.newMemb = token.addr;
+  n.receivedFlg = n.aru === n.highSeqReceived;
+  const list = token.membList.slice();
+  list[index] = {
+    ringId: n.oldRingId,
+    aru: n.oldRingAru,
+    highDelivered: n.highDelivered,
+    receivedFlg: n.receivedFlg ? 1 : 0,
+  };
+  // Processors from the same old ring with a lower aru than another one lack messages.
+  let highAru = list[index]!.aru;
+  for (let i = 0; i <= index; i++) {
+    if (sameRing(list[i]!.ringId, n.oldRingId) && list[i]!.aru > highAru) highAru = list[i]!.aru;
+  }
+  for (let i = 0; i <= index; i++) {
+    const entry = list[i]!;
+    if (sameRing(entry.ringId, n.oldRingId) && entry.aru < highAru) {
+      list[i] = { ...entry, receivedFlg: 0 };
+      if (i === index) n.receivedFlg = false;
+    }
+  }
+  n.commitToken = { ...token, sender: n.me, membList: list, membIndex: index + 1 };
+}
+
+/** Passes the commit token to the next processor in ring order, keeping a copy to retransmit. */
+export function sendCommitToken(n: Node, token: MembCommitToken): void {
+  const to = nextInRing(token.addr, n.me);
+  const sent: MembCommitToken = { ...token, tokenSeq: token.tokenSeq + 1, sender: n.me, target: to };
+  n.commitToken = sent;
+  const frame = unicast(n, to, sent);
+  n.lastToken = { to, frame };
+  n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
+}
+
+export function handleCommitToken(n: Node, token: MembCommitToken): void {
+  switch (n.state) {
+    case 'operational':
+      return;
+    case 'gather':
+      if (
+        setEqual(toSet(token.addr), candidateMembers(n)) &&
+        token.addr.includes(n.me) &&
+        token.ringId.seq > n.ringId.seq
+      ) {
+        n.commitToken = token;
+        enterCommit(n);
+      }
+      return;
+    case 'commit':
+      if (sameRing(token.ringId, n.ringId) && token.membIndex === token.addr.length) {
+        enterRecovery(n, token);
+      }
+      return;
+    case 'recovery':
+      // The commit token's second rotation is back at the representative: start the ring.
+      if (n.me === n.ringId.rep && sameRing(token.ringId, n.ringId) && !n.originatedOrfToken) {
+        n.originatedOrfToken = true;
+        sendInitialOrfToken(n);
+        n.timers.arm('tokenLoss', n.now + n.cfg.tokenTimeoutMs);
+        n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
+      }
+      return;
+    default: {
+      const never: never = n.state;
+      throw new Error(`unknown state ${String(never)}`);
+    }
+  }
+}
+
+export function sendMergeDetect(n: Node): void {
+  multicast(n, {
+    kind: 'memb_merge_detect',
+    sender: n.me,
+    target: 0,
+    encapsulated: Encapsulation.none,
+    systemFrom: n.me,
+    ringId: n.ringId,
+  });
+}
+
+export function handleMergeDetect(n: Node, msg: MembMergeDetect): void {
+  if (sameRing(msg.ringId, n.ringId)) return;
+  noticeForeignProcessor(n, msg.systemFrom, 'merge-detect-operational', 'merge-detect-gather');
+}
+
+/** Hearing a processor of another ring: in OPERATIONAL start a membership change to merge. */
+export function noticeForeignProcessor(
+  n: Node,
+  from: NodeId,
+  inOperational: GatherReason,
+  inGather: GatherReason,
+): void {
+  if (n.state === 'operational') {
+    n.procList = setUnion(n.procList, [from]);
+    enterGather(n, inOperational);
+  } else if (n.state === 'gather' && !setHas(n.procList, from)) {
+    n.procList = setUnion(n.procList, [from]);
+    enterGather(n, inGather);
+  }
+}

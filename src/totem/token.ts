@@ -1,0 +1,284 @@
+/**
+ * The ORF token in OPERATIONAL and RECOVERY: retransmission requests, multicasting queued
+ * messages, flow control, the all-received-up-to (aru) bookkeeping, freeing, token hold, and the
+ * recovery exit rule. Follows message_handler_orf_token and its helpers in totemsrp.c.
+ */
+import { multicast } from './effects.js';
+import { encodeMessage } from './wire/index.js';
+import { deliverInOrder } from './delivery.js';
+import { enterGather } from './membership.js';
+import { enterOperational, nextInRing } from './recovery.js';
+import { setUnion } from './sets.js';
+import { sameRing, type Node } from './state.js';
+import type { MessageStore } from './store.js';
+import { Encapsulation, type Mcast, type OrfToken, type RtrItem } from './wire/types.js';
+import { GUARANTEE_AGREED, GUARANTEE_SAFE } from './delivery.js';
+
+/** Corosync's RETRANSMIT_ENTRIES_MAX. */
+export const RETRANSMIT_ENTRIES_MAX = 30;
+
+/** A token being worked on during one visit; becomes an OrfToken again when sent. */
+interface WorkingToken {
+  seq: number;
+  tokenSeq: number;
+  aru: number;
+  aruAddr: number;
+  backlog: number;
+  fcc: number;
+  retransFlg: number;
+  rtrList: RtrItem[];
+}
+
+function activeStore(n: Node): MessageStore {
+  return n.state === 'recovery' ? n.recovery : n.regular;
+}
+
+/** Advances our aru over every contiguous message received (update_aru). */
+export function updateAru(n: Node): void {
+  const store = activeStore(n);
+  while (n.aru < n.highSeqReceived && store.has(n.aru + 1)) n.aru++;
+}
+
+export function sendInitialOrfToken(n: Node): void {
+  n.retransFlgSet = n.retransQueue.length > 0;
+  sendToken(n, {
+    seq: 0,
+    tokenSeq: 0,
+    aru: -1,
+    aruAddr: n.me,
+    backlog: 0,
+    fcc: 0,
+    retransFlg: n.retransFlgSet ? 1 : 0,
+    rtrList: [],
+  }, true);
+}
+
+function sendToken(n: Node, t: WorkingToken, forward: boolean): void {
+  const to = nextInRing(n.newMemb, n.me);
+  const token: OrfToken = {
+    kind: 'orf_token',
+    sender: n.me,
+    target: to,
+    encapsulated: Encapsulation.none,
+    seq: t.seq,
+    tokenSeq: t.tokenSeq,
+    // Corosync starts a ring with aru = SEQNO_START_MSG - 1, i.e. 0xffffffff on the wire.
+    aru: t.aru >>> 0,
+    aruAddr: t.aruAddr,
+    ringId: n.ringId,
+    backlog: t.backlog,
+    fcc: t.fcc,
+    retransFlg: t.retransFlg,
+    rtrList: t.rtrList,
+  };
+  const frame = encodeMessage(token);
+  n.lastToken = { to, frame };
+  // An idle representative holds the token: the hold timer sends this copy later.
+  if (forward) {
+    n.frames.push({ to, frame });
+    n.stats.framesOut++;
+  }
+}
+
+export function retransmitToken(n: Node): void {
+  if (!n.lastToken) return;
+  n.frames.push({ to: n.lastToken.to, frame: n.lastToken.frame });
+  n.stats.framesOut++;
+  n.stats.tokenRetransmits++;
+}
+
+function backlog(n: Node): number {
+  if (n.state === 'operational') return n.source.backlogFrames(n.cfg.maxPayloadBytes);
+  if (n.state === 'recovery') return n.retransQueue.length;
+  return 0;
+}
+
+/** How many messages this visit may send (fcc_calculate): per-visit cap, window, backlog share. */
+function transmitsAllowed(n: Node, t: WorkingToken): number {
+  let allowed = Math.min(n.cfg.maxMessages, Math.max(0, n.cfg.windowSize - t.fcc));
+  n.cbl = backlog(n);
+  const ringBacklog = t.backlog + n.cbl - n.pbl;
+  if (ringBacklog > 0) {
+    const share = Math.floor((n.cfg.windowSize * n.pbl) / ringBacklog);
+    if (share > 0 && allowed > share) allowed = share;
+  }
+  // Never let the retransmit store overflow (fcc_rtr_limit): Corosync #371 asserted here.
+  const store = activeStore(n);
+  if (store.lastReleased + n.cfg.retransmitQueueMax - allowed - n.cfg.windowSize < t.seq) allowed = 0;
+  return allowed;
+}
+
+/** Serves retransmission requests we can answer and adds our own (orf_token_rtr). */
+function serveAndRequestRetransmits(n: Node, t: WorkingToken, allowed: number): number {
+  const store = activeStore(n);
+  let sent = 0;
+  const remaining: RtrItem[] = [];
+  for (const item of t.rtrList) {
+    const ours = sameRing(item.ringId, n.ringId);
+    const stored = ours && sent < allowed ? store.get(item.seq) : undefined;
+    if (stored) {
+      n.frames.push({ to: 'all', frame: stored.frame });
+      n.stats.framesOut++;
+      n.stats.mcastRetx++;
+      sent++;
+    } else {
+      remaining.push(item);
+    }
+  }
+  const requested: number[] = [];
+  for (let seq = n.aru + 1; seq <= t.seq && remaining.length < RETRANSMIT_ENTRIES_MAX; seq++) {
+    if (!store.inRange(seq)) break;
+    if (store.has(seq)) continue;
+    // Give a late multicast a few token visits to arrive before asking for it again.
+    if (store.miss(seq) < n.cfg.missCountConst) continue;
+    if (remaining.some((r) => r.seq === seq && sameRing(r.ringId, n.ringId))) continue;
+    remaining.push({ ringId: n.ringId, seq });
+    requested.push(seq);
+  }
+  if (requested.length > 0) n.trace?.({ kind: 'retransmitRequest', seqs: requested });
+  t.rtrList = remaining;
+  return sent;
+}
+
+/** Multicasts queued messages, stamping consecutive sequence numbers (orf_token_mcast). */
+function multicastQueued(n: Node, t: WorkingToken, allowed: number): number {
+  const store = activeStore(n);
+  const recovering = n.state === 'recovery';
+  let sent = 0;
+  while (sent < allowed) {
+    let payload: Uint8Array;
+    let guarantee: number = GUARANTEE_AGREED;
+    if (recovering) {
+      const frame = n.retransQueue.shift();
+      if (!frame) break;
+      payload = frame;
+    } else {
+      const next = n.source.take(n.cfg.maxPayloadBytes);
+      if (!next) break;
+      payload = next.payload;
+      if (next.safe) guarantee = GUARANTEE_SAFE;
+    }
+    t.seq++;
+    const msg: Mcast = {
+      kind: 'mcast',
+      sender: n.me,
+      target: 0,
+      encapsulated: recovering ? Encapsulation.encapsulated : Encapsulation.notEncapsulated,
+      systemFrom: n.me,
+      seq: t.seq,
+      thisSeqno: n.stats.mcastTx,
+      ringId: n.ringId,
+      nodeId: n.me,
+      guarantee,
+      payload,
+    };
+    const frame = multicast(n, msg);
+    store.add(t.seq, { frame, msg });
+    n.stats.mcastTx++;
+    n.highSeqReceived = t.seq;
+    sent++;
+  }
+  updateAru(n);
+  return sent;
+}
+
+/** Frees messages every member has, as shown by the token's aru on two visits (messages_free). */
+function freeMessages(n: Node, tokenAru: number): void {
+  const releaseTo = Math.min(tokenAru, n.lastAru, n.highDelivered);
+  if (releaseTo > n.regular.lastReleased) n.regular.releaseTo(releaseTo);
+}
+
+/** The recovery exit rule: two rotations after every retransmit queue drained and all have all. */
+function recoveryProgress(n: Node, t: WorkingToken): boolean {
+  if (n.retransQueue.length > 0) {
+    if (t.retransFlg === 0) {
+      t.retransFlg = 1;
+      n.retransFlgSet = true;
+    }
+  } else if (t.retransFlg === 1 && n.retransFlgSet) {
+    t.retransFlg = 0;
+    n.retransFlgSet = false;
+  }
+  n.retransFlgCount = t.retransFlg === 0 ? n.retransFlgCount + 1 : 0;
+  if (n.retransFlgCount === 2) n.installSeq = t.seq;
+  if (n.retransFlgCount >= 2 && !n.receivedFlg && n.installSeq <= n.aru) n.receivedFlg = true;
+  n.rotationCounter = n.retransFlgCount >= 3 && n.installSeq <= t.aru ? n.rotationCounter + 1 : 0;
+  return n.rotationCounter === 2;
+}
+
+export function handleOrfToken(n: Node, token: OrfToken): void {
+  if (n.orfTokenDiscard) return;
+  if (token.seq === n.lastTokenSeqSeen) {
+    if (!n.timers.isArmed('mergeDetect')) n.timers.arm('mergeDetect', n.now + n.cfg.mergeMs);
+    n.seqUnchanged++;
+  } else {
+    n.timers.cancel('mergeDetect');
+    n.timers.cancel('tokenHoldRetransmit');
+    n.seqUnchanged = 0;
+  }
+  n.lastTokenSeqSeen = token.seq;
+  const isRep = n.ringId.rep === n.me;
+  n.tokenHeld = isRep
+    ? n.seqUnchanged > n.cfg.seqnoUnchangedConst
+    : n.seqUnchanged >= n.cfg.seqnoUnchangedConst;
+  const forward = !(isRep && n.tokenHeld);
+
+  if (n.state === 'commit' || n.state === 'gather') return;
+  if (n.state === 'operational') freeMessages(n, token.aru === 0xffffffff ? -1 : token.aru);
+  if (!sameRing(token.ringId, n.ringId)) return;
+  // A retransmitted copy of a token we already handled.
+  if (token.tokenSeq <= n.tokenSeq) return;
+  n.stats.tokensReceived++;
+
+  const tokenAru = token.aru === 0xffffffff ? -1 : token.aru;
+  const previousAru = n.lastAru;
+  n.lastAru = tokenAru;
+  const safe = Math.min(tokenAru, previousAru);
+  if (safe > n.safeSeq) n.safeSeq = safe;
+
+  const t: WorkingToken = {
+    seq: token.seq,
+    tokenSeq: token.tokenSeq,
+    aru: tokenAru,
+    aruAddr: token.aruAddr,
+    backlog: token.backlog,
+    fcc: token.fcc,
+    retransFlg: token.retransFlg,
+    rtrList: token.rtrList.slice(),
+  };
+  let allowed = transmitsAllowed(n, t);
+  const retransmitted = serveAndRequestRetransmits(n, t, allowed);
+  allowed = Math.max(0, allowed - retransmitted);
+  const sent = multicastQueued(n, t, allowed);
+  // fcc_token_update: this visit replaces what we contributed on the previous one.
+  t.fcc = Math.max(0, t.fcc + retransmitted + sent - n.trc);
+  t.backlog = Math.max(0, t.backlog + n.cbl - n.pbl);
+  n.trc = retransmitted + sent;
+  n.pbl = n.cbl;
+
+  if (n.aru < t.aru || n.me === t.aruAddr || t.aruAddr === 0) {
+    t.aru = n.aru;
+    t.aruAddr = t.aru === t.seq ? 0 : n.me;
+  }
+  n.aruCount = t.aru === previousAru && t.aruAddr !== 0 ? n.aruCount + 1 : 0;
+
+  if (n.aruCount > n.cfg.failRecvConst && t.aruAddr === n.me) {
+    // Everyone else moved on and we keep failing to receive: leave and re-form alone.
+    n.failedToRecv = true;
+    n.failedList = setUnion(n.failedList, [n.me]);
+    enterGather(n, 'failed-to-receive');
+    return;
+  }
+  n.tokenSeq = t.tokenSeq;
+  t.tokenSeq++;
+  if (n.state === 'recovery' && recoveryProgress(n, t)) {
+    enterOperational(n);
+    n.rotationCounter = 0;
+    n.retransFlgCount = 0;
+  }
+  sendToken(n, t, forward);
+  if (n.state === 'operational') deliverInOrder(n, n.highSeqReceived);
+  n.timers.arm('tokenLoss', n.now + n.cfg.tokenTimeoutMs);
+  n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
+  if (isRep && n.tokenHeld) n.timers.arm('tokenHoldRetransmit', n.now + n.cfg.holdMs);
+}
