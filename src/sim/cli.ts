@@ -21,6 +21,7 @@ const USAGE = `usage: npm run sim -- [options]
   --token MS           Totem token timeout (default 1000 in the simulator)
   --history-dir DIR    write one history file per node (history.md format)
   --verbose            print faults and ring formations as they happen
+  --trace              also print every membership state transition
   --demo               the narrated three-node demo
   --json               one JSON object per run`;
 
@@ -63,7 +64,7 @@ function main(): number {
     options: {
       nodes: { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' },
       'duration-ms': { type: 'string' }, faults: { type: 'string' }, token: { type: 'string' },
-      'history-dir': { type: 'string' }, verbose: { type: 'boolean' }, demo: { type: 'boolean' },
+      'history-dir': { type: 'string' }, verbose: { type: 'boolean' }, trace: { type: 'boolean' }, demo: { type: 'boolean' },
       json: { type: 'boolean' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -89,7 +90,8 @@ function main(): number {
     const result = runSimulation({
       seed, nodes, durationMs, faults,
       totem: token === undefined ? undefined : { token },
-      log: values.verbose ? (line) => console.log(line) : undefined,
+      log: values.verbose || values.trace ? (line) => console.log(line) : undefined,
+      traceStates: values.trace,
     });
     runs++;
     virtual += result.virtualMs;

@@ -219,8 +219,9 @@ export class SimCluster {
       }
       case 'timer': {
         const node = this.node(event.node);
-        if (node.status !== 'up') return;
+        // A paused node's timers wait; resume() reschedules them through flush().
         node.timerAt = undefined;
+        if (node.status !== 'up') return;
         node.group!.timeout(this.now);
         this.flush(node);
         return;

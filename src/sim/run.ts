@@ -20,6 +20,8 @@ export interface SimRunOptions {
   readonly baseDelayMs?: number;
   /** Receives the fault log and membership lines as they happen (virtual time). */
   readonly log?: (line: string) => void;
+  /** Also log every membership state transition (debugging). */
+  readonly traceStates?: boolean;
 }
 
 export interface SimRunResult {
@@ -56,6 +58,10 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
       ? (node, event, now) => {
           if (event.kind === 'ringFormed') {
             log(`${fmt(now)} node ${node}: ring ${event.ringId.rep}.${event.ringId.seq} formed, members ${event.members.join(',')}`);
+          } else if (options.traceStates && event.kind === 'state') {
+            log(`${fmt(now)} node ${node}: ${event.from} -> ${event.to} (${event.reason})`);
+          } else if (options.traceStates && event.kind === 'tokenLost') {
+            log(`${fmt(now)} node ${node}: token lost in ${event.state}`);
           }
         }
       : undefined,

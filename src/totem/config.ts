@@ -68,9 +68,7 @@ export const TOTEM_DEFAULTS = {
   netmtu: 1500,
 } as const;
 
-/** Bytes of IPv4 + UDP headers and of the fixed `struct mcast` that precede a totempg packet. */
-const IP_UDP_OVERHEAD = 28;
-const MCAST_FIXED_BYTES = 45;
+import { mcastPayloadBytesMax } from './wire/index.js';
 
 /**
  * Effective configuration from operator input, following totemconfig.c:
@@ -100,7 +98,9 @@ export function deriveTotemConfig(input: TotemConfigInput = {}): TotemConfig {
     missCountConst: input.missCountConst ?? TOTEM_DEFAULTS.missCountConst,
     windowSize: input.windowSize ?? TOTEM_DEFAULTS.windowSize,
     maxMessages: input.maxMessages ?? TOTEM_DEFAULTS.maxMessages,
-    maxPayloadBytes: netmtu - IP_UDP_OVERHEAD - MCAST_FIXED_BYTES,
+    // Room for IP/UDP and two mcast headers, so a frame re-sent encapsulated in recovery
+    // still fits one datagram of the MTU (Corosync subtracts only the two headers).
+    maxPayloadBytes: mcastPayloadBytesMax(netmtu),
     retransmitQueueMax: 16384,
   };
 }

@@ -2,13 +2,15 @@
  * Agreed and safe delivery from a ring's store to the layer above (messages_deliver_to_app).
  */
 import type { Node } from './state.js';
-import type { Mcast } from './wire/types.js';
+import type { StoredMcast } from './store.js';
+import { isBigEndianFrame } from './wire/index.js';
 
 /** Corosync's guarantee values; anything at or above SAFE waits until every member has it. */
 export const GUARANTEE_AGREED = 0;
 export const GUARANTEE_SAFE = 1;
 
-export function deliverOne(n: Node, msg: Mcast): void {
+export function deliverOne(n: Node, item: StoredMcast): void {
+  const msg = item.msg;
   n.highDelivered = msg.seq;
   // Recovery traffic of this ring carries old-ring messages; those are delivered at recovery's end.
   if (msg.encapsulated === 1) return;
@@ -20,6 +22,7 @@ export function deliverOne(n: Node, msg: Mcast): void {
     ringId: msg.ringId,
     seq: msg.seq,
     safe: msg.guarantee >= GUARANTEE_SAFE,
+    bigEndian: isBigEndianFrame(item.frame),
   });
 }
 
@@ -29,6 +32,6 @@ export function deliverInOrder(n: Node, end: number): void {
     const item = n.regular.get(seq);
     if (!item) return;
     if (item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1 && seq > n.safeSeq) return;
-    deliverOne(n, item.msg);
+    deliverOne(n, item);
   }
 }

@@ -128,11 +128,9 @@ export class TotemGroup {
         out.push(event);
         continue;
       }
-      const result = this.assembler.accept(event.from, event.payload);
-      if (!result.ok) {
-        this.groupStats.malformedPackets++;
-        continue;
-      }
+      const result = this.assembler.accept(event.from, event.payload, event.bigEndian);
+      // A broken fragment costs only its own message; whole messages in the packet still count.
+      if (!result.ok) this.groupStats.malformedPackets++;
       for (const data of result.messages) {
         out.push({ kind: 'deliver', from: event.from, data, ringId: event.ringId, seq: event.seq, safe: event.safe });
       }

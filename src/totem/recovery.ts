@@ -100,7 +100,7 @@ function deliverOldRing(n: Node): void {
     const item = n.regular.get(seq);
     if (!item) break;
     if (seq > n.highRingDelivered && item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1) break;
-    deliverOne(n, item.msg);
+    deliverOne(n, item);
   }
   n.events.push({
     kind: 'config',
@@ -118,7 +118,7 @@ function deliverOldRing(n: Node): void {
       continue;
     }
     if (afterGap && !setHas(n.transMemb, item.msg.systemFrom)) continue;
-    deliverOne(n, item.msg);
+    deliverOne(n, item);
   }
 }
 

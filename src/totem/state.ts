@@ -48,6 +48,8 @@ export interface Delivery {
   readonly ringId: RingId;
   readonly seq: number;
   readonly safe: boolean;
+  /** The sender wrote its frame big-endian; the group layer must read its packet the same way. */
+  readonly bigEndian: boolean;
 }
 
 /** The ring sequence number to persist before the ring it names is used (never reuse one). */
