@@ -105,14 +105,20 @@ export class SimCluster {
     this.queue.push(Math.max(time, this.now), { kind: 'action', run });
   }
 
-  /** Runs every event up to `until` (virtual ms). */
-  runUntil(until: number): void {
+  /** Events handled so far; a run that exceeds its budget is reported, not left spinning. */
+  eventCount = 0;
+
+  /** Runs every event up to `until` (virtual ms), or until `maxEvents` have been handled. */
+  runUntil(until: number, maxEvents = Infinity): boolean {
     for (let next = this.queue.peekTime(); next !== undefined && next <= until; next = this.queue.peekTime()) {
+      if (this.eventCount >= maxEvents) return false;
       const { time, item } = this.queue.pop()!;
       this.now = time;
+      this.eventCount++;
       this.handle(item);
     }
     this.now = until;
+    return true;
   }
 
   /** Runs until `predicate` holds or `until` passes; returns whether it held. */

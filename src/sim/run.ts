@@ -84,11 +84,15 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
     log: (line) => log?.(`${fmt(cluster.now)} ${line}`),
   });
   cluster.at(loadStopAt, () => cluster.setLoad(false));
-  cluster.runUntil(options.durationMs);
+  // About 2,000 events per virtual second per node is typical; far beyond it means a livelock.
+  const budget = Math.max(1_000_000, options.nodes * options.durationMs * 20);
+  const finished = cluster.runUntil(options.durationMs, budget);
 
   const histories = cluster.histories();
   const report = checkHistories(histories, { requireConvergence: true });
-  const { converged, detail } = convergence(cluster);
+  const judged = convergence(cluster);
+  const converged = finished && judged.converged;
+  const detail = finished ? judged.detail : `event budget of ${budget} exhausted at ${cluster.now.toFixed(0)}ms (livelock?) ${judged.detail}`;
   let sends = 0;
   let deliveries = 0;
   for (const h of histories) for (const r of h) r.ev === 'send' ? sends++ : r.ev === 'deliver' ? deliveries++ : 0;

@@ -190,18 +190,27 @@ export class TotemCore {
     }
   }
 
-  /** message_handler_mcast: store in this ring's sort queue, or react to a foreign ring. */
+  /**
+   * message_handler_mcast: store in the sort queue of the ring it belongs to, or react to a
+   * foreign ring. The regular store holds the old ring, which takes new messages only until its
+   * state is saved for a membership change: a message that arrives later was not counted in the
+   * commit token, so keeping it would let this node deliver what its peers never re-sent.
+   */
   private handleMcast(msg: Mcast, frame: Uint8Array): void {
     const n = this.n;
-    if (!sameRing(msg.ringId, n.ringId)) {
-      if (n.state === 'commit' || n.state === 'recovery') {
+    const ownRing = sameRing(msg.ringId, n.ringId);
+    let store: MessageStore | undefined;
+    if (ownRing && n.state === 'recovery') store = n.recovery;
+    else if (ownRing && (n.state === 'operational' || (n.state === 'gather' && !n.oldRingSaved))) store = n.regular;
+    if (!store) {
+      if (ownRing || sameRing(msg.ringId, n.oldRingId) || n.state === 'commit' || n.state === 'recovery') {
+        // Late traffic of a ring we are leaving or of a failed attempt at a new one.
         n.stats.foreignMessagesDropped++;
       } else if (msg.systemFrom !== LEAVE_DUMMY_NODEID) {
         noticeForeignProcessor(n, msg.systemFrom, 'foreign-message-operational', 'foreign-message-gather');
       }
       return;
     }
-    const store = n.state === 'recovery' ? n.recovery : n.regular;
     if (store.add(msg.seq, { frame, msg }) && msg.seq > n.highSeqReceived) n.highSeqReceived = msg.seq;
     updateAru(n);
     if (n.state === 'operational') deliverInOrder(n, n.highSeqReceived);

@@ -125,6 +125,7 @@ function processJoin(n: Node, join: MembJoin): void {
   } else if (setHas(n.failedList, from)) {
     // A processor we consider failed: ignore its view.
   } else {
+    const before = { proc: n.procList, failed: n.failedList };
     n.procList = setUnion(n.procList, procList);
     if (setHas(failedList, n.me)) {
       n.failedList = setUnion(n.failedList, [from]);
@@ -135,8 +136,13 @@ function processJoin(n: Node, join: MembJoin): void {
         n.failedList = setUnion(n.failedList, setMinus(failedList, n.memb));
       }
     }
-    enterGather(n, 'join-merge');
-    gatherEntered = true;
+    // Re-enter GATHER (which resets the consensus timer) only when our view changed. Corosync
+    // re-enters on every such join, so a peer whose failed set we will not adopt can keep us
+    // from ever reaching the consensus timeout: a livelock the simulator found (seed 3, chaos).
+    if (!setEqual(before.proc, n.procList) || !setEqual(before.failed, n.failedList) || n.state !== 'gather') {
+      enterGather(n, 'join-merge');
+      gatherEntered = true;
+    }
   }
   if (!gatherEntered && n.state === 'operational') enterGather(n, 'join-operational');
 }
