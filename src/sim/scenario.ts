@@ -15,6 +15,7 @@
  *   until 2 recovery            run until node 2 enters a state (operational|gather|commit|recovery)
  *   configs 2                   the configurations node 2 delivered
  *   deliveries                  how many messages each node delivered, and whether orders agree
+ *   counters                    token and message retransmissions, token losses, gathers per node
  *   check                       the EVS checker's verdict over all histories
  */
 import { checkHistories } from '../check/index.js';
@@ -159,6 +160,15 @@ export class ScenarioRunner {
           .join('\n');
       case 'deliveries':
         return this.deliveries();
+      case 'counters':
+        return this.c.nodeIds
+          .map((id) => {
+            const g = this.c.group(id);
+            if (!g) return `${id}: ${this.c.statusOf(id)}`;
+            const s = g.status().stats;
+            return `${id}: token_retransmits=${s.tokenRetransmits} mcast_retransmits=${s.mcastRetx} token_lost=${s.tokenLost} gather_entered=${s.gatherEntered}`;
+          })
+          .join('\n');
       case 'check': {
         const report = checkHistories(this.c.histories(), { requireConvergence: true });
         return report.ok ? 'ok' : report.violations.map((v) => `${v.property}: ${v.message}`).join('\n');
