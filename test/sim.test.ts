@@ -39,7 +39,7 @@ for (const faults of FAULT_PROFILES) {
 }
 
 test('a 16-node ring under chaos keeps EVS', () => {
-  const r = runSimulation({ seed: 16, nodes: 16, durationMs: 25_000, faults: 'chaos' });
+  const r = runSimulation({ seed: 16, nodes: 16, durationMs: 120_000, faults: 'chaos' });
   assert.ok(r.report.ok && r.converged, explain(r));
 });
 
