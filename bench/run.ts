@@ -8,7 +8,7 @@ function row(cells: (string | number)[]): string {
 }
 
 function main(): void {
-  const virtualMs = Number(process.env.BENCH_VIRTUAL_MS ?? 3000);
+  const virtualMs = Number(process.env.BENCH_VIRTUAL_MS ?? 1000);
   console.log('Totem core + group layer in the simulator, no faults (protocol cost, all nodes in one process)');
   console.log(row(['nodes', 'msg bytes', 'ordered', 'cpu s', 'msgs/cpu-s', 'MB/cpu-s']));
   for (const nodes of [3, 16]) {
