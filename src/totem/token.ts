@@ -224,13 +224,16 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
   const forward = !(isRep && n.tokenHeld);
 
   if (n.state === 'commit' || n.state === 'gather') return;
-  if (n.state === 'operational') freeMessages(n, token.aru === 0xffffffff ? -1 : token.aru);
   if (!sameRing(token.ringId, n.ringId)) return;
   // A retransmitted copy of a token we already handled.
   if (token.tokenSeq <= n.tokenSeq) return;
   n.stats.tokensReceived++;
 
   const tokenAru = token.aru === 0xffffffff ? -1 : token.aru;
+  // Free only on a fresh token of our ring, against the aru of the previous fresh visit.
+  // Corosync frees before discarding duplicates, so a duplicated token pairs a visit's aru with
+  // itself and frees what a member still lacks (simulator seed 97, 3 nodes, chaos).
+  if (n.state === 'operational') freeMessages(n, tokenAru);
   const previousAru = n.lastAru;
   n.lastAru = tokenAru;
   const safe = Math.min(tokenAru, previousAru);
