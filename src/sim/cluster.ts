@@ -105,6 +105,11 @@ export class SimCluster {
     this.queue.push(Math.max(time, this.now), { kind: 'action', run });
   }
 
+  /** Virtual time for history records, to the microsecond. */
+  private stamp(): number {
+    return Math.round(this.now * 1000) / 1000;
+  }
+
   /** Events handled so far; a run that exceeds its budget is reported, not left spinning. */
   eventCount = 0;
 
@@ -149,7 +154,7 @@ export class SimCluster {
       persistedRingSeq: node.persistedRingSeq,
       trace: this.options.onTrace ? (event) => this.options.onTrace!(id, event, this.now) : undefined,
     });
-    node.history.push({ ev: 'start', node: id, boot: node.boot, t: this.now });
+    node.history.push({ ev: 'start', node: id, boot: node.boot, t: this.stamp() });
     node.group.start(this.now);
     this.flush(node);
     this.scheduleLoad(node);
@@ -162,7 +167,7 @@ export class SimCluster {
     node.group = undefined;
     node.inbox = [];
     node.loadGen++;
-    node.history.push({ ev: 'crash', t: this.now });
+    node.history.push({ ev: 'crash', t: this.stamp() });
   }
 
   leave(id: number): void {
@@ -173,7 +178,7 @@ export class SimCluster {
     node.status = 'left';
     node.group = undefined;
     node.loadGen++;
-    node.history.push({ ev: 'stop', t: this.now });
+    node.history.push({ ev: 'stop', t: this.stamp() });
   }
 
   pause(id: number): void {
@@ -200,7 +205,7 @@ export class SimCluster {
     const result = node.group!.submit(makePayload(msgId, size), { safe }, this.now);
     if (!result.ok) return false;
     node.counter++;
-    if (this.options.recordHistory !== false) node.history.push({ ev: 'send', id: msgId, t: this.now });
+    if (this.options.recordHistory !== false) node.history.push({ ev: 'send', id: msgId, t: this.stamp() });
     this.flush(node);
     return true;
   }
@@ -287,7 +292,7 @@ export class SimCluster {
     switch (event.kind) {
       case 'deliver': {
         const id = payloadId(event.data);
-        if (id !== undefined) node.history.push({ ev: 'deliver', id, from: event.from, t: this.now });
+        if (id !== undefined) node.history.push({ ev: 'deliver', id, from: event.from, t: this.stamp() });
         return;
       }
       case 'config':
@@ -296,7 +301,7 @@ export class SimCluster {
           kind: event.type,
           ring: formatRingId(event.ringId.rep, event.ringId.seq),
           members: [...event.members],
-          t: this.now,
+          t: this.stamp(),
         });
         return;
     }
