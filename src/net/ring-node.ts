@@ -1,0 +1,159 @@
+/**
+ * RingNode: a Totem ring member on real UDP sockets, embeddable in any Node.js process
+ * (`import { RingNode } from 'ringcast'`). It binds the pure core (with its group layer) to
+ * `node:dgram` in Corosync's `udpu` style: every multicast is a unicast to each node of the node
+ * list. One OS timer is armed for the core's next deadline. Time is `performance.now()`.
+ *
+ * Not yet here (issue 3): authentication and encryption of frames, the config file, the daemon.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { isIPv6 } from 'node:net';
+import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
+import { TotemGroup, type GroupDelivery, type SubmitResult } from '../totem/group.js';
+import type { ConfigChange, TraceEvent } from '../totem/state.js';
+import type { TotemStatus } from '../totem/core.js';
+import { MemoryRingSeqStore, type RingSeqStore } from './ring-seq-store.js';
+
+export interface RingNodeAddress {
+  readonly nodeId: number;
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface RingNodeOptions {
+  readonly nodeId: number;
+  /** The node list: every member's address, this node's included (Corosync's nodelist). */
+  readonly nodes: readonly RingNodeAddress[];
+  readonly totem?: TotemConfigInput;
+  readonly ringSeqStore?: RingSeqStore;
+  readonly trace?: (event: TraceEvent) => void;
+}
+
+export interface RingNodeEvents {
+  deliver: [GroupDelivery];
+  config: [ConfigChange];
+  error: [Error];
+}
+
+export class RingNode extends EventEmitter<RingNodeEvents> {
+  private readonly group: TotemGroup;
+  private readonly self: RingNodeAddress;
+  private readonly peers: Map<number, RingNodeAddress>;
+  private readonly store: RingSeqStore;
+  private socket: Socket | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private running = false;
+  /** Datagrams handed to the socket and not yet sent: close() waits for them (the leave message). */
+  private pendingSends = 0;
+  private drained: (() => void) | undefined;
+
+  constructor(options: RingNodeOptions) {
+    super();
+    const self = options.nodes.find((n) => n.nodeId === options.nodeId);
+    if (!self) throw new RangeError(`node ${options.nodeId} is not in the node list`);
+    this.self = self;
+    this.peers = new Map(options.nodes.map((n) => [n.nodeId, n]));
+    this.store = options.ringSeqStore ?? new MemoryRingSeqStore();
+    this.group = new TotemGroup({
+      nodeId: options.nodeId,
+      config: deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem }),
+      persistedRingSeq: this.store.load(),
+      trace: options.trace,
+    });
+  }
+
+  get nodeId(): number {
+    return this.self.nodeId;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const socket = createSocket({ type: isIPv6(this.self.address) ? 'udp6' : 'udp4' });
+    this.socket = socket;
+    socket.on('message', (frame) => this.onFrame(frame));
+    socket.on('error', (err) => this.emit('error', err));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.self.port, this.self.address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    this.running = true;
+    this.group.start(performance.now());
+    this.flush();
+  }
+
+  /** Queues a message for agreed (or safe) delivery to every member, this node included. */
+  send(data: Uint8Array, options: { readonly safe?: boolean } = {}): SubmitResult {
+    if (!this.running) return { ok: false, code: 'NOT_RUNNING', detail: 'the ring node is not started' };
+    const result = this.group.submit(data, options, performance.now());
+    this.flush();
+    return result;
+  }
+
+  status(): TotemStatus {
+    return this.group.status();
+  }
+
+  /** Leaves the ring (announcing it, so the others reform at once) and closes the socket. */
+  async stop(options: { readonly leave?: boolean } = {}): Promise<void> {
+    if (!this.running) return;
+    if (options.leave !== false) {
+      this.group.leave(performance.now());
+      this.flush();
+    }
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const socket = this.socket!;
+    if (this.pendingSends > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (!this.running) return;
+    this.group.receive(new Uint8Array(frame.buffer, frame.byteOffset, frame.length), performance.now());
+    this.flush();
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (!this.running) return;
+    this.group.timeout(performance.now());
+    this.flush();
+  }
+
+  /** Persist first, then send, then hand events to listeners, then re-arm the one timer. */
+  private flush(): void {
+    const events = this.group.takeEvents();
+    for (const event of events) if (event.kind === 'persistRingSeq') this.store.save(event.seq);
+    const socket = this.socket;
+    for (const out of this.group.takeFrames()) {
+      if (!socket) break;
+      const targets = out.to === 'all' ? [...this.peers.values()].filter((p) => p.nodeId !== this.self.nodeId) : [this.peers.get(out.to)];
+      for (const target of targets) {
+        if (!target) continue;
+        this.pendingSends++;
+        socket.send(out.frame, target.port, target.address, () => {
+          this.pendingSends--;
+          if (this.pendingSends === 0) this.drained?.();
+        });
+      }
+    }
+    for (const event of events) {
+      if (event.kind === 'deliver') this.emit('deliver', event);
+      else if (event.kind === 'config') this.emit('config', event);
+    }
+    if (!this.running) return;
+    const deadline = this.group.nextDeadline();
+    if (deadline !== undefined && deadline < this.timerAt) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timerAt = deadline;
+      this.timer = setTimeout(() => this.onTimer(), Math.max(0, deadline - performance.now()));
+    }
+  }
+}
