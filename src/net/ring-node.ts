@@ -21,6 +21,19 @@ export interface RingNodeAddress {
   readonly port: number;
 }
 
+/** Authentication and encryption around every frame (src/net/crypto); identity when off. */
+export interface FrameSealer {
+  seal(frame: Uint8Array): Uint8Array;
+  open(frame: Uint8Array): { ok: true; frame: Uint8Array } | { ok: false; code: string; detail: string };
+}
+
+export interface RingNodeStats {
+  framesIn: number;
+  framesOut: number;
+  /** Frames dropped before the core, by reason (authentication failed, truncated...). */
+  rejected: Record<string, number>;
+}
+
 export interface RingNodeOptions {
   readonly nodeId: number;
   /** The node list: every member's address, this node's included (Corosync's nodelist). */
@@ -28,12 +41,15 @@ export interface RingNodeOptions {
   readonly totem?: TotemConfigInput;
   readonly ringSeqStore?: RingSeqStore;
   readonly trace?: (event: TraceEvent) => void;
+  readonly sealer?: FrameSealer;
 }
 
 export interface RingNodeEvents {
   deliver: [GroupDelivery];
   config: [ConfigChange];
   error: [Error];
+  /** A frame was dropped before reaching the core; listeners rate-limit their logs. */
+  rejected: [{ code: string; detail: string; from: string }];
 }
 
 export class RingNode extends EventEmitter<RingNodeEvents> {
@@ -45,6 +61,8 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private running = false;
+  private readonly sealer: FrameSealer | undefined;
+  readonly stats: RingNodeStats = { framesIn: 0, framesOut: 0, rejected: {} };
   /** Datagrams handed to the socket and not yet sent: close() waits for them (the leave message). */
   private pendingSends = 0;
   private drained: (() => void) | undefined;
@@ -56,6 +74,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.self = self;
     this.peers = new Map(options.nodes.map((n) => [n.nodeId, n]));
     this.store = options.ringSeqStore ?? new MemoryRingSeqStore();
+    this.sealer = options.sealer;
     this.group = new TotemGroup({
       nodeId: options.nodeId,
       config: deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem }),
@@ -72,7 +91,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     if (this.running) return;
     const socket = createSocket({ type: isIPv6(this.self.address) ? 'udp6' : 'udp4' });
     this.socket = socket;
-    socket.on('message', (frame) => this.onFrame(frame));
+    socket.on('message', (frame, rinfo) => this.onFrame(frame, `${rinfo.address}:${rinfo.port}`));
     socket.on('error', (err) => this.emit('error', err));
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -98,6 +117,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     return this.group.status();
   }
 
+  /** Bytes queued for sending: the application's view of flow control. */
+  get queuedBytes(): number {
+    return this.group.queuedBytes;
+  }
+
   /** Leaves the ring (announcing it, so the others reform at once) and closes the socket. */
   async stop(options: { readonly leave?: boolean } = {}): Promise<void> {
     if (!this.running) return;
@@ -113,9 +137,20 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
-  private onFrame(frame: Buffer): void {
+  private onFrame(datagram: Buffer, from: string): void {
     if (!this.running) return;
-    this.group.receive(new Uint8Array(frame.buffer, frame.byteOffset, frame.length), performance.now());
+    this.stats.framesIn++;
+    let frame: Uint8Array = new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.length);
+    if (this.sealer) {
+      const opened = this.sealer.open(frame);
+      if (!opened.ok) {
+        this.stats.rejected[opened.code] = (this.stats.rejected[opened.code] ?? 0) + 1;
+        this.emit('rejected', { code: opened.code, detail: opened.detail, from });
+        return;
+      }
+      frame = opened.frame;
+    }
+    this.group.receive(frame, performance.now());
     this.flush();
   }
 
@@ -134,11 +169,13 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const socket = this.socket;
     for (const out of this.group.takeFrames()) {
       if (!socket) break;
+      const wire = this.sealer ? this.sealer.seal(out.frame) : out.frame;
       const targets = out.to === 'all' ? [...this.peers.values()].filter((p) => p.nodeId !== this.self.nodeId) : [this.peers.get(out.to)];
       for (const target of targets) {
         if (!target) continue;
         this.pendingSends++;
-        socket.send(out.frame, target.port, target.address, () => {
+        this.stats.framesOut++;
+        socket.send(wire, target.port, target.address, () => {
           this.pendingSends--;
           if (this.pendingSends === 0) this.drained?.();
         });

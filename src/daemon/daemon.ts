@@ -1,0 +1,174 @@
+/**
+ * The daemon's core (ringcastd): one RingNode, its history file, the synthetic load, the status
+ * file, and Corosync-style logs. The command-line entry (src/cli/ringcastd.ts) resolves the
+ * configuration and hands a DaemonOptions here, so tests can run a daemon in-process too.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { HistoryWriter } from '../check/history.js';
+import { formatRingId } from '../check/history.js';
+import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
+import { FileRingSeqStore } from '../net/ring-seq-store.js';
+import { makePayload, payloadId } from '../sim/load.js';
+import type { TotemConfigInput } from '../totem/config.js';
+import { LoadGenerator, type LoadSpec } from './load-generator.js';
+import { writeStatusFile, type DaemonStatus } from './status-file.js';
+
+export interface DaemonOptions {
+  readonly nodeId: number;
+  readonly clusterName: string;
+  readonly nodes: readonly RingNodeAddress[];
+  readonly totem: TotemConfigInput;
+  readonly stateDir: string;
+  readonly sealer?: FrameSealer;
+  readonly historyPath?: string;
+  readonly load?: LoadSpec;
+  readonly logger: Logger;
+}
+
+/** Rate-limits a repeated warning: the first one per key, then at most one per interval. */
+class WarnOnce {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly intervalMs: number) {}
+  should(key: string, now: number): boolean {
+    const at = this.last.get(key);
+    if (at !== undefined && now - at < this.intervalMs) return false;
+    this.last.set(key, now);
+    return true;
+  }
+}
+
+export class Daemon {
+  readonly node: RingNode;
+  readonly boot = randomBytes(2).toString('hex');
+  private readonly history: HistoryWriter | undefined;
+  private load: LoadGenerator | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private counter = 0;
+  private ringSince = new Date().toISOString();
+  private lastRates = { at: performance.now(), tokens: 0, deliveries: 0 };
+  private rates = { tokenRotationsPerSec: 0, deliveriesPerSec: 0 };
+  private readonly warn = new WarnOnce(10_000);
+  private deliveries = 0;
+
+  constructor(private readonly options: DaemonOptions) {
+    const log = options.logger;
+    this.node = new RingNode({
+      nodeId: options.nodeId,
+      nodes: options.nodes,
+      totem: options.totem,
+      ringSeqStore: new FileRingSeqStore(options.stateDir, options.nodeId),
+      sealer: options.sealer,
+      trace: (event) => {
+        if (event.kind === 'tokenLost' && event.state === 'operational') {
+          log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);
+        } else if (event.kind === 'ringFormed') {
+          const ring = formatRingId(event.ringId.rep, event.ringId.seq);
+          log.info({ ring, members: event.members, joined: event.joined, left: event.left },
+            `A new membership (${ring}) was formed. Members${event.joined.length ? ` joined: ${event.joined.join(' ')}` : ''}${event.left.length ? ` left: ${event.left.join(' ')}` : ''}`);
+          this.ringSince = new Date().toISOString();
+        } else if (event.kind === 'retransmitRequest' && this.warn.should('retransmit', performance.now())) {
+          log.info({ seqs: event.seqs }, `Retransmit List: ${event.seqs.map((s) => s.toString(16)).join(' ')}`);
+        } else if (event.kind === 'state') {
+          log.debug({ from: event.from, to: event.to, reason: event.reason }, `entering ${event.to.toUpperCase()} state (${event.reason})`);
+        }
+      },
+    });
+    if (options.historyPath) {
+      this.history = new HistoryWriter(options.historyPath, {
+        onError: (err) => log.error({ err }, `history file ${options.historyPath}: write failed`),
+      });
+    }
+    this.node.on('config', (c) => {
+      this.history?.write({ ev: 'config', kind: c.type, ring: formatRingId(c.ringId.rep, c.ringId.seq), members: [...c.members], t: Date.now() });
+    });
+    this.node.on('deliver', (d) => {
+      this.deliveries++;
+      const id = payloadId(d.data);
+      if (id !== undefined) this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
+    });
+    this.node.on('rejected', ({ code, detail, from }) => {
+      if (this.warn.should(`${code}:${from}`, performance.now())) {
+        log.warn({ code, from }, code === 'AUTH_FAILED'
+          ? `Frames from ${from} fail authentication: different key or cluster name? (${detail}); further ones are counted, not logged`
+          : `Dropped a bad frame from ${from}: ${code} ${detail}`);
+      }
+    });
+    this.node.on('error', (err) => log.error({ err }, 'socket error'));
+  }
+
+  async start(): Promise<void> {
+    this.history?.write({ ev: 'start', node: this.options.nodeId, boot: this.boot, t: Date.now() });
+    await this.node.start();
+    if (this.options.load) {
+      const size = this.options.load.sizeBytes;
+      this.load = new LoadGenerator(this.options.load, { send: () => this.sendSynthetic(size) });
+      this.load.start();
+    }
+    this.writeStatus();
+    this.statusTimer = setInterval(() => this.writeStatus(), 1000);
+  }
+
+  /** One synthetic message with a history id `<node>.<boot>:<n>`. */
+  sendSynthetic(size: number): boolean {
+    const id = `${this.options.nodeId}.${this.boot}:${this.counter + 1}`;
+    const result = this.node.send(makePayload(id, size));
+    if (!result.ok) return false;
+    this.counter++;
+    this.history?.write({ ev: 'send', id, t: Date.now() });
+    return true;
+  }
+
+  /** Graceful stop: leave the ring so the others reform at once, then close the history. */
+  async stop(): Promise<void> {
+    this.load?.stop();
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    await this.node.stop({ leave: true });
+    this.history?.write({ ev: 'stop', t: Date.now() });
+    this.history?.close();
+  }
+
+  status(): DaemonStatus {
+    const s = this.node.status();
+    const now = performance.now();
+    const elapsed = (now - this.lastRates.at) / 1000;
+    if (elapsed >= 0.5) {
+      this.rates = {
+        tokenRotationsPerSec: Math.round((s.stats.tokensReceived - this.lastRates.tokens) / elapsed),
+        deliveriesPerSec: Math.round((this.deliveries - this.lastRates.deliveries) / elapsed),
+      };
+      this.lastRates = { at: now, tokens: s.stats.tokensReceived, deliveries: this.deliveries };
+    }
+    const rejected = Object.values(this.node.stats.rejected).reduce((a, b) => a + b, 0);
+    return {
+      pid: process.pid,
+      nodeId: this.options.nodeId,
+      clusterName: this.options.clusterName,
+      state: s.state,
+      ringId: formatRingId(s.ringId.rep, s.ringId.seq),
+      members: s.members,
+      since: this.ringSince,
+      updated: new Date().toISOString(),
+      counters: {
+        framesIn: this.node.stats.framesIn,
+        framesOut: this.node.stats.framesOut,
+        droppedBadFrames: rejected + s.stats.badFrames,
+        retransmits: s.stats.mcastRetx,
+        tokenRetransmits: s.stats.tokenRetransmits,
+        tokensReceived: s.stats.tokensReceived,
+        deliveries: this.deliveries,
+        loadSent: this.load?.sent ?? 0,
+        loadRefused: this.load?.refused ?? 0,
+      },
+      rates: this.rates,
+    };
+  }
+
+  private writeStatus(): void {
+    try {
+      writeStatusFile(this.options.stateDir, this.status());
+    } catch (err) {
+      if (this.warn.should('status', performance.now())) this.options.logger.error({ err }, 'cannot write the status file');
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The daemon's status, kept in `<state dir>/status.json` (replaced atomically every second) so
+ * `ringcast status` can read it until the IPC of the executive issue exists.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DaemonStatus {
+  readonly pid: number;
+  readonly nodeId: number;
+  readonly clusterName: string;
+  readonly state: string;
+  readonly ringId: string;
+  readonly members: readonly number[];
+  readonly since: string;
+  readonly updated: string;
+  readonly counters: Record<string, number>;
+  readonly rates: { tokenRotationsPerSec: number; deliveriesPerSec: number };
+}
+
+export const STATUS_FILE = 'status.json';
+
+export function writeStatusFile(stateDir: string, status: DaemonStatus): void {
+  const path = join(stateDir, STATUS_FILE);
+  writeFileSync(`${path}.tmp`, JSON.stringify(status, null, 2) + '\n');
+  renameSync(`${path}.tmp`, path);
+}
