@@ -1,0 +1,130 @@
+/**
+ * A throwaway network of Linux network namespaces for fault tests with real processes: one
+ * "switch" namespace holding a bridge, and one namespace per node joined to it by a veth pair,
+ * addressed 10.77.<lab>.<node>/24. Nothing is routed outside; `destroy()` removes it all.
+ * Packet loss and one-way drops use nftables inside the receiving node's namespace.
+ * Needs root, iproute2 and nftables (.ci/run installs them).
+ */
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+function sh(args: readonly string[]): string {
+  return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function labAvailable(): { ok: true } | { ok: false; reason: string } {
+  if (process.getuid?.() !== 0) return { ok: false, reason: 'network namespace tests need root' };
+  try {
+    sh(['ip', '-V']);
+    sh(['nft', '--version']);
+  } catch {
+    return { ok: false, reason: 'iproute2 and nftables are needed (apt-get install iproute2 nftables)' };
+  }
+  return { ok: true };
+}
+
+export class NetnsLab {
+  readonly nodes: { readonly id: number; readonly ns: string; readonly address: string }[] = [];
+  private readonly switchNs: string;
+  private readonly tag: string;
+
+  private constructor(readonly size: number, readonly subnet: number) {
+    this.tag = `${subnet}`;
+    this.switchNs = `rcsw${this.tag}`;
+  }
+
+  /** Creates `size` node namespaces on one bridge; `subnet` (1-250) keeps parallel labs apart. */
+  static create(size: number, subnet = 1 + (process.pid % 250)): NetnsLab {
+    const lab = new NetnsLab(size, subnet);
+    lab.destroy();
+    sh(['ip', 'netns', 'add', lab.switchNs]);
+    sh(['ip', '-n', lab.switchNs, 'link', 'add', 'br0', 'type', 'bridge']);
+    sh(['ip', '-n', lab.switchNs, 'link', 'set', 'br0', 'up']);
+    for (let id = 1; id <= size; id++) {
+      const ns = `rcn${lab.tag}x${id}`;
+      const a = `rc${lab.tag}a${id}`;
+      const b = `rc${lab.tag}b${id}`;
+      const address = `10.77.${subnet}.${id}`;
+      sh(['ip', 'netns', 'add', ns]);
+      sh(['ip', 'link', 'add', a, 'type', 'veth', 'peer', 'name', b]);
+      sh(['ip', 'link', 'set', a, 'netns', lab.switchNs]);
+      sh(['ip', 'link', 'set', b, 'netns', ns]);
+      sh(['ip', '-n', lab.switchNs, 'link', 'set', a, 'master', 'br0', 'up']);
+      sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+      sh(['ip', '-n', ns, 'link', 'set', b, 'name', 'eth0']);
+      sh(['ip', '-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
+      sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
+      sh(['ip', 'netns', 'exec', ns, 'nft', 'add', 'table', 'inet', 'ringcast']);
+      sh(['ip', 'netns', 'exec', ns, 'nft', 'add', 'chain', 'inet', 'ringcast', 'input',
+        '{ type filter hook input priority 0 ; policy accept ; }']);
+      lab.nodes.push({ id, ns, address });
+    }
+    return lab;
+  }
+
+  /** Runs a command inside a node's namespace. */
+  spawnIn(id: number, command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.ns(id), command, ...args], options);
+  }
+
+  /** Random loss of `percent`% on every datagram a node receives (0 removes it). */
+  setLoss(percent: number): void {
+    for (const n of this.nodes) {
+      this.flush(n.id);
+      if (percent > 0) {
+        sh(['ip', 'netns', 'exec', n.ns, 'nft', 'add', 'rule', 'inet', 'ringcast', 'input',
+          'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', '100', '<', String(percent), 'drop']);
+      }
+    }
+  }
+
+  /** Symmetric partition: nodes in different groups drop each other's datagrams. */
+  partition(groups: readonly (readonly number[])[]): void {
+    for (const n of this.nodes) this.flush(n.id);
+    for (const group of groups) {
+      const others = this.nodes.filter((n) => !group.includes(n.id));
+      for (const id of group) {
+        for (const o of others) this.dropFrom(id, o.address);
+      }
+    }
+  }
+
+  /** One-way: `to` stops hearing `from`. */
+  blockOneWay(from: number, to: number): void {
+    this.dropFrom(to, this.address(from));
+  }
+
+  heal(): void {
+    for (const n of this.nodes) this.flush(n.id);
+  }
+
+  address(id: number): string {
+    return this.nodes[id - 1]!.address;
+  }
+
+  ns(id: number): string {
+    return this.nodes[id - 1]!.ns;
+  }
+
+  destroy(): void {
+    for (let id = 1; id <= Math.max(this.size, 8); id++) {
+      try {
+        sh(['ip', 'netns', 'del', `rcn${this.tag}x${id}`]);
+      } catch {
+        // not there
+      }
+    }
+    try {
+      sh(['ip', 'netns', 'del', this.switchNs]);
+    } catch {
+      // not there
+    }
+  }
+
+  private dropFrom(id: number, source: string): void {
+    sh(['ip', 'netns', 'exec', this.ns(id), 'nft', 'add', 'rule', 'inet', 'ringcast', 'input', 'ip', 'saddr', source, 'drop']);
+  }
+
+  private flush(id: number): void {
+    sh(['ip', 'netns', 'exec', this.ns(id), 'nft', 'flush', 'chain', 'inet', 'ringcast', 'input']);
+  }
+}
