@@ -116,6 +116,9 @@ export class Daemon {
     if (!result.ok) return false;
     this.counter++;
     this.history?.write({ ev: 'send', id, t: Date.now() });
+    // A send must be on disk before its message can reach another node's history, even if this
+    // process is then killed with -9 (a buffered send would look like a created message).
+    this.history?.flush();
     return true;
   }
 

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * ringcastd --config FILE [--nodeid N] [--state-dir DIR] [--history FILE] [--load RATE:SIZE]
+ *
+ * Reads a corosync.conf-syntax file, joins the ring as the node the node list names for this
+ * host (or --nodeid when several entries are local, as on loopback), and runs until SIGTERM or
+ * SIGINT, when it leaves the ring gracefully. SIGHUP re-reads the configuration and reports what
+ * would change (applying it needs a restart today).
+ */
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { loadConfig, describeEffectiveTiming, type RingcastConfig } from '../config/index.js';
+import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
+import { Daemon } from '../daemon/daemon.js';
+import { parseLoadSpec } from '../daemon/load-generator.js';
+import { resolveStateDir } from './state-dir.js';
+
+const USAGE = 'usage: ringcastd --config FILE [--nodeid N] [--state-dir DIR] [--history FILE] [--load RATE:SIZE]';
+
+function fail(message: string): never {
+  console.error(`ringcastd: ${message}`);
+  process.exit(2);
+}
+
+function readConfig(path: string): RingcastConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    fail(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  const result = loadConfig(text, path);
+  if (!result.ok) fail(result.errors.map((e) => e.message).join('\n'));
+  for (const w of result.warnings) console.error(`ringcastd: warning: ${w.message}`);
+  return result.config;
+}
+
+function localAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address);
+  return out;
+}
+
+function pickNodeId(config: RingcastConfig, flag: string | undefined): number {
+  if (flag !== undefined) {
+    const id = Number(flag);
+    if (!config.nodes.some((n) => n.nodeId === id)) fail(`--nodeid ${flag} is not in the nodelist`);
+    return id;
+  }
+  const local = localAddresses();
+  const mine = config.nodes.filter((n) => local.has(n.address));
+  if (mine.length === 1) return mine[0]!.nodeId;
+  if (mine.length === 0) fail('no nodelist entry matches an address of this host; use --nodeid');
+  fail(`several nodelist entries are local (${mine.map((n) => n.nodeId).join(', ')}); pick one with --nodeid`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string', short: 'c' }, nodeid: { type: 'string' }, 'state-dir': { type: 'string' },
+      history: { type: 'string' }, load: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!values.config) fail(`--config is required\n${USAGE}`);
+  const config = readConfig(values.config);
+  const nodeId = pickNodeId(config, values.nodeid);
+  const stateDir = resolveStateDir(values['state-dir'] ?? config.ringcast.stateDir);
+  const load = values.load === undefined ? undefined : parseLoadSpec(values.load);
+  if (load && !load.ok) fail(load.message);
+  const logger = pino({ base: { node: nodeId }, level: config.logging.debug === 'off' ? 'info' : 'debug' }, pino.destination(2));
+
+  let sealer;
+  if (config.totem.cryptoCipher === 'none' && config.totem.cryptoHash === 'none') {
+    logger.warn('crypto_cipher and crypto_hash are none: frames travel unauthenticated and in clear (needed only for a mixed ring with Corosync udpu)');
+  } else {
+    const key = readKeyFile(config.totem.keyfile);
+    if (!key.ok) fail(`${config.totem.keyfile}: ${key.message}`);
+    for (const w of key.warnings ?? []) logger.warn(w);
+    sealer = createFrameCrypto({ cipher: config.totem.cryptoCipher, hash: config.totem.cryptoHash, key: key.key, clusterName: config.totem.clusterName });
+  }
+
+  const nodes = config.nodes.map((n) => ({ nodeId: n.nodeId, address: n.address, port: config.totem.port }));
+  // Frames grow by the crypto envelope: take it out of netmtu so a sealed frame still fits.
+  const netmtu = (config.totem.timing.netmtu ?? 1500) - (sealer?.overheadBytes ?? 0);
+  const daemon = new Daemon({
+    nodeId, clusterName: config.totem.clusterName, nodes, totem: { ...config.totem.timing, netmtu }, stateDir, sealer,
+    historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
+  });
+  logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
+  for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);
+  await daemon.start();
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: leaving the ring`);
+    daemon.stop().then(() => process.exit(0), (err) => {
+      logger.error({ err }, 'stop failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    const next = loadConfig(readFileSync(values.config!, 'utf8'), values.config);
+    if (!next.ok) logger.error(`SIGHUP: configuration not reloaded: ${next.errors.map((e) => e.message).join('; ')}`);
+    else logger.info('SIGHUP: configuration re-read and valid; timing and node list changes take effect at restart');
+  });
+}
+
+main().catch((err) => fail(err instanceof Error ? err.stack ?? err.message : String(err)));
