@@ -75,6 +75,8 @@ console.log(`ringcast: three daemons on 127.0.0.1-3, files in ${base}`);
 for (const id of [1, 2, 3]) start(id);
 const ticker = setInterval(() => {
   const parts = [1, 2, 3].map((id) => {
+    const proc = procs.get(id);
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return `node${id} stopped`;
     const s = status(id);
     return s ? `node${id} ${s.state} ring ${s.ringId} [${s.members.join(',')}] ${s.rates.deliveriesPerSec} msg/s` : `node${id} -`;
   });
