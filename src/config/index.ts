@@ -1,0 +1,10 @@
+/** Configuration in corosync.conf syntax: parser, loader, effective timing. See docs/config.md. */
+export { loadConfig } from './load.js';
+export { parseConf, CONFIG_TEXT_MAX, NESTING_MAX, type ConfEntry, type ConfKey, type ConfSection, type ParseResult } from './parse.js';
+export { describeEffectiveTiming } from './timing.js';
+export { formatIssue, ISSUES_MAX, type ConfigIssue } from './issues.js';
+export { DEFAULT_CLUSTER_NAME, DEFAULT_KEYFILE, DEFAULT_PORT, clusterMcastAddress } from './totem.js';
+export type {
+  CryptoCipher, CryptoHash, DebugLevel, IpVersion, LoadResult, LoggerSubsys, LoggingSettings, NodeEntry,
+  QuorumSettings, RingcastConfig, RingcastSettings, TimestampMode, TotemSettings, Transport,
+} from './types.js';

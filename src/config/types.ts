@@ -1,0 +1,85 @@
+/**
+ * The configuration ringcast runs with, in its own camelCase names, every default applied.
+ * Corosync's key names appear only in the file and in messages (see docs/config.md).
+ */
+import type { TotemConfigInput } from '../totem/config.js';
+import type { ConfigIssue } from './issues.js';
+
+export type Transport = 'udpu' | 'udp';
+export type CryptoCipher = 'aes256' | 'chacha20' | 'none';
+export type CryptoHash = 'sha256' | 'sha384' | 'sha512' | 'none';
+export type IpVersion = 'ipv4' | 'ipv6' | 'ipv4-6' | 'ipv6-4';
+export type DebugLevel = 'off' | 'on' | 'trace';
+export type TimestampMode = 'off' | 'on' | 'hires';
+
+export interface TotemSettings {
+  readonly clusterName: string;
+  readonly transport: Transport;
+  /** 'none' with cryptoHash 'none' means frames go unauthenticated and in clear. */
+  readonly cryptoCipher: CryptoCipher;
+  readonly cryptoHash: CryptoHash;
+  readonly keyfile: string;
+  /** How host names in ring0_addr resolve (Corosync's ip_version). */
+  readonly ipVersion: IpVersion;
+  /** The multicast group, with transport udp only: as written, or derived from cluster_name. */
+  readonly mcastaddr?: string;
+  /** UDP port of every node (Corosync's mcastport). */
+  readonly port: number;
+  /** Upper bound of the random delay before a join message; 0: none (Corosync's send_join). */
+  readonly sendJoinMs: number;
+  /** nodeCount (the nodelist's length) and the timers the file sets; deriveTotemConfig does the rest. */
+  readonly timing: TotemConfigInput;
+}
+
+export interface NodeEntry {
+  readonly nodeId: number;
+  /** ring0_addr as written: an IP address or a host name. */
+  readonly address: string;
+  readonly name?: string;
+  /** Line of the node's `node {` in the file. */
+  readonly line: number;
+}
+
+export interface LoggerSubsys {
+  readonly subsys: string;
+  /** The subsystem's own debug, or logging.debug when it sets none. */
+  readonly debug: DebugLevel;
+  readonly line: number;
+}
+
+export interface LoggingSettings {
+  readonly toStderr: boolean;
+  readonly toLogfile: boolean;
+  readonly logfile?: string;
+  readonly toSyslog: boolean;
+  readonly debug: DebugLevel;
+  readonly timestamp: TimestampMode;
+  readonly subsystems: readonly LoggerSubsys[];
+}
+
+/** Read and kept for the quorum service (a later issue); nothing acts on it yet. */
+export interface QuorumSettings {
+  readonly provider?: string;
+  readonly expectedVotes?: number;
+  readonly twoNode: boolean;
+}
+
+export interface RingcastSettings {
+  /** ringcast.state_dir, else Corosync's system.state_dir; unset: the daemon's default. */
+  readonly stateDir?: string;
+  /** File to append the delivery history to (shared/design/history.md), as `ringcastd --history`. */
+  readonly history?: string;
+}
+
+export interface RingcastConfig {
+  readonly totem: TotemSettings;
+  readonly nodes: readonly NodeEntry[];
+  readonly logging: LoggingSettings;
+  readonly quorum: QuorumSettings;
+  readonly ringcast: RingcastSettings;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly config: RingcastConfig; readonly warnings: ConfigIssue[] }
+  /** Warnings too, since an ignored misspelt key often explains an error. */
+  | { readonly ok: false; readonly errors: ConfigIssue[]; readonly warnings: ConfigIssue[] };
