@@ -83,7 +83,8 @@ export function deriveTotemConfig(input: TotemConfigInput = {}): TotemConfig {
   const tokenTimeoutMs = nodeCount > 2 ? baseToken + (nodeCount - 2) * coefficient : baseToken;
   const retransmits = input.tokenRetransmitsBeforeLossConst ?? TOTEM_DEFAULTS.tokenRetransmitsBeforeLossConst;
   const tokenRetransmitMs = input.tokenRetransmit ?? Math.floor(tokenTimeoutMs / (retransmits + 0.2));
-  const holdMs = input.hold ?? Math.floor(tokenRetransmitMs * 0.8 - 1);
+  // Corosync: token_retransmit * 0.8 - (1000 / HZ), HZ = 100.
+  const holdMs = input.hold ?? Math.floor(tokenRetransmitMs * 0.8 - 10);
   const netmtu = input.netmtu ?? TOTEM_DEFAULTS.netmtu;
   return {
     tokenTimeoutMs,
