@@ -15,7 +15,7 @@ function load(text: string): RingcastConfig {
 describe('describeEffectiveTiming', () => {
   test('three nodes on the defaults: the token grows, the rest follows from it', () => {
     assert.deepEqual(describeEffectiveTiming(load(nodes(3))), [
-      'token 3650 ms (3000 + 650 per node beyond 2), token_retransmit 869 ms, hold 694 ms, consensus 4380 ms, join 50 ms, merge 200 ms',
+      'token 3650 ms (3000 + 650 per node beyond 2), token_retransmit 869 ms, hold 685 ms, consensus 4380 ms, join 50 ms, merge 200 ms',
       'derived: token_retransmit = token / (4 retransmits before loss + 0.2), hold ≈ 0.8 × token_retransmit, consensus = 1.2 × token; set in the file: none (Corosync 3.1 defaults)',
       'a silent token is re-sent every 869 ms and declared lost after 3650 ms; a crashed node leaves the membership after about 8030 ms (token + consensus)',
       'flow control: window_size 50 messages per rotation, max_messages 17 per token visit, netmtu 1500 bytes (up to 1382 bytes of messages per frame)',
@@ -24,7 +24,7 @@ describe('describeEffectiveTiming', () => {
 
   test('two nodes: no growth; values the file sets are named and not called derived', () => {
     const lines = describeEffectiveTiming(load(`totem {\n  token: 1000\n  consensus: 1500\n  send_join: 80\n}\n${nodes(2)}`));
-    assert.equal(lines[0], 'token 1000 ms, token_retransmit 238 ms, hold 189 ms, consensus 1500 ms, join 50 ms, merge 200 ms');
+    assert.equal(lines[0], 'token 1000 ms, token_retransmit 238 ms, hold 180 ms, consensus 1500 ms, join 50 ms, merge 200 ms');
     assert.equal(lines[1], 'derived: token_retransmit = token / (4 retransmits before loss + 0.2), hold ≈ 0.8 × token_retransmit; set in the file: token, consensus');
     assert.match(lines[3]!, /, send_join up to 80 ms$/);
   });
