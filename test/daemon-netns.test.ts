@@ -94,7 +94,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('three daemons under load: kill -9 and restart, then the histories pass the checker', { skip }, async () => {
+test('three daemons under load: kill -9 and restart, SIGSTOP, loss, garbage; then the histories pass the checker', { skip }, async () => {
   for (const m of members) startDaemon(m);
   await waitFor('a ring of 1,2,3', ringOf([1, 2, 3]), 20_000);
 
@@ -119,6 +119,32 @@ test('three daemons under load: kill -9 and restart, then the histories pass the
   paused.proc!.kill('SIGCONT');
   await waitFor('node 2 back after SIGCONT', ringOf([1, 2, 3]), 20_000);
 
+  // 10% then 30% loss on every link for a while, then none: the ring keeps (or regains) all three.
+  lab.setLoss(10);
+  await new Promise((r) => setTimeout(r, 3000));
+  lab.setLoss(30);
+  await new Promise((r) => setTimeout(r, 3000));
+  lab.setLoss(0);
+  await waitFor('one ring of three after the loss', ringOf([1, 2, 3]), 30_000);
+
+  // Garbage, truncated and replayed-with-damage frames at every node: dropped and counted.
+  const before = members.map((m) => status(m)!.counters.droppedBadFrames!);
+  const burst = lab.spawnIn(1, process.execPath, ['-e', `
+    const d = require('dgram').createSocket('udp4');
+    const targets = ${JSON.stringify([1, 2, 3].map((i) => lab.address(i)))};
+    let n = 0;
+    for (let i = 0; i < 300; i++) {
+      const len = [0, 1, 13, 40, 200, 1400][i % 6];
+      const b = Buffer.alloc(len);
+      for (let k = 0; k < len; k++) b[k] = (i * 31 + k * 7) & 0xff;
+      if (len > 2 && i % 2) { b[0] = 0x11; }
+      for (const t of targets) { n++; d.send(b, 5405, t, () => { if (--n === 0) d.close(); }); }
+    }`]);
+  await new Promise((r) => burst.once('exit', r));
+  await waitFor('bad frames counted at every node', () => members.every((m, i) => (status(m)?.counters.droppedBadFrames ?? 0) >= before[i]! + 200), 10_000);
+  await waitFor('the ring still whole after the burst', ringOf([1, 2, 3]), 10_000);
+  for (const m of members) assert.ok(m.proc!.exitCode === null, `node ${m.id} still running`);
+
   await stopAll();
   const histories = members.map((m) => {
     const parsed = parseHistory(readFileSync(m.history, 'utf8'));
@@ -128,4 +154,37 @@ test('three daemons under load: kill -9 and restart, then the histories pass the
   const report = checkHistories(histories, { requireConvergence: false, quiescent: false });
   assert.ok(report.ok, report.violations.slice(0, 5).map((v) => `${v.property}: ${v.message}`).join('\n'));
   assert.ok(report.stats.deliveries > 1000, `only ${report.stats.deliveries} deliveries`);
+});
+
+test('a node with a different key never joins, and the others say why once', { skip }, async () => {
+  const strangerDir = mkdtempSync(join(tmpdir(), 'ringcast-stranger-'));
+  try {
+    for (const m of members) if (!m.proc || m.proc.exitCode !== null || m.proc.signalCode !== null) {
+      m.log = '';
+      startDaemon(m);
+    }
+    await waitFor('a ring of 1,2,3', ringOf([1, 2, 3]), 20_000);
+    // Node 3 restarts with another key: same addresses, same cluster name, different secret.
+    const stranger = members[2]!;
+    await new Promise<void>((resolve) => {
+      stranger.proc!.once('exit', () => resolve());
+      stranger.proc!.kill('SIGTERM');
+    });
+    writeKeyFile(join(strangerDir, 'authkey'), generateKey());
+    const config = join(strangerDir, 'corosync.conf');
+    writeFileSync(config, readFileSync(join(dir, 'corosync.conf'), 'utf8').replace(join(dir, 'authkey'), join(strangerDir, 'authkey')));
+    members[0]!.log = '';
+    startDaemon(stranger, config);
+    await waitFor('a ring of 1,2 without the stranger', ringOf([1, 2]), 15_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok(ringOf([1, 2])(), 'nodes 1 and 2 stay in their ring');
+    const s3 = status(stranger);
+    assert.ok(s3 && !s3.members.includes(1) && !s3.members.includes(2), 'the stranger never formed a ring with them');
+    const warnings = members[0]!.log.split('\n').filter((l) => l.includes('fail authentication'));
+    assert.ok(warnings.length >= 1, 'node 1 says why');
+    assert.ok(warnings.length <= 2, `node 1 logged ${warnings.length} times, not once`);
+  } finally {
+    await stopAll();
+    rmSync(strangerDir, { recursive: true, force: true });
+  }
 });
