@@ -9,7 +9,8 @@ import { HistoryWriter } from '../check/history.js';
 import { formatRingId } from '../check/history.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
 import { FileRingSeqStore } from '../net/ring-seq-store.js';
-import { makePayload, payloadId } from '../sim/load.js';
+import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
+import { makePayload, payloadId } from '../check/payload.js';
 import type { TotemConfigInput } from '../totem/config.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile, type DaemonStatus } from './status-file.js';
@@ -50,6 +51,7 @@ export class Daemon {
   private rates = { tokenRotationsPerSec: 0, deliveriesPerSec: 0 };
   private readonly warn = new WarnOnce(10_000);
   private deliveries = 0;
+  private readonly drops = createCryptoStats();
 
   constructor(private readonly options: DaemonOptions) {
     const log = options.logger;
@@ -88,11 +90,13 @@ export class Daemon {
       if (id !== undefined) this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
     });
     this.node.on('rejected', ({ code, detail, from }) => {
-      if (this.warn.should(`${code}:${from}`, performance.now())) {
-        log.warn({ code, from }, code === 'AUTH_FAILED'
-          ? `Frames from ${from} fail authentication: different key or cluster name? (${detail}); further ones are counted, not logged`
-          : `Dropped a bad frame from ${from}: ${code} ${detail}`);
-      }
+      // One line per reason and source, then a summary at most every 10 s (crypto's own limiter).
+      const verdict = this.drops.record(code as OpenFailureCode, from, performance.now());
+      if (!verdict.log) return;
+      const more = verdict.suppressed > 0 ? ` (${verdict.suppressed} more since the last report)` : '';
+      log.warn({ code, from }, code === 'AUTH_FAILED'
+        ? `Frames from ${from} fail authentication: different key or cluster name? (${detail}); further ones are counted, not logged${more}`
+        : `Dropped a bad frame from ${from}: ${code} ${detail}${more}`);
     });
     this.node.on('error', (err) => log.error({ err }, 'socket error'));
   }
