@@ -15,11 +15,11 @@ import { checkHistories, type HistoryRecord } from '../src/check/index.js';
 import { formatRingId } from '../src/check/history.js';
 import { makePayload, payloadId } from '../src/sim/load.js';
 
-async function freePorts(count: number): Promise<number[]> {
+async function freePorts(count: number, address = '127.0.0.1'): Promise<number[]> {
   const sockets = await Promise.all(
     Array.from({ length: count }, () => new Promise<ReturnType<typeof createSocket>>((resolve) => {
-      const s = createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => resolve(s));
+      const s = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+      s.bind(0, address, () => resolve(s));
     })),
   );
   const ports = sockets.map((s) => s.address().port);
@@ -88,6 +88,26 @@ test('three RingNodes on UDP loopback form a ring, agree on order, and reform on
     const report = checkHistories([...histories.values()], { requireConvergence: true });
     assert.ok(report.ok, report.violations.slice(0, 5).map((v) => `${v.property}: ${v.message}`).join('\n'));
     assert.ok(new FileRingSeqStore(stateDir, 1).load() >= 8, 'the ring sequence was persisted');
+  } finally {
+    await Promise.all(ring.map((n) => n.stop({ leave: false })));
+  }
+});
+
+test('RingNodes over IPv6 loopback form a ring and order messages', async () => {
+  const ports = await freePorts(2, '::1');
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '::1', port }));
+  const got = new Map<number, string[]>([[1, []], [2, []]]);
+  const ring = nodes.map((n) => {
+    const node = new RingNode({ nodeId: n.nodeId, nodes, totem: { token: 1000 } });
+    node.on('deliver', (d) => got.get(n.nodeId)!.push(payloadId(d.data) ?? '?'));
+    return node;
+  });
+  try {
+    await Promise.all(ring.map((n) => n.start()));
+    await waitFor('a ring of two', () => ring.every((n) => n.status().members.length === 2 && n.status().state === 'operational'), 15_000);
+    for (let k = 1; k <= 50; k++) for (const n of ring) assert.ok(n.send(makePayload(`${n.nodeId}.v6:${k}`, 64)).ok);
+    await waitFor('100 deliveries at both', () => got.get(1)!.length === 100 && got.get(2)!.length === 100, 10_000);
+    assert.deepEqual(got.get(1), got.get(2));
   } finally {
     await Promise.all(ring.map((n) => n.stop({ leave: false })));
   }
