@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   const daemon = new Daemon({
     nodeId, clusterName: config.totem.clusterName, nodes, totem: { ...config.totem.timing, netmtu }, stateDir, sealer,
     historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
+    multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);

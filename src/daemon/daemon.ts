@@ -25,6 +25,8 @@ export interface DaemonOptions {
   readonly historyPath?: string;
   readonly load?: LoadSpec;
   readonly logger: Logger;
+  /** `transport: udp`: the multicast group; absent for udpu. */
+  readonly multicastGroup?: string;
 }
 
 /** Rate-limits a repeated warning: the first one per key, then at most one per interval. */
@@ -61,6 +63,7 @@ export class Daemon {
       totem: options.totem,
       ringSeqStore: new FileRingSeqStore(options.stateDir, options.nodeId),
       sealer: options.sealer,
+      multicastGroup: options.multicastGroup,
       trace: (event) => {
         if (event.kind === 'tokenLost' && event.state === 'operational') {
           log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);

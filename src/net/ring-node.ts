@@ -42,6 +42,11 @@ export interface RingNodeOptions {
   readonly ringSeqStore?: RingSeqStore;
   readonly trace?: (event: TraceEvent) => void;
   readonly sealer?: FrameSealer;
+  /**
+   * Corosync's `transport: udp`: multicasts go to this group (on this node's port) once instead
+   * of to every node; the token stays unicast. One node per IP address, as with Corosync.
+   */
+  readonly multicastGroup?: string;
 }
 
 export interface RingNodeEvents {
@@ -62,6 +67,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private timerAt = Infinity;
   private running = false;
   private readonly sealer: FrameSealer | undefined;
+  private readonly multicastGroup: string | undefined;
   readonly stats: RingNodeStats = { framesIn: 0, framesOut: 0, rejected: {} };
   /** Datagrams handed to the socket and not yet sent: close() waits for them (the leave message). */
   private pendingSends = 0;
@@ -75,6 +81,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.peers = new Map(options.nodes.map((n) => [n.nodeId, n]));
     this.store = options.ringSeqStore ?? new MemoryRingSeqStore();
     this.sealer = options.sealer;
+    this.multicastGroup = options.multicastGroup;
     this.group = new TotemGroup({
       nodeId: options.nodeId,
       config: deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem }),
@@ -89,15 +96,28 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const socket = createSocket({ type: isIPv6(this.self.address) ? 'udp6' : 'udp4' });
+    const v6 = isIPv6(this.self.address);
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: this.multicastGroup !== undefined });
     this.socket = socket;
     socket.on('message', (frame, rinfo) => this.onFrame(frame, `${rinfo.address}:${rinfo.port}`));
     socket.on('error', (err) => this.emit('error', err));
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(this.self.port, this.self.address, () => {
+      // A socket bound to a unicast address does not see multicast on Linux: bind the wildcard.
+      const bindAddress = this.multicastGroup ? (v6 ? '::' : '0.0.0.0') : this.self.address;
+      socket.bind(this.self.port, bindAddress, () => {
         socket.off('error', reject);
-        resolve();
+        try {
+          if (this.multicastGroup) {
+            socket.addMembership(this.multicastGroup, v6 ? undefined : this.self.address);
+            if (!v6) socket.setMulticastInterface(this.self.address);
+            socket.setMulticastTTL(1);
+            socket.setMulticastLoopback(true);
+          }
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
       });
     });
     this.running = true;
@@ -170,7 +190,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     for (const out of this.group.takeFrames()) {
       if (!socket) break;
       const wire = this.sealer ? this.sealer.seal(out.frame) : out.frame;
-      const targets = out.to === 'all' ? [...this.peers.values()].filter((p) => p.nodeId !== this.self.nodeId) : [this.peers.get(out.to)];
+      const targets = out.to !== 'all'
+        ? [this.peers.get(out.to)]
+        : this.multicastGroup
+          ? [{ nodeId: 0, address: this.multicastGroup, port: this.self.port }]
+          : [...this.peers.values()].filter((p) => p.nodeId !== this.self.nodeId);
       for (const target of targets) {
         if (!target) continue;
         this.pendingSends++;
