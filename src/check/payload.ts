@@ -22,3 +22,26 @@ export function payloadId(data: Uint8Array): string | undefined {
   return decoder.decode(data.subarray(0, end));
 }
 
+
+/**
+ * A load message may also carry its send time: `<id>|<wall µs>|padding`, so a receiver on the
+ * same machine can measure delivery latency. Wall time in microseconds from
+ * `performance.timeOrigin + performance.now()` agrees across processes of one host.
+ */
+export function wallMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+export function makeTimedPayload(id: string, size: number, sentMicros: number): Uint8Array {
+  return makePayload(`${id}|${sentMicros}`, size);
+}
+
+/** The send time a timed payload carries, or undefined. */
+export function payloadSentMicros(data: Uint8Array): number | undefined {
+  const first = data.indexOf(SEPARATOR);
+  if (first <= 0) return undefined;
+  const second = data.indexOf(SEPARATOR, first + 1);
+  if (second <= first + 1 || second - first > 20) return undefined;
+  const value = Number(decoder.decode(data.subarray(first + 1, second)));
+  return Number.isSafeInteger(value) ? value : undefined;
+}

@@ -10,7 +10,7 @@ import { formatRingId } from '../check/history.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
 import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
-import { makePayload, payloadId } from '../check/payload.js';
+import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../check/payload.js';
 import type { TotemConfigInput } from '../totem/config.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile, type DaemonStatus } from './status-file.js';
@@ -27,6 +27,33 @@ export interface DaemonOptions {
   readonly logger: Logger;
   /** `transport: udp`: the multicast group; absent for udpu. */
   readonly multicastGroup?: string;
+}
+
+/**
+ * Delivery latencies of timed load messages since the last status: a bounded reservoir, so a
+ * flood costs constant memory, read out as p50/p99 and reset.
+ */
+class LatencyWindow {
+  private samples: number[] = [];
+  private seen = 0;
+  constructor(private readonly capacity: number) {}
+  add(micros: number): void {
+    this.seen++;
+    if (this.samples.length < this.capacity) this.samples.push(micros);
+    else {
+      // Deterministic reservoir: replace a slot chosen from the running count.
+      this.samples[(this.seen * 2654435761) % this.capacity] = micros;
+    }
+  }
+  takePercentiles(): { p50: number; p99: number; count: number } | undefined {
+    if (this.samples.length === 0) return undefined;
+    const sorted = this.samples.sort((a, b) => a - b);
+    const pick = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    const out = { p50: pick(0.5), p99: pick(0.99), count: this.seen };
+    this.samples = [];
+    this.seen = 0;
+    return out;
+  }
 }
 
 /** Rate-limits a repeated warning: the first one per key, then at most one per interval. */
@@ -54,6 +81,7 @@ export class Daemon {
   private readonly warn = new WarnOnce(10_000);
   private deliveries = 0;
   private readonly drops = createCryptoStats();
+  private readonly latency = new LatencyWindow(4096);
 
   constructor(private readonly options: DaemonOptions) {
     const log = options.logger;
@@ -89,6 +117,8 @@ export class Daemon {
     });
     this.node.on('deliver', (d) => {
       this.deliveries++;
+      const sent = payloadSentMicros(d.data);
+      if (sent !== undefined) this.latency.add(wallMicros() - sent);
       const id = payloadId(d.data);
       if (id !== undefined) this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
     });
@@ -119,7 +149,7 @@ export class Daemon {
   /** One synthetic message with a history id `<node>.<boot>:<n>`. */
   sendSynthetic(size: number): boolean {
     const id = `${this.options.nodeId}.${this.boot}:${this.counter + 1}`;
-    const result = this.node.send(makePayload(id, size));
+    const result = this.node.send(makeTimedPayload(id, size, wallMicros()));
     if (!result.ok) return false;
     this.counter++;
     this.history?.write({ ev: 'send', id, t: Date.now() });
@@ -171,6 +201,7 @@ export class Daemon {
         loadRefused: this.load?.refused ?? 0,
       },
       rates: this.rates,
+      latencyMicros: this.latency.takePercentiles(),
     };
   }
 

@@ -16,6 +16,8 @@ export interface DaemonStatus {
   readonly updated: string;
   readonly counters: Record<string, number>;
   readonly rates: { tokenRotationsPerSec: number; deliveriesPerSec: number };
+  /** Delivery latency of timed load messages since the previous status (same-host wall clock). */
+  readonly latencyMicros?: { p50: number; p99: number; count: number } | undefined;
 }
 
 export const STATUS_FILE = 'status.json';

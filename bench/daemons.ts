@@ -1,0 +1,95 @@
+/**
+ * Three real ringcastd processes on loopback (127.0.0.1-3, AES-256-GCM on), fed by their own
+ * `--load`: delivered messages/s and MB/s at node 2, delivery latency p50/p99 from the daemons'
+ * status files, daemon CPU (sum of the three, % of one core) and the largest RSS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKey, writeKeyFile } from '../src/net/crypto/index.js';
+import type { DaemonStatus } from '../src/daemon/status-file.js';
+
+const DAEMON = join(process.cwd(), 'dist/src/cli/ringcastd.js');
+
+export interface DaemonBenchResult {
+  readonly scenario: string;
+  readonly sizeBytes: number;
+  readonly deliveredPerSec: number;
+  readonly mbPerSec: number;
+  readonly p50Ms: number | undefined;
+  readonly p99Ms: number | undefined;
+  readonly cpuPercent: number;
+  readonly rssMaxMb: number;
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+function status(dir: string): DaemonStatus | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as DaemonStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function benchDaemons(scenario: 'light' | 'one' | 'all', sizeBytes: number, seconds: number): Promise<DaemonBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringcast-bench-'));
+  writeKeyFile(join(dir, 'authkey'), generateKey());
+  writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
+    .map((i) => `  node {\n    ring0_addr: 127.0.0.${i}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n`);
+  // Full load: ask for far more than the ring carries; the generator backs off when refused.
+  const rate = scenario === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
+  const procs: ChildProcess[] = [1, 2, 3].map((i) => {
+    const load = scenario === 'all' || i === 1 ? ['--load', `${rate}:${sizeBytes}`] : [];
+    return spawn(process.execPath, [DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...load],
+      { stdio: 'ignore' });
+  });
+  try {
+    for (let waited = 0; !(status(join(dir, 's2'))?.members.length === 3); waited += 100) {
+      if (waited > 15_000) throw new Error('the bench ring did not form');
+      await sleep(100);
+    }
+    await sleep(2000);
+    const d0 = status(join(dir, 's2'))!.counters.deliveries!;
+    const t0 = procs.reduce((a, p) => a + cpuTicks(p.pid!), 0);
+    const started = Date.now();
+    const p50: number[] = [];
+    const p99: number[] = [];
+    while (Date.now() - started < seconds * 1000) {
+      await sleep(1000);
+      const lat = status(join(dir, 's2'))?.latencyMicros;
+      if (lat) {
+        p50.push(lat.p50);
+        p99.push(lat.p99);
+      }
+    }
+    const elapsed = (Date.now() - started) / 1000;
+    const d1 = status(join(dir, 's2'))!.counters.deliveries!;
+    const t1 = procs.reduce((a, p) => a + cpuTicks(p.pid!), 0);
+    const rss = Math.max(...procs.map((p) => rssKb(p.pid!)));
+    const median = (xs: number[]): number | undefined => (xs.length ? xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]! / 1000 : undefined);
+    const delivered = (d1 - d0) / elapsed;
+    return {
+      scenario, sizeBytes, deliveredPerSec: Math.round(delivered), mbPerSec: (delivered * sizeBytes) / 1e6,
+      p50Ms: median(p50), p99Ms: median(p99), cpuPercent: Math.round((t1 - t0) / elapsed), rssMaxMb: Math.round(rss / 1024),
+    };
+  } finally {
+    await Promise.all(procs.map((p) => new Promise<void>((resolve) => {
+      if (p.exitCode !== null) return resolve();
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+    })));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
