@@ -4,7 +4,9 @@
  * `node:dgram` in Corosync's `udpu` style: every multicast is a unicast to each node of the node
  * list. One OS timer is armed for the core's next deadline. Time is `performance.now()`.
  *
- * Not yet here (issue 3): authentication and encryption of frames, the config file, the daemon.
+ * The hot path is the token's visit: a node should pass the token on as soon as it can. So
+ * sends carry no completion callback (except while leaving), and ordered messages and configuration changes reach listeners after the frames of the same
+ * step have been sent (Corosync also delivers after it has passed the token on).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -30,6 +32,8 @@ export interface FrameSealer {
 export interface RingNodeStats {
   framesIn: number;
   framesOut: number;
+  /** ICMP unreachable reports from peers' addresses (a peer's port was closed: it is down). */
+  unreachable: number;
   /** Frames dropped before the core, by reason (authentication failed, truncated...). */
   rejected: Record<string, number>;
 }
@@ -63,12 +67,22 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private readonly peers: Map<number, RingNodeAddress>;
   private readonly store: RingSeqStore;
   private socket: Socket | undefined;
+  /**
+   * One connected socket per peer for unicasts, as Corosync's udpu keeps one per member: a send
+   * on it skips the address lookup and costs half as much. Linux reports a peer's ICMP
+   * unreachable on that peer's socket only (ECONNREFUSED, counted, not an error).
+   */
+  private readonly peerSockets = new Map<number, Socket>();
+  /** Deliveries and configuration changes waiting to be handed to listeners, in order. */
+  private pendingEvents: (GroupDelivery | ConfigChange)[] = [];
+  private emitScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private running = false;
+  private stopping = false;
   private readonly sealer: FrameSealer | undefined;
   private readonly multicastGroup: string | undefined;
-  readonly stats: RingNodeStats = { framesIn: 0, framesOut: 0, rejected: {} };
+  readonly stats: RingNodeStats = { framesIn: 0, framesOut: 0, unreachable: 0, rejected: {} };
   /** Datagrams handed to the socket and not yet sent: close() waits for them (the leave message). */
   private pendingSends = 0;
   private drained: (() => void) | undefined;
@@ -120,9 +134,32 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
         }
       });
     });
+    // This node's own entry too: a ring of one passes the token to itself over the network.
+    for (const peer of this.peers.values()) this.peerSockets.set(peer.nodeId, await this.connectedSocket(peer, v6));
     this.running = true;
+    this.stopping = false;
     this.group.start(performance.now());
     this.flush();
+  }
+
+  private async connectedSocket(peer: RingNodeAddress, v6: boolean): Promise<Socket> {
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, this.self.address, () => {
+        socket.connect(peer.port, peer.address, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') this.stats.unreachable++;
+      else this.emit('error', err);
+    });
+    // Nothing is sent to this port; reading keeps the socket's error queue drained.
+    socket.on('message', () => {});
+    return socket;
   }
 
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
@@ -145,6 +182,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   /** Leaves the ring (announcing it, so the others reform at once) and closes the socket. */
   async stop(options: { readonly leave?: boolean } = {}): Promise<void> {
     if (!this.running) return;
+    this.stopping = true;
     if (options.leave !== false) {
       this.group.leave(performance.now());
       this.flush();
@@ -152,9 +190,12 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.emitPending();
     const socket = this.socket!;
     if (this.pendingSends > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    const sockets = [socket, ...this.peerSockets.values()];
+    this.peerSockets.clear();
+    await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
   private onFrame(datagram: Buffer, from: string): void {
@@ -182,32 +223,16 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.flush();
   }
 
-  /** Persist first, then send, then hand events to listeners, then re-arm the one timer. */
+  /** Persist first, then send, then re-arm the one timer; listeners hear of events afterwards. */
   private flush(): void {
     const events = this.group.takeEvents();
     for (const event of events) if (event.kind === 'persistRingSeq') this.store.save(event.seq);
-    const socket = this.socket;
-    for (const out of this.group.takeFrames()) {
-      if (!socket) break;
-      const wire = this.sealer ? this.sealer.seal(out.frame) : out.frame;
-      const targets = out.to !== 'all'
-        ? [this.peers.get(out.to)]
-        : this.multicastGroup
-          ? [{ nodeId: 0, address: this.multicastGroup, port: this.self.port }]
-          : [...this.peers.values()].filter((p) => p.nodeId !== this.self.nodeId);
-      for (const target of targets) {
-        if (!target) continue;
-        this.pendingSends++;
-        this.stats.framesOut++;
-        socket.send(wire, target.port, target.address, () => {
-          this.pendingSends--;
-          if (this.pendingSends === 0) this.drained?.();
-        });
-      }
-    }
-    for (const event of events) {
-      if (event.kind === 'deliver') this.emit('deliver', event);
-      else if (event.kind === 'config') this.emit('config', event);
+    const frames = this.group.takeFrames();
+    if (this.socket) for (const out of frames) this.sendFrame(out.to, this.sealer ? this.sealer.seal(out.frame) : out.frame);
+    for (const event of events) if (event.kind === 'deliver' || event.kind === 'config') this.pendingEvents.push(event);
+    if (this.pendingEvents.length > 0 && !this.emitScheduled) {
+      this.emitScheduled = true;
+      setImmediate(() => this.emitPending());
     }
     if (!this.running) return;
     const deadline = this.group.nextDeadline();
@@ -215,6 +240,44 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       if (this.timer) clearTimeout(this.timer);
       this.timerAt = deadline;
       this.timer = setTimeout(() => this.onTimer(), Math.max(0, deadline - performance.now()));
+    }
+  }
+
+  private sendFrame(to: number | 'all', wire: Uint8Array): void {
+    // While stopping, completions are tracked so close() waits for the leave message to go out.
+    const done = this.stopping ? this.sendDone : undefined;
+    if (to !== 'all') {
+      this.sendTo(to, wire, done);
+    } else if (this.multicastGroup) {
+      this.stats.framesOut++;
+      if (done) this.pendingSends++;
+      this.socket!.send(wire, this.self.port, this.multicastGroup, done);
+    } else {
+      for (const peer of this.peerSockets.keys()) if (peer !== this.self.nodeId) this.sendTo(peer, wire, done);
+    }
+  }
+
+  private sendTo(nodeId: number, wire: Uint8Array, done: (() => void) | undefined): void {
+    const socket = this.peerSockets.get(nodeId);
+    if (!socket) return;
+    this.stats.framesOut++;
+    if (done) this.pendingSends++;
+    socket.send(wire, done);
+  }
+
+  private readonly sendDone = (): void => {
+    this.pendingSends--;
+    if (this.pendingSends === 0) this.drained?.();
+  };
+
+  /** Hands queued deliveries and configuration changes to listeners, in order. */
+  private emitPending(): void {
+    this.emitScheduled = false;
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    for (const event of events) {
+      if (event.kind === 'deliver') this.emit('deliver', event);
+      else this.emit('config', event);
     }
   }
 }

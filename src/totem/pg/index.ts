@@ -16,6 +16,7 @@ export {
 export {
   PG_DEFAULT_MAX_QUEUED_BYTES,
   PG_DEFAULT_MAX_QUEUED_MESSAGES,
+  MIN_FRAGMENT_BYTES,
   PgPacker,
   type PgEnqueueResult,
   type PgPackerOptions,

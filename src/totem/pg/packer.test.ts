@@ -1,7 +1,7 @@
 /** PgPacker: the packing rule, fragment numbering, bounds and restart. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PG_HEADER_SIZE, PgPacker, decodePgPacket, type PgPacket } from './index.js';
+import { MIN_FRAGMENT_BYTES, PG_HEADER_SIZE, PgPacker, decodePgPacket, type PgPacket } from './index.js';
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -28,17 +28,35 @@ test('small messages are packed together in FIFO order', () => {
   assert.equal(p.takePacket(1400), undefined);
 });
 
-test('a message that fits an empty packet waits rather than being split', () => {
+test('packets leave full: a message that does not fit the space left starts there as a fragment', () => {
   const p = new PgPacker();
-  p.enqueue(bytes(100));
-  p.enqueue(bytes(150));
-  // Packet of 200: header 8 + (2 + 100) leaves 90 bytes, too few for 2 + 150, which fits a new packet.
+  p.enqueue(bytes(100, 1));
+  p.enqueue(bytes(150, 2));
+  // Packet of 200: header 8 + (2 + 100) leaves 90 bytes: 2 + 88 of the second message.
   const first = take(p, 200);
-  assert.equal(first.messages.length, 1);
-  assert.equal(first.fragmented, 0);
+  assert.deepEqual(first.messages.map((m) => m.length), [100, 88]);
+  assert.equal(first.fragmented, 1);
+  assert.equal(p.pendingBytes, 150 - 88);
   const second = take(p, 200);
-  assert.deepEqual(second.messages, [bytes(150)]);
-  assert.equal(second.fragmented, 0);
+  assert.deepEqual([second.continuation, second.fragmented], [1, 0]);
+  assert.deepEqual(second.messages, [bytes(150, 2).subarray(88)]);
+  assert.equal(p.isEmpty, true);
+});
+
+test(`a message that fits an empty packet is not split off into a sliver under ${MIN_FRAGMENT_BYTES} bytes`, () => {
+  const p = new PgPacker();
+  const filler = 200 - PG_HEADER_SIZE - 2 - 2 - (MIN_FRAGMENT_BYTES - 1);
+  p.enqueue(bytes(filler, 1));
+  p.enqueue(bytes(100, 2));
+  const first = take(p, 200);
+  assert.deepEqual([first.messages.length, first.fragmented], [1, 0], 'a 31-byte sliver is not worth a fragment');
+  const second = take(p, 200);
+  assert.deepEqual([second.continuation, second.fragmented, second.messages[0]!.length], [0, 0, 100]);
+  // One byte more room and the message is split.
+  const q = new PgPacker();
+  q.enqueue(bytes(filler - 1, 1));
+  q.enqueue(bytes(100, 2));
+  assert.deepEqual(take(q, 200).messages.map((m) => m.length), [filler - 1, MIN_FRAGMENT_BYTES]);
 });
 
 test('a large message starts in the space left after whole messages and ends before the next ones', () => {
