@@ -7,11 +7,22 @@ const SEPARATOR = 0x7c; // '|'
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Padding 'abc…z' repeated, indexed by absolute position so a payload's bytes never depend on its id. */
+let pad = new Uint8Array(0);
+
+function padding(size: number): Uint8Array {
+  if (pad.length < size) {
+    pad = new Uint8Array(Math.max(size, 2 * pad.length, 4096));
+    for (let i = 0; i < pad.length; i++) pad[i] = 0x61 + (i % 26);
+  }
+  return pad;
+}
+
 export function makePayload(id: string, size: number): Uint8Array {
   const head = encoder.encode(`${id}|`);
   const out = new Uint8Array(Math.max(head.length, size));
+  if (out.length > head.length) out.set(padding(out.length).subarray(head.length, out.length), head.length);
   out.set(head);
-  for (let i = head.length; i < out.length; i++) out[i] = 0x61 + (i % 26);
   return out;
 }
 

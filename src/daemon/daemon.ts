@@ -139,7 +139,10 @@ export class Daemon {
     await this.node.start();
     if (this.options.load) {
       const size = this.options.load.sizeBytes;
-      this.load = new LoadGenerator(this.options.load, { send: () => this.sendSynthetic(size) });
+      this.load = new LoadGenerator(this.options.load, {
+        send: () => this.sendSynthetic(size),
+        queuedBytes: () => this.node.queuedBytes,
+      });
       this.load.start();
     }
     this.writeStatus();

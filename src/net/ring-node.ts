@@ -228,7 +228,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const events = this.group.takeEvents();
     for (const event of events) if (event.kind === 'persistRingSeq') this.store.save(event.seq);
     const frames = this.group.takeFrames();
-    if (this.socket) for (const out of frames) this.sendFrame(out.to, this.sealer ? this.sealer.seal(out.frame) : out.frame);
+    if (this.socket && frames.length > 0) this.sendFrames(frames);
     for (const event of events) if (event.kind === 'deliver' || event.kind === 'config') this.pendingEvents.push(event);
     if (this.pendingEvents.length > 0 && !this.emitScheduled) {
       this.emitScheduled = true;
@@ -243,18 +243,50 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     }
   }
 
-  private sendFrame(to: number | 'all', wire: Uint8Array): void {
-    // While stopping, completions are tracked so close() waits for the leave message to go out.
+  /**
+   * Sends one step's frames. Everything is sealed first, then each peer gets its frames in one
+   * burst: a receiver woken by the first datagram finds the rest already queued, instead of being
+   * woken once per frame (on a VM each wake-up costs the sender tens of microseconds). Order is
+   * kept per destination, the only order a datagram socket has.
+   */
+  private sendFrames(frames: readonly { readonly to: number | 'all'; readonly frame: Uint8Array }[]): void {
     const done = this.stopping ? this.sendDone : undefined;
-    if (to !== 'all') {
-      this.sendTo(to, wire, done);
-    } else if (this.multicastGroup) {
-      this.stats.framesOut++;
-      if (done) this.pendingSends++;
-      this.socket!.send(wire, this.self.port, this.multicastGroup, done);
-    } else {
-      for (const peer of this.peerSockets.keys()) if (peer !== this.self.nodeId) this.sendTo(peer, wire, done);
+    const wires = frames.map((out) => (this.sealer ? this.sealer.seal(out.frame) : out.frame));
+    if (this.multicastGroup) {
+      for (let i = 0; i < frames.length; i++) {
+        const to = frames[i]!.to;
+        if (to !== 'all') {
+          this.sendTo(to, wires[i]!, done);
+          continue;
+        }
+        this.stats.framesOut++;
+        if (done) this.pendingSends++;
+        this.socket!.send(wires[i]!, this.self.port, this.multicastGroup, done);
+      }
+      return;
     }
+    // The common step: multicasts, then the token to the next node. The next node gets its data
+    // first (it must process all of it before it can pass the token on), then the others, then
+    // the token. Any other mix is sent frame by frame in order.
+    const last = frames[frames.length - 1]!;
+    const simple = frames.every((out, i) => out.to === 'all' || i === frames.length - 1);
+    if (!simple) {
+      for (let i = 0; i < frames.length; i++) this.sendToAll(frames[i]!.to, wires[i]!, done);
+      return;
+    }
+    const data = last.to === 'all' ? frames.length : frames.length - 1;
+    const first = last.to === 'all' ? undefined : last.to;
+    if (first !== undefined && first !== this.self.nodeId) for (let i = 0; i < data; i++) this.sendTo(first, wires[i]!, done);
+    for (const id of this.peerSockets.keys()) {
+      if (id === first || id === this.self.nodeId) continue;
+      for (let i = 0; i < data; i++) this.sendTo(id, wires[i]!, done);
+    }
+    if (first !== undefined) this.sendTo(first, wires[data]!, done);
+  }
+
+  private sendToAll(to: number | 'all', wire: Uint8Array, done: (() => void) | undefined): void {
+    if (to !== 'all') this.sendTo(to, wire, done);
+    else for (const id of this.peerSockets.keys()) if (id !== this.self.nodeId) this.sendTo(id, wire, done);
   }
 
   private sendTo(nodeId: number, wire: Uint8Array, done: (() => void) | undefined): void {

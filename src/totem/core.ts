@@ -15,7 +15,7 @@ import { deliverInOrder } from './delivery.js';
 import { sameRing, type MembState, type Node, type OutFrame, type PacketSource, type TotemEvent, type TotemStats, type TraceEvent } from './state.js';
 import { MessageStore } from './store.js';
 import { TimerTable, type TimerName } from './timers.js';
-import { handleOrfToken, retransmitToken, updateAru } from './token.js';
+import { handleOrfToken, retransmitToken, revisitHeldToken, updateAru } from './token.js';
 import { decodeMessage } from './wire/index.js';
 import { Encapsulation, type Mcast, type NodeId, type RingId, type TokenHoldCancel } from './wire/types.js';
 
@@ -114,7 +114,8 @@ export class TotemCore {
     n.tokenHeld = false;
     n.seqUnchanged = 0;
     if (n.ringId.rep === n.me) {
-      if (n.state === 'operational' || n.state === 'recovery') retransmitToken(n);
+      if (n.state === 'operational' || n.state === 'recovery') revisitHeldToken(n);
+      this.drainLoopback();
       return;
     }
     const cancel: TokenHoldCancel = {

@@ -8,7 +8,7 @@ import type { TotemConfig } from './config.js';
 import type { NodeSet } from './sets.js';
 import type { MessageStore } from './store.js';
 import type { TimerTable } from './timers.js';
-import type { MembCommitToken, NodeId, RingId } from './wire/types.js';
+import type { MembCommitToken, NodeId, OrfToken, RingId } from './wire/types.js';
 
 export type MembState = 'operational' | 'gather' | 'commit' | 'recovery';
 
@@ -152,7 +152,8 @@ export interface Node {
   pbl: number;
   cbl: number;
   /** The last token (orf or commit) sent, with its target, for retransmission. */
-  lastToken: { readonly to: NodeId; readonly frame: Uint8Array } | undefined;
+  /** The last token this node sent or held; `held` is the held token itself, for a revisit. */
+  lastToken: { readonly to: NodeId; readonly frame: Uint8Array; readonly held?: OrfToken } | undefined;
 
   // recovery
   retransQueue: Uint8Array[];

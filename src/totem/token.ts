@@ -72,17 +72,38 @@ function sendToken(n: Node, t: WorkingToken, forward: boolean): void {
     rtrList: t.rtrList,
   };
   const frame = encodeMessage(token);
-  n.lastToken = { to, frame };
-  // An idle representative holds the token: the hold timer sends this copy later.
+  // An idle representative holds the token: the hold timer sends this copy later, or its own
+  // new messages make it take the token again (revisitHeldToken).
+  n.lastToken = forward ? { to, frame } : { to, frame, held: token };
   if (forward) {
     n.frames.push({ to, frame });
     n.stats.framesOut++;
   }
 }
 
+/**
+ * The representative holds the idle ring's token and its own application queued messages.
+ * Re-sending the held copy (Corosync's way) would carry nothing: the messages would wait a whole
+ * rotation. Instead it takes the held token again as if it had just come round and sends them at
+ * once. Nothing happened on the ring meanwhile: no one else may send while the token is held, so
+ * the others would have passed it on unchanged.
+ */
+export function revisitHeldToken(n: Node): void {
+  const held = n.lastToken?.held;
+  if (!held || n.state !== 'operational') {
+    retransmitToken(n);
+    return;
+  }
+  n.timers.cancel('tokenHoldRetransmit');
+  handleOrfToken(n, held);
+}
+
 export function retransmitToken(n: Node): void {
   if (!n.lastToken) return;
-  n.frames.push({ to: n.lastToken.to, frame: n.lastToken.frame });
+  const { to, frame } = n.lastToken;
+  // Once sent, a held token is circulating again: it must never be revisited.
+  n.lastToken = { to, frame };
+  n.frames.push({ to, frame });
   n.stats.framesOut++;
   n.stats.tokenRetransmits++;
 }
