@@ -1,0 +1,326 @@
+/**
+ * The executive: hosts services on a ring. Inputs, in the ring's order: `deliver(message)` for
+ * each ordered message and `configChange(change)` for each configuration; from local clients:
+ * `request(...)` and `connectionClosed(conn)`. Output: multicasts through the abstract `ExecRing`.
+ * It reads no clock and opens no socket: RingNode and the simulator both drive it.
+ *
+ * Delivery (Corosync's deliver_fn in exec/main.c): the header's id names service and message;
+ * the message goes to services[serviceId].execHandlers[messageId]. A malformed header, an unknown
+ * service or message id, or a body the handler cannot decode is counted and dropped, never thrown.
+ * Unlike Corosync, ordinary messages are applied only once their service's sync activated in the
+ * ring they were ordered in (see outbound.ts and design.md for why and how nothing is lost).
+ */
+import type { ConfigChange } from '../totem/state.js';
+import type { NodeId, RingId } from '../totem/wire/types.js';
+import { decodeHeader, encodeExecMessage, execBody, SYNC_SERVICE_ID } from './header.js';
+import { Outbound, type OwnMessage } from './outbound.js';
+import { ServiceRegistry } from './registry.js';
+import type { ClientConnection, ExecHandler, LibRequest, SendOptions, Service, ServiceApi } from './service.js';
+import type { CsStatus, ExecSendError, ExecSendResult } from './status.js';
+import { SyncEngine, type SyncTraceEvent } from './sync.js';
+import { decodeSyncMessage } from './sync-wire.js';
+
+/** What the executive needs of a ring member: RingNode and TotemGroup both fit. */
+export interface ExecRing {
+  send(data: Uint8Array, options: { readonly safe?: boolean }): RingSendResult;
+}
+
+export type RingSendResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'QUEUE_FULL' | 'MESSAGE_TOO_LARGE' | 'NOT_RUNNING'; readonly detail: string };
+
+/** An ordered message as the ring delivers it (GroupDelivery fits). */
+export interface ExecDelivery {
+  readonly from: NodeId;
+  readonly data: Uint8Array;
+  readonly ringId: RingId;
+}
+
+export type DropReason =
+  | 'malformedHeader'
+  | 'unknownService'
+  | 'unknownMessage'
+  | 'malformedPayload'
+  | 'malformedSync'
+  | 'notActive'
+  | 'staleSync';
+
+export type ExecTraceEvent =
+  | SyncTraceEvent
+  | { readonly kind: 'applied'; readonly serviceId: number; readonly messageId: number; readonly from: NodeId; readonly ringId: RingId; readonly sync: boolean }
+  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly from: NodeId; readonly detail: string };
+
+export interface ExecutiveOptions {
+  readonly nodeId: NodeId;
+  readonly ring: ExecRing;
+  readonly services: readonly Service[];
+  /**
+   * Runs work later, outside the current input (Corosync's schedwrk): a sync process() that is
+   * not done, sends the ring refused. The daemon passes setImmediate; the simulator a virtual-time
+   * action. Work scheduled by a stopped executive does nothing.
+   */
+  readonly schedule: (run: () => void) => void;
+  /** Own ordinary messages tracked at once (in flight + deferred). Default 4096. */
+  readonly maxOwnMessages?: number;
+  readonly trace?: (event: ExecTraceEvent) => void;
+}
+
+export interface ExecStats {
+  delivered: number;
+  applied: number;
+  dropped: Record<DropReason, number>;
+  /** Own messages dropped as not active and queued to be sent again after sync. */
+  resent: number;
+  requests: number;
+  unknownRequests: number;
+  duplicateAnswers: number;
+  configChanges: number;
+}
+
+export const DEFAULT_MAX_OWN_MESSAGES = 4096;
+const EMPTY = new Uint8Array(0);
+
+export class Executive {
+  readonly nodeId: NodeId;
+  private readonly registry: ServiceRegistry;
+  private readonly sync: SyncEngine;
+  private readonly outbound: Outbound;
+  private running = false;
+  private flushScheduled = false;
+  readonly stats: ExecStats = {
+    delivered: 0, applied: 0, resent: 0, requests: 0, unknownRequests: 0, duplicateAnswers: 0, configChanges: 0,
+    dropped: { malformedHeader: 0, unknownService: 0, unknownMessage: 0, malformedPayload: 0, malformedSync: 0, notActive: 0, staleSync: 0 },
+  };
+
+  constructor(private readonly options: ExecutiveOptions) {
+    this.nodeId = options.nodeId;
+    this.registry = new ServiceRegistry(options.services);
+    this.outbound = new Outbound(options.maxOwnMessages ?? DEFAULT_MAX_OWN_MESSAGES);
+    this.sync = new SyncEngine({
+      services: () => this.registry.list(),
+      sendSync: (messageId, body) => this.options.ring.send(encodeExecMessage(SYNC_SERVICE_ID, messageId, body), {}).ok,
+      schedule: (run) => this.later(run),
+      completed: () => this.flushDeferred(),
+      trace: options.trace,
+    });
+  }
+
+  /** Starts every service in id order (Corosync's exec_init_fn). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const service of this.registry.list()) service.start(this.apiFor(service));
+  }
+
+  /** Aborts a running sync, answers requests still waiting with CS_ERR_LIBRARY, stops services. */
+  stop(): void {
+    if (!this.running) return;
+    this.sync.stop();
+    this.running = false;
+    for (const own of this.outbound.drain()) own.request?.respond('CS_ERR_LIBRARY');
+    for (const service of this.registry.list().reverse()) service.stop();
+  }
+
+  get syncInProcess(): boolean {
+    return this.sync.syncInProcess;
+  }
+
+  get syncState(): string {
+    return this.sync.state;
+  }
+
+  get syncStats() {
+    return this.sync.stats;
+  }
+
+  /** Own ordinary messages not yet back: in flight on the ring, deferred until sync completes. */
+  get ownMessages(): { readonly inFlight: number; readonly deferred: number } {
+    return { inFlight: this.outbound.inFlightCount, deferred: this.outbound.deferredCount };
+  }
+
+  service(serviceId: number): Service | undefined {
+    return this.registry.get(serviceId);
+  }
+
+  /** A configuration change from the ring: services first, then sync (Corosync's confchg_fn). */
+  configChange(change: ConfigChange): void {
+    if (!this.running) return;
+    this.stats.configChanges++;
+    for (const service of this.registry.list()) service.onConfigChange(change);
+    this.sync.configChange(change);
+  }
+
+  /** One ordered message from the ring. */
+  deliver(delivery: ExecDelivery): void {
+    if (!this.running) return;
+    this.stats.delivered++;
+    const decoded = decodeHeader(delivery.data);
+    if (!decoded.ok) return this.drop('malformedHeader', delivery.from, `${decoded.code}: ${decoded.detail}`);
+    const { serviceId, messageId, sourceTag } = decoded.header;
+    const body = execBody(delivery.data);
+    if (serviceId === SYNC_SERVICE_ID) {
+      const sync = decodeSyncMessage(messageId, body);
+      if (!sync.ok) return this.drop('malformedSync', delivery.from, `${sync.code}: ${sync.detail}`);
+      this.sync.deliver(delivery.from, sync.message);
+      return;
+    }
+    const service = this.registry.get(serviceId);
+    if (!service) return this.drop('unknownService', delivery.from, `service ${serviceId}`);
+    const handler = service.execHandlers[messageId];
+    if (!handler) return this.drop('unknownMessage', delivery.from, `service ${serviceId} message ${messageId}`);
+    const local = delivery.from === this.nodeId;
+    const own = local && sourceTag !== 0 ? this.outbound.delivered(sourceTag, serviceId, messageId) : undefined;
+    if (handler.sync) {
+      if (!this.sync.acceptsSyncMessage(delivery.ringId)) return this.drop('staleSync', delivery.from, `${service.name}.${handler.name}`);
+    } else if (!this.sync.isActive(serviceId, delivery.ringId)) {
+      if (own) this.sendAgainAfterSync(own);
+      return this.drop('notActive', delivery.from, `${service.name}.${handler.name} before its sync activated`);
+    }
+    this.apply(service, handler, messageId, delivery, own);
+  }
+
+  /** A request from a local client for service `serviceId` (Corosync's lib_engine dispatch). */
+  request(conn: ClientConnection, serviceId: number, messageId: number, requestId: number, payload: Uint8Array): void {
+    this.stats.requests++;
+    const req = this.libRequest(conn, messageId, requestId, payload);
+    if (!this.running) return req.respond('CS_ERR_LIBRARY');
+    const service = this.registry.get(serviceId);
+    const handler = service?.libHandlers[messageId];
+    if (!service || !handler) {
+      this.stats.unknownRequests++;
+      return req.respond(service ? 'CS_ERR_INVALID_PARAM' : 'CS_ERR_NOT_EXIST');
+    }
+    handler.handle(req);
+  }
+
+  /** A local client went away: every service hears of it (Corosync's lib_exit_fn). */
+  connectionClosed(conn: ClientConnection): void {
+    if (!this.running) return;
+    for (const service of this.registry.list()) service.onConnectionClosed(conn);
+  }
+
+  /** Multicasts an executive message of a service (what ServiceApi.send calls). */
+  send(serviceId: number, messageId: number, body: Uint8Array, options: SendOptions = {}): ExecSendResult {
+    if (!this.running) return fail('CS_ERR_LIBRARY', 'the executive is stopped');
+    const handler = this.registry.get(serviceId)?.execHandlers[messageId];
+    if (!handler) return fail('CS_ERR_INVALID_PARAM', `no executive message ${messageId} in service ${serviceId}`);
+    const safe = options.safe === true;
+    if (handler.sync) return mapRingResult(this.options.ring.send(encodeExecMessage(serviceId, messageId, body), { safe }));
+    // Corosync's sending_allowed: a client's request waits for the end of sync (the client retries).
+    if (options.request && this.sync.syncInProcess) return fail('CS_ERR_TRY_AGAIN', 'synchronization in progress');
+    if (this.outbound.full) return fail('CS_ERR_TRY_AGAIN', `${this.outbound.maxMessages} own messages already in flight`);
+    const tag = this.outbound.allocateTag();
+    const own: OwnMessage = { tag, serviceId, messageId, message: encodeExecMessage(serviceId, messageId, body, tag), safe, request: options.request };
+    if (this.sync.syncInProcess || this.outbound.deferredCount > 0) {
+      this.outbound.defer(own);
+      return { ok: true };
+    }
+    const result = this.options.ring.send(own.message, { safe });
+    if (result.ok) {
+      this.outbound.sent(own);
+      return result;
+    }
+    if (result.code === 'QUEUE_FULL' && !options.request) {
+      // The service has no client to tell: keep it and retry, as Corosync's queue would.
+      this.outbound.defer(own);
+      this.scheduleFlush();
+      return { ok: true };
+    }
+    return mapRingResult(result);
+  }
+
+  private apply(service: Service, handler: ExecHandler, messageId: number, delivery: ExecDelivery, own: OwnMessage | undefined): void {
+    const value = handler.decode(execBody(delivery.data), delivery.data);
+    if (!value.ok) {
+      own?.request?.respond('CS_ERR_MESSAGE_ERROR');
+      return this.drop('malformedPayload', delivery.from, `${service.name}.${handler.name}: ${value.code}: ${value.detail}`);
+    }
+    const local = delivery.from === this.nodeId;
+    handler.apply(value.value, { from: delivery.from, local, request: own?.request, ringId: delivery.ringId });
+    this.stats.applied++;
+    this.options.trace?.({ kind: 'applied', serviceId: service.id, messageId, from: delivery.from, ringId: delivery.ringId, sync: handler.sync === true });
+  }
+
+  private sendAgainAfterSync(own: OwnMessage): void {
+    this.stats.resent++;
+    this.outbound.defer(own);
+    if (!this.sync.syncInProcess) this.scheduleFlush();
+  }
+
+  /** Hands deferred messages to the ring in order, once sync is complete. */
+  private flushDeferred(): void {
+    while (this.running && !this.sync.syncInProcess) {
+      const own = this.outbound.peekDeferred();
+      if (!own) return;
+      const result = this.options.ring.send(own.message, { safe: own.safe });
+      if (!result.ok && result.code === 'QUEUE_FULL') return this.scheduleFlush();
+      this.outbound.shiftDeferred();
+      if (result.ok) this.outbound.sent(own);
+      else own.request?.respond(result.code === 'MESSAGE_TOO_LARGE' ? 'CS_ERR_TOO_BIG' : 'CS_ERR_LIBRARY');
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.later(() => {
+      this.flushScheduled = false;
+      this.flushDeferred();
+    });
+  }
+
+  private later(run: () => void): void {
+    this.options.schedule(() => {
+      if (this.running) run();
+    });
+  }
+
+  private drop(reason: DropReason, from: NodeId, detail: string): void {
+    this.stats.dropped[reason]++;
+    this.options.trace?.({ kind: 'dropped', reason, from, detail });
+  }
+
+  private apiFor(service: Service): ServiceApi {
+    return {
+      localNodeId: this.nodeId,
+      send: (messageId, body, options) => this.send(service.id, messageId, body, options),
+      syncInProcess: () => this.sync.syncInProcess,
+    };
+  }
+
+  private libRequest(conn: ClientConnection, messageId: number, requestId: number, payload: Uint8Array): LibRequest {
+    const stats = this.stats;
+    let answered = false;
+    return {
+      conn, requestId, messageId, payload,
+      get answered() {
+        return answered;
+      },
+      respond(status: CsStatus, body: Uint8Array = EMPTY): void {
+        if (answered) {
+          stats.duplicateAnswers++;
+          return;
+        }
+        answered = true;
+        conn.respond(requestId, status, body);
+      },
+    };
+  }
+}
+
+function fail(code: ExecSendError['code'], detail: string): ExecSendError {
+  return { ok: false, code, detail };
+}
+
+/** The ring's refusals as a client sees them. */
+export function mapRingResult(result: RingSendResult): ExecSendResult {
+  if (result.ok) return result;
+  switch (result.code) {
+    case 'QUEUE_FULL':
+      return fail('CS_ERR_TRY_AGAIN', result.detail);
+    case 'MESSAGE_TOO_LARGE':
+      return fail('CS_ERR_TOO_BIG', result.detail);
+    case 'NOT_RUNNING':
+      return fail('CS_ERR_LIBRARY', result.detail);
+  }
+}

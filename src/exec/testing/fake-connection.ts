@@ -1,0 +1,28 @@
+/** A ClientConnection that records what the executive sends it, for tests. */
+import type { ClientConnection } from '../service.js';
+import type { CsStatus } from '../status.js';
+
+export interface RecordedResponse {
+  readonly requestId: number;
+  readonly status: CsStatus;
+  readonly payload: Uint8Array;
+}
+
+export class FakeConnection implements ClientConnection {
+  readonly responses: RecordedResponse[] = [];
+  readonly events: { readonly messageId: number; readonly payload: Uint8Array }[] = [];
+
+  constructor(readonly id: number, readonly pid = 1000 + id) {}
+
+  respond(requestId: number, status: CsStatus, payload: Uint8Array): void {
+    this.responses.push({ requestId, status, payload });
+  }
+
+  sendEvent(messageId: number, payload: Uint8Array): void {
+    this.events.push({ messageId, payload });
+  }
+
+  responsesTo(requestId: number): RecordedResponse[] {
+    return this.responses.filter((r) => r.requestId === requestId);
+  }
+}
