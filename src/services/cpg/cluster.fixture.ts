@@ -50,6 +50,11 @@ export class CpgCluster {
     return c;
   }
 
+  /** True while some component has not activated its sync yet. */
+  syncing(): boolean {
+    return this.#components.some((c) => c.syncing);
+  }
+
   components(): NodeId[][] {
     return this.#components.map((c) => [...c.members]);
   }
