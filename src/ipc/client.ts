@@ -110,7 +110,10 @@ export class IpcClient extends EventEmitter {
     this.#socket = socket;
     this.#socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
     const timeoutMs = options.handshakeTimeoutMs ?? 5_000;
-    const timer = setTimeout(() => this.#fail('HANDSHAKE_TIMEOUT', `no answer to hello in ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => {
+      const detail = `no answer to hello in ${timeoutMs} ms`;
+      this.#fail('HANDSHAKE_TIMEOUT', detail, new IpcError('CS_ERR_TIMEOUT', detail, { reason: 'HANDSHAKE_TIMEOUT' }));
+    }, timeoutMs);
     const signal = options.signal;
     const onAbort = () => this.#fail('CLOSED_LOCALLY', 'connect aborted', abortError(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -129,7 +132,11 @@ export class IpcClient extends EventEmitter {
     });
     socket.on('drain', () => this.#pumpOut());
     socket.on('end', () => this.#fail('PEER_CLOSED', 'server closed the connection'));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.#fail('SOCKET_ERROR', err.code ?? err.message, err));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // The socket file's mode is the daemon's access control: EACCES on connect means "not allowed".
+      const cause = err.code === 'EACCES' && !this.#accept ? new IpcError('CS_ERR_ACCESS', `no permission to connect to ${options.path}`, { cause: err }) : err;
+      this.#fail('SOCKET_ERROR', err.code ?? err.message, cause);
+    });
   }
 
   get connectionId(): number {

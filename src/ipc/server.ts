@@ -81,6 +81,9 @@ export class IpcServer {
     checkSocketPath(this.path);
     this.bootId = options.bootId ?? randomBytes(BOOT_ID_BYTES);
     if (this.bootId.length !== BOOT_ID_BYTES) throw new RangeError(`bootId must be ${BOOT_ID_BYTES} bytes`);
+    if (options.socketMode !== undefined && !(Number.isInteger(options.socketMode) && options.socketMode >= 0 && options.socketMode <= 0o777)) {
+      throw new RangeError(`socketMode ${options.socketMode} is not a permission mode in 0..0o777`);
+    }
     if (!Number.isInteger(options.nodeId) || options.nodeId < 0 || options.nodeId > 0xffffffff) throw new RangeError('nodeId must be a u32');
   }
 
