@@ -141,3 +141,30 @@ test('the server stops reading a client at maxInFlightRequests unanswered, and r
     await f.done();
   }
 });
+
+test('past maxConnections: 64 overflow sockets get a polite reject, the rest are dropped unanswered; the open one works', async () => {
+  const f = await startFixture({ limits: { maxConnections: 1, closeGraceMs: 5_000 } });
+  try {
+    const healthy = await connectIpc({ path: f.server.path, serviceName: 'test' });
+    const extra: RawClient[] = [];
+    for (let i = 0; i < 70; i++) {
+      const raw = new RawClient(f.server.path);
+      await raw.connected();
+      raw.socket.pause(); // holds its socket open on the server until the grace timer, as a stuck client would
+      extra.push(raw);
+    }
+    await waitFor(() => f.server.stats.disconnects.REJECTED === 70, 'all 70 refused');
+    assert.equal(f.server.stats.rejects.TOO_MANY_CONNECTIONS, 64);
+    // The six dropped ones are destroyed at once; the 64 polite ones linger until their peer reads or the grace timer fires.
+    await waitFor(() => f.server.stats.connectionsOpen === 1 + 64, 'dropped sockets released');
+    assert.equal((await healthy.request(MSG_ECHO, new Uint8Array([1]))).payload[0], 1);
+    for (const raw of extra) raw.socket.resume();
+    await waitFor(() => extra.every((raw) => raw.closed), 'refused sockets closed');
+    const polite = extra.filter((raw) => raw.frames.some((fr) => fr.kind === 'reject' && fr.code === 'TOO_MANY_CONNECTIONS'));
+    assert.equal(polite.length, 64);
+    await healthy.close();
+    await waitFor(() => f.server.stats.connectionsOpen === 0, 'all released');
+  } finally {
+    await f.done();
+  }
+});
