@@ -1,7 +1,9 @@
 /**
- * Three real ringcastd processes on loopback (127.0.0.1-3, AES-256-GCM on), fed by their own
- * `--load`: delivered messages/s and MB/s at node 2, delivery latency p50/p99 from the daemons'
- * status files, daemon CPU (sum of the three, % of one core) and the largest RSS.
+ * Three real ringcastd processes (AES-256-GCM on) fed by their own `--load`: delivered messages/s
+ * and MB/s at node 2, delivery latency p50/p99 from node 2's status file, daemon CPU (sum of the
+ * three, % of one core) and the largest RSS. Placement: network namespaces on one bridge, the
+ * same topology as Corosync's lab (`../shared/lab/corosync/up.sh`), when this runs as root with
+ * iproute2; loopback (127.0.0.1-3) otherwise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,11 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey, writeKeyFile } from '../src/net/crypto/index.js';
 import type { DaemonStatus } from '../src/daemon/status-file.js';
+import { NetnsLab, labAvailable } from '../test/lab/netns.js';
 
 const DAEMON = join(process.cwd(), 'dist/src/cli/ringcastd.js');
 
+export type Scenario = 'light' | 'one' | 'all';
+
 export interface DaemonBenchResult {
-  readonly scenario: string;
+  readonly scenario: Scenario;
   readonly sizeBytes: number;
   readonly deliveredPerSec: number;
   readonly mbPerSec: number;
@@ -23,9 +28,45 @@ export interface DaemonBenchResult {
   readonly rssMaxMb: number;
 }
 
+/** Where the three daemons run: their addresses and how to start a process at each. */
+interface Placement {
+  readonly name: string;
+  address(id: number): string;
+  spawn(id: number, args: readonly string[]): ChildProcess;
+  close(): void;
+}
+
+function loopback(): Placement {
+  return {
+    name: 'loopback 127.0.0.1-3',
+    address: (id) => `127.0.0.${id}`,
+    spawn: (_id, args) => spawn(process.execPath, args, { stdio: 'ignore' }),
+    close: () => {},
+  };
+}
+
+function namespaces(): Placement {
+  const lab = NetnsLab.create(3);
+  return {
+    name: 'network namespaces on a bridge (veth), as Corosync\'s lab',
+    address: (id) => lab.address(id),
+    // `ip netns exec` execs the command: the child's pid is the daemon's.
+    spawn: (id, args) => lab.spawnIn(id, process.execPath, args, { stdio: 'ignore' }),
+    close: () => lab.destroy(),
+  };
+}
+
+export function placement(): Placement {
+  return labAvailable().ok && process.env.BENCH_LOOPBACK !== '1' ? namespaces() : loopback();
+}
+
 function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
 }
 
 function rssKb(pid: number): number {
@@ -43,17 +84,16 @@ function status(dir: string): DaemonStatus | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function benchDaemons(scenario: 'light' | 'one' | 'all', sizeBytes: number, seconds: number): Promise<DaemonBenchResult> {
+export async function benchDaemons(where: Placement, scenario: Scenario, sizeBytes: number, seconds: number): Promise<DaemonBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'ringcast-bench-'));
   writeKeyFile(join(dir, 'authkey'), generateKey());
-  writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
-    .map((i) => `  node {\n    ring0_addr: 127.0.0.${i}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n`);
-  // Full load: ask for far more than the ring carries; the generator backs off when refused.
+  writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  netmtu: ${process.env.BENCH_NETMTU ?? 1500}\n  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
+    .map((i) => `  node {\n    ring0_addr: ${where.address(i)}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n`);
+  // Full load: ask for far more than the ring carries; the generator keeps a bounded backlog.
   const rate = scenario === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
   const procs: ChildProcess[] = [1, 2, 3].map((i) => {
     const load = scenario === 'all' || i === 1 ? ['--load', `${rate}:${sizeBytes}`] : [];
-    return spawn(process.execPath, [DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...load],
-      { stdio: 'ignore' });
+    return where.spawn(i, [DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...load]);
   });
   try {
     for (let waited = 0; !(status(join(dir, 's2'))?.members.length === 3); waited += 100) {
@@ -86,7 +126,7 @@ export async function benchDaemons(scenario: 'light' | 'one' | 'all', sizeBytes:
     };
   } finally {
     await Promise.all(procs.map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null) return resolve();
+      if (p.exitCode !== null || p.signalCode !== null) return resolve();
       p.once('exit', () => resolve());
       p.kill('SIGTERM');
     })));

@@ -2,31 +2,53 @@
  * `npm run bench`: prints the project's benchmark figures. Benchmarks measure; tests assert.
  */
 import { measureFailover, measureThroughput } from './totem-sim.js';
-import { benchDaemons } from './daemons.js';
+import { benchDaemons, placement, type Scenario } from './daemons.js';
+import { benchCorosync, corosyncKey, corosyncLab, type CorosyncResults } from './corosync.js';
 
 function row(cells: (string | number)[]): string {
-  return cells.map((c) => String(c).padStart(14)).join('');
+  return cells.map((c) => String(c).padStart(12)).join('');
 }
 
-/** Corosync 3.1.7 on this kind of machine (shared/lab/corosync/RESULTS.md, knet + aes256/sha256, CPG). */
-const COROSYNC_ONE_SENDER: Record<number, number> = { 64: 33_800, 1024: 28_000, 8192: 9_900, 65536: 965 };
-const COROSYNC_ALL_SENDERS: Record<number, number> = { 64: 34_500, 1024: 30_500, 8192: 1_435, 65536: 70 };
+/** Corosync 3.1.7 figures from shared/lab/corosync/RESULTS.md (knet + aes256/sha256), used only when the lab cannot run here. */
+const COROSYNC_RESULTS_MD: Record<string, number> = {
+  'one/64': 33_800, 'one/1024': 28_000, 'one/8192': 9_900, 'one/65536': 965,
+  'all/64': 34_500, 'all/1024': 30_500, 'all/8192': 1_435, 'all/65536': 70,
+};
+
+const SIZES = [64, 1024, 8192, 65536];
 
 async function daemons(): Promise<void> {
   const seconds = Number(process.env.BENCH_DAEMON_SECONDS ?? 5);
-  console.log('\nThree ringcastd on loopback, aes256/sha256, own --load; delivered at node 2');
-  console.log('(Corosync column: RESULTS.md figures, not this run; its path also includes CPG IPC)');
-  console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'cpu %', 'rss MB', 'corosync', 'ratio']));
-  const light = await benchDaemons('light', 64, seconds);
-  console.log(row([light.scenario, 64, light.deliveredPerSec, light.mbPerSec.toFixed(2), light.p50Ms?.toFixed(2) ?? '-',
-    light.p99Ms?.toFixed(2) ?? '-', light.cpuPercent, light.rssMaxMb, 'p50 0.28-0.31', '']));
-  for (const scenario of ['one', 'all'] as const) {
-    for (const size of [64, 1024, 8192, 65536]) {
-      const r = await benchDaemons(scenario, size, seconds);
-      const ref = (scenario === 'one' ? COROSYNC_ONE_SENDER : COROSYNC_ALL_SENDERS)[size]!;
-      console.log(row([scenario, size, r.deliveredPerSec, r.mbPerSec.toFixed(1), r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-',
-        r.cpuPercent, r.rssMaxMb, ref, (r.deliveredPerSec / ref).toFixed(2)]));
+  const lab = corosyncLab();
+  let reference: CorosyncResults | undefined;
+  if (lab.ok) {
+    console.log(`\nCorosync 3.1.7 in the same run: ${lab.dir}/bench.sh -n 3 -d ${seconds} -r 1 -c knet-aes (cpgbench, node 2) ...`);
+    try {
+      reference = benchCorosync(lab.dir, SIZES, seconds);
+    } catch (err) {
+      console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using RESULTS.md figures`);
     }
+  } else {
+    console.log(`\nCorosync column: RESULTS.md figures, not this run (${lab.reason})`);
+  }
+  const where = placement();
+  try {
+    console.log(`\nThree ringcastd, aes256/sha256, own --load, delivered at node 2; ${where.name}`);
+    console.log('ratio: msgs/s ours / Corosync (target >= 1 at 64 B and 1 KiB); light rows: p50 ours / Corosync (target <= 1.5)');
+    console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'cpu %', 'rss MB', 'cs msgs/s', 'cs p50 ms', 'cs cpu %', 'ratio']));
+    const cases: [Scenario, number][] = [['light', 64], ['light', 1024], ...(['one', 'all'] as const).flatMap((s) => SIZES.map((z): [Scenario, number] => [s, z]))];
+    for (const [scenario, size] of cases) {
+      const r = await benchDaemons(where, scenario, size, seconds);
+      const cs = reference?.get(corosyncKey(scenario, size));
+      const csRate = cs?.deliveredPerSec ?? (reference ? undefined : COROSYNC_RESULTS_MD[corosyncKey(scenario, size)]);
+      const ratio = scenario === 'light'
+        ? (cs && r.p50Ms !== undefined ? (r.p50Ms / cs.p50Ms).toFixed(2) : '-')
+        : (csRate ? (r.deliveredPerSec / csRate).toFixed(2) : '-');
+      console.log(row([scenario, size, r.deliveredPerSec, r.mbPerSec.toFixed(2), r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-',
+        r.cpuPercent, r.rssMaxMb, csRate ?? '-', cs ? cs.p50Ms.toFixed(2) : '-', cs ? cs.cpuPercent : '-', ratio]));
+    }
+  } finally {
+    where.close();
   }
 }
 

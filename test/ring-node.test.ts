@@ -112,3 +112,43 @@ test('RingNodes over IPv6 loopback form a ring and order messages', async () => 
     await Promise.all(ring.map((n) => n.stop({ leave: false })));
   }
 });
+
+test('frames larger than a datagram travel in pieces of at most the datagram bound and are put back together', async () => {
+  const ports = await freePorts(3);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  const got = new Map<number, string[]>(nodes.map((n) => [n.nodeId, []]));
+  const sizes = new Map<string, number>();
+  const maxDatagramBytes = 1200;
+  const ring = nodes.map((n) => {
+    const node = new RingNode({ nodeId: n.nodeId, nodes, totem: { token: 1000, netmtu: 65_536 }, maxDatagramBytes, maxFrameBytes: 65_536 });
+    node.on('deliver', (d) => {
+      const id = payloadId(d.data) ?? '?';
+      got.get(n.nodeId)!.push(id);
+      assert.equal(d.data.length, sizes.get(id), `${id} arrived whole`);
+    });
+    return node;
+  });
+  try {
+    await Promise.all(ring.map((n) => n.start()));
+    await waitFor('a ring of three', () => ring.every((n) => n.status().members.length === 3 && n.status().state === 'operational'), 15_000);
+    const perNode = 60;
+    for (let k = 1; k <= perNode; k++) {
+      for (const n of ring) {
+        const id = `${n.nodeId}.frag:${k}`;
+        const size = [100, 3000, 20_000, 60_000][k % 4]!;
+        sizes.set(id, size);
+        assert.ok(n.send(makePayload(id, size)).ok, `send ${id}`);
+      }
+    }
+    await waitFor('every message everywhere', () => ring.every((n) => got.get(n.nodeId)!.length === 3 * perNode), 20_000);
+    assert.deepEqual(got.get(2), got.get(1));
+    assert.deepEqual(got.get(3), got.get(1));
+    for (const n of ring) {
+      assert.ok(n.stats.fragmentsOut > 0, `node ${n.nodeId} sent pieces`);
+      assert.ok(n.stats.reassembly.framesCompleted > 0, `node ${n.nodeId} put frames back together`);
+      assert.equal(n.stats.reassembly.framesAbandoned, 0, 'nothing lost on loopback');
+    }
+  } finally {
+    await Promise.all(ring.map((n) => n.stop({ leave: false })));
+  }
+});

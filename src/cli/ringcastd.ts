@@ -87,10 +87,16 @@ async function main(): Promise<void> {
   }
 
   const nodes = config.nodes.map((n) => ({ nodeId: n.nodeId, address: n.address, port: config.totem.port }));
-  // Frames grow by the crypto envelope: take it out of netmtu so a sealed frame still fits.
-  const netmtu = (config.totem.timing.netmtu ?? 1500) - (sealer?.overheadBytes ?? 0);
+  // Totem frames may be larger than a datagram (ringcast.frame_size): the link layer cuts them to
+  // netmtu. The core sizes its frames from "netmtu" less IP/UDP headers, so it gets the frame
+  // size, less the crypto envelope that every frame grows by.
+  const netmtu = config.totem.timing.netmtu ?? 1500;
+  const frameSize = Math.max(config.ringcast.frameSize, netmtu);
+  const ipUdpHeaderBytes = nodes.some((n) => n.address.includes(':')) ? 48 : 28;
   const daemon = new Daemon({
-    nodeId, clusterName: config.totem.clusterName, nodes, totem: { ...config.totem.timing, netmtu }, stateDir, sealer,
+    nodeId, clusterName: config.totem.clusterName, nodes, stateDir, sealer,
+    totem: { ...config.totem.timing, netmtu: frameSize - (sealer?.overheadBytes ?? 0) },
+    maxDatagramBytes: netmtu - ipUdpHeaderBytes, maxFrameBytes: frameSize,
     historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
   });

@@ -1,5 +1,5 @@
 /** Configuration in corosync.conf syntax: parser, loader, effective timing. See docs/config.md. */
-export { loadConfig } from './load.js';
+export { DEFAULT_FRAME_SIZE, loadConfig } from './load.js';
 export { parseConf, CONFIG_TEXT_MAX, NESTING_MAX, type ConfEntry, type ConfKey, type ConfSection, type ParseResult } from './parse.js';
 export { describeEffectiveTiming } from './timing.js';
 export { formatIssue, ISSUES_MAX, type ConfigIssue } from './issues.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, type ConfigIssue, type RingcastConfig } from './index.js';
+import { DEFAULT_FRAME_SIZE, loadConfig, type ConfigIssue, type RingcastConfig } from './index.js';
 
 const FULL = `# A three-node ring, crypto on
 totem {
@@ -98,7 +98,7 @@ describe('loadConfig: a valid file', () => {
         debug: 'off', timestamp: 'on', subsystems: [{ subsys: 'TOTEM', debug: 'trace', line: 45 }],
       },
       quorum: { provider: 'corosync_votequorum', expectedVotes: 3, twoNode: false },
-      ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl' },
+      ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE },
     });
   });
 
@@ -111,7 +111,7 @@ describe('loadConfig: a valid file', () => {
     });
     assert.deepEqual(config.logging, { toStderr: true, toLogfile: false, toSyslog: false, debug: 'off', timestamp: 'hires', subsystems: [] });
     assert.deepEqual(config.quorum, { twoNode: false });
-    assert.deepEqual(config.ringcast, {});
+    assert.deepEqual(config.ringcast, { frameSize: 65536 });
   });
 
   test('crypto off takes both none; cipher or hash alone keeps it on', () => {

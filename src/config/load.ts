@@ -12,6 +12,12 @@ import { first, lineOf, num, str, readConfig, type SectionValues } from './read.
 import { buildTotem, ipVersionOf } from './totem.js';
 import type { LoadResult, QuorumSettings, RingcastSettings } from './types.js';
 
+/**
+ * ringcast.frame_size default: Corosync 3 with knet sends Totem frames of up to 64 KiB and lets
+ * knet cut them to the link's MTU; ringcast does the same on UDP (src/net/fragments.ts).
+ */
+export const DEFAULT_FRAME_SIZE = 65536;
+
 export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const parsed = parseConf(text, source);
   if (!parsed.ok) return { ok: false, errors: parsed.errors, warnings: [] };
@@ -49,5 +55,6 @@ function buildRingcast(root: SectionValues, sink: IssueSink): RingcastSettings {
   }
   const stateDir = ownDir ?? systemDir;
   const history = str(own, 'history');
-  return { ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }) };
+  const frameSize = num(own, 'frame_size') ?? DEFAULT_FRAME_SIZE;
+  return { frameSize, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }) };
 }

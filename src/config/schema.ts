@@ -205,7 +205,11 @@ const quorumSpec: SectionSpec = {
 
 const ringcastSpec: SectionSpec = {
   name: 'ringcast',
-  keys: [{ name: 'state_dir', value: path }, { name: 'history', value: path }],
+  keys: [
+    { name: 'state_dir', value: path },
+    { name: 'history', value: path },
+    { name: 'frame_size', value: { type: 'integer', unit: 'bytes', min: 576, max: 65536 } },
+  ],
 };
 
 /** Corosync's system {} holds state_dir, which ringcast reads when ringcast.state_dir is absent. */

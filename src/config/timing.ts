@@ -64,8 +64,11 @@ export function describeEffectiveTiming(config: RingcastConfig): string[] {
   lines.push(`${derived.length > 0 ? `derived: ${derived.join(', ')}; ` : ''}set in the file: ${set.length > 0 ? set.join(', ') : 'none (Corosync 3.1 defaults)'}`);
   lines.push(`a silent token is re-sent every ${eff.tokenRetransmitMs} ms and declared lost after ${eff.tokenTimeoutMs} ms; ` +
     `a crashed node leaves the membership after about ${eff.tokenTimeoutMs + eff.consensusMs} ms (token + consensus)`);
-  lines.push(`flow control: window_size ${eff.windowSize} messages per rotation, max_messages ${eff.maxMessages} per token visit, ` +
-    `netmtu ${t.netmtu ?? TOTEM_DEFAULTS.netmtu} bytes (up to ${eff.maxPayloadBytes} bytes of messages per frame)` +
+  const netmtu = t.netmtu ?? TOTEM_DEFAULTS.netmtu;
+  const frameSize = Math.max(config.ringcast.frameSize, netmtu);
+  const framePayload = deriveTotemConfig({ ...t, netmtu: frameSize }).maxPayloadBytes;
+  lines.push(`flow control: window_size ${eff.windowSize} frames per rotation, max_messages ${eff.maxMessages} frames per token visit, ` +
+    `frames of up to ${frameSize} bytes (${framePayload} bytes of messages) in datagrams of at most netmtu ${netmtu} bytes` +
     (config.totem.sendJoinMs > 0 ? `, send_join up to ${config.totem.sendJoinMs} ms` : ''));
   return lines;
 }

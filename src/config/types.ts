@@ -69,6 +69,8 @@ export interface RingcastSettings {
   readonly stateDir?: string;
   /** File to append the delivery history to (shared/design/history.md), as `ringcastd --history`. */
   readonly history?: string;
+  /** Largest Totem frame in bytes; frames above netmtu travel in pieces (src/net/fragments.ts). */
+  readonly frameSize: number;
 }
 
 export interface RingcastConfig {

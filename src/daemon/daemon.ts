@@ -27,6 +27,10 @@ export interface DaemonOptions {
   readonly logger: Logger;
   /** `transport: udp`: the multicast group; absent for udpu. */
   readonly multicastGroup?: string;
+  /** Largest datagram (netmtu less IP/UDP headers); larger frames travel in pieces. */
+  readonly maxDatagramBytes?: number;
+  /** Largest Totem frame (ringcast.frame_size). */
+  readonly maxFrameBytes?: number;
 }
 
 /**
@@ -92,6 +96,8 @@ export class Daemon {
       ringSeqStore: new FileRingSeqStore(options.stateDir, options.nodeId),
       sealer: options.sealer,
       multicastGroup: options.multicastGroup,
+      maxDatagramBytes: options.maxDatagramBytes,
+      maxFrameBytes: options.maxFrameBytes,
       trace: (event) => {
         if (event.kind === 'tokenLost' && event.state === 'operational') {
           log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);
@@ -200,6 +206,11 @@ export class Daemon {
         tokenRetransmits: s.stats.tokenRetransmits,
         tokensReceived: s.stats.tokensReceived,
         deliveries: this.deliveries,
+        fragmentsOut: this.node.stats.fragmentsOut,
+        fragmentsIn: this.node.stats.reassembly.fragmentsIn,
+        framesReassembled: this.node.stats.reassembly.framesCompleted,
+        framesAbandoned: this.node.stats.reassembly.framesAbandoned,
+        unreachable: this.node.stats.unreachable,
         loadSent: this.load?.sent ?? 0,
         loadRefused: this.load?.refused ?? 0,
       },

@@ -11,11 +11,13 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
+import { randomInt } from 'node:crypto';
 import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
 import { TotemGroup, type GroupDelivery, type SubmitResult } from '../totem/group.js';
 import type { ConfigChange, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
 import { MemoryRingSeqStore, type RingSeqStore } from './ring-seq-store.js';
+import { Reassembler, fragmentFrame, isFragment, type ReassemblerStats } from './fragments.js';
 
 export interface RingNodeAddress {
   readonly nodeId: number;
@@ -34,6 +36,9 @@ export interface RingNodeStats {
   framesOut: number;
   /** ICMP unreachable reports from peers' addresses (a peer's port was closed: it is down). */
   unreachable: number;
+  /** Datagrams carrying pieces of frames larger than one datagram (src/net/fragments.ts). */
+  fragmentsOut: number;
+  reassembly: ReassemblerStats;
   /** Frames dropped before the core, by reason (authentication failed, truncated...). */
   rejected: Record<string, number>;
 }
@@ -51,6 +56,15 @@ export interface RingNodeOptions {
    * of to every node; the token stays unicast. One node per IP address, as with Corosync.
    */
   readonly multicastGroup?: string;
+  /**
+   * Largest datagram to send (netmtu less the IP and UDP headers). A sealed frame larger than
+   * this leaves in pieces and is reassembled by the receivers; unset, every frame is one datagram.
+   */
+  readonly maxDatagramBytes?: number;
+  /** Largest frame a receiver reassembles (the frame size the ring is configured for). */
+  readonly maxFrameBytes?: number;
+  /** Receive and send buffer sizes to ask the kernel for; bursts of fragments need room. */
+  readonly socketBufferBytes?: number;
 }
 
 export interface RingNodeEvents {
@@ -82,7 +96,12 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private stopping = false;
   private readonly sealer: FrameSealer | undefined;
   private readonly multicastGroup: string | undefined;
-  readonly stats: RingNodeStats = { framesIn: 0, framesOut: 0, unreachable: 0, rejected: {} };
+  readonly stats: RingNodeStats;
+  private readonly reassembler: Reassembler;
+  private readonly maxDatagramBytes: number;
+  private readonly socketBufferBytes: number;
+  /** Serial of the next fragmented frame; a random start keeps a restarted node's pieces apart. */
+  private fragmentSerial = randomInt(0, 2 ** 32);
   /** Datagrams handed to the socket and not yet sent: close() waits for them (the leave message). */
   private pendingSends = 0;
   private drained: (() => void) | undefined;
@@ -95,6 +114,10 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.peers = new Map(options.nodes.map((n) => [n.nodeId, n]));
     this.store = options.ringSeqStore ?? new MemoryRingSeqStore();
     this.sealer = options.sealer;
+    this.maxDatagramBytes = options.maxDatagramBytes ?? Infinity;
+    this.socketBufferBytes = options.socketBufferBytes ?? 4 * 1024 * 1024;
+    this.reassembler = new Reassembler({ senders: options.nodes.map((n) => n.nodeId), maxFrameBytes: options.maxFrameBytes ?? 65_536 });
+    this.stats = { framesIn: 0, framesOut: 0, unreachable: 0, fragmentsOut: 0, reassembly: this.reassembler.stats, rejected: {} };
     this.multicastGroup = options.multicastGroup;
     this.group = new TotemGroup({
       nodeId: options.nodeId,
@@ -128,6 +151,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
             socket.setMulticastTTL(1);
             socket.setMulticastLoopback(true);
           }
+          this.growBuffers(socket);
           resolve();
         } catch (err) {
           reject(err);
@@ -140,6 +164,22 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.stopping = false;
     this.group.start(performance.now());
     this.flush();
+  }
+
+  /** Asks for bigger socket buffers; the kernel caps them (net.core.rmem_max / wmem_max). */
+  private growBuffers(socket: Socket): void {
+    try {
+      if (socket.getRecvBufferSize() < this.socketBufferBytes) socket.setRecvBufferSize(this.socketBufferBytes);
+      if (socket.getSendBufferSize() < this.socketBufferBytes) socket.setSendBufferSize(this.socketBufferBytes);
+    } catch {
+      // Not fatal: smaller buffers only mean more retransmissions under bursts.
+    }
+  }
+
+  /** Receive and send buffer sizes the kernel granted the main socket, in bytes. */
+  socketBuffers(): { recvBytes: number; sendBytes: number } | undefined {
+    if (!this.socket) return undefined;
+    return { recvBytes: this.socket.getRecvBufferSize(), sendBytes: this.socket.getSendBufferSize() };
   }
 
   private async connectedSocket(peer: RingNodeAddress, v6: boolean): Promise<Socket> {
@@ -159,6 +199,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     });
     // Nothing is sent to this port; reading keeps the socket's error queue drained.
     socket.on('message', () => {});
+    this.growBuffers(socket);
     return socket;
   }
 
@@ -200,19 +241,32 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   private onFrame(datagram: Buffer, from: string): void {
     if (!this.running) return;
-    this.stats.framesIn++;
     let frame: Uint8Array = new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.length);
+    if (isFragment(frame)) {
+      const piece = this.reassembler.accept(frame);
+      if (!piece.ok) {
+        this.reject(piece.code, piece.detail, from);
+        return;
+      }
+      if (!piece.frame) return;
+      frame = piece.frame;
+    }
+    this.stats.framesIn++;
     if (this.sealer) {
       const opened = this.sealer.open(frame);
       if (!opened.ok) {
-        this.stats.rejected[opened.code] = (this.stats.rejected[opened.code] ?? 0) + 1;
-        this.emit('rejected', { code: opened.code, detail: opened.detail, from });
+        this.reject(opened.code, opened.detail, from);
         return;
       }
       frame = opened.frame;
     }
     this.group.receive(frame, performance.now());
     this.flush();
+  }
+
+  private reject(code: string, detail: string, from: string): void {
+    this.stats.rejected[code] = (this.stats.rejected[code] ?? 0) + 1;
+    this.emit('rejected', { code, detail, from });
   }
 
   private onTimer(): void {
@@ -251,7 +305,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
    */
   private sendFrames(frames: readonly { readonly to: number | 'all'; readonly frame: Uint8Array }[]): void {
     const done = this.stopping ? this.sendDone : undefined;
-    const wires = frames.map((out) => (this.sealer ? this.sealer.seal(out.frame) : out.frame));
+    const wires = frames.map((out) => this.datagrams(this.sealer ? this.sealer.seal(out.frame) : out.frame));
     if (this.multicastGroup) {
       for (let i = 0; i < frames.length; i++) {
         const to = frames[i]!.to;
@@ -260,8 +314,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
           continue;
         }
         this.stats.framesOut++;
-        if (done) this.pendingSends++;
-        this.socket!.send(wires[i]!, this.self.port, this.multicastGroup, done);
+        if (wires[i]!.length > 1) this.stats.fragmentsOut += wires[i]!.length;
+        for (const datagram of wires[i]!) {
+          if (done) this.pendingSends++;
+          this.socket!.send(datagram, this.self.port, this.multicastGroup, done);
+        }
       }
       return;
     }
@@ -284,17 +341,28 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     if (first !== undefined) this.sendTo(first, wires[data]!, done);
   }
 
-  private sendToAll(to: number | 'all', wire: Uint8Array, done: (() => void) | undefined): void {
+  /** The datagrams of one sealed frame: itself, or its pieces when it is larger than a datagram. */
+  private datagrams(wire: Uint8Array): Uint8Array[] {
+    if (wire.length <= this.maxDatagramBytes) return [wire];
+    const pieces = fragmentFrame(wire, { senderId: this.self.nodeId, serial: this.fragmentSerial, maxDatagramBytes: this.maxDatagramBytes });
+    this.fragmentSerial = (this.fragmentSerial + 1) >>> 0;
+    return pieces;
+  }
+
+  private sendToAll(to: number | 'all', wire: Uint8Array[], done: (() => void) | undefined): void {
     if (to !== 'all') this.sendTo(to, wire, done);
     else for (const id of this.peerSockets.keys()) if (id !== this.self.nodeId) this.sendTo(id, wire, done);
   }
 
-  private sendTo(nodeId: number, wire: Uint8Array, done: (() => void) | undefined): void {
+  private sendTo(nodeId: number, wire: Uint8Array[], done: (() => void) | undefined): void {
     const socket = this.peerSockets.get(nodeId);
     if (!socket) return;
     this.stats.framesOut++;
-    if (done) this.pendingSends++;
-    socket.send(wire, done);
+    if (wire.length > 1) this.stats.fragmentsOut += wire.length;
+    for (const datagram of wire) {
+      if (done) this.pendingSends++;
+      socket.send(datagram, done);
+    }
   }
 
   private readonly sendDone = (): void => {
