@@ -191,3 +191,21 @@ test('server stop rejects pending requests with CS_ERR_LIBRARY and the client se
   assert.equal(f.held[0]!.connection.respond(f.held[0]!.request.requestId, 1), false, 'answering after close is a no-op');
   assert.equal(f.server.stats.disconnects.SERVER_STOPPING, 1);
 });
+
+test('with default limits a 1 MiB message fits as request, response and event', async () => {
+  const f = await startFixture();
+  try {
+    const client = await connectIpc({ path: f.server.path, serviceName: 'test' });
+    const iterator = client.events();
+    const big = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) & 0xff;
+    const echoed = await client.request(MSG_ECHO, big);
+    assert.equal(Buffer.compare(echoed.payload, big), 0);
+    await client.request(MSG_EVENT, big);
+    const { value } = await iterator.next();
+    assert.equal(Buffer.compare(value!.payload, big), 0);
+    await client.close();
+  } finally {
+    await f.done();
+  }
+});

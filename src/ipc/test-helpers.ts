@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection, IpcRequest } from './connection.js';
-import { encodeFrame, decodeFrame, HELLO_MAGIC, IPC_PROTOCOL_VERSION, type IpcFrame } from './frame.js';
+import { encodeFrame, decodeFrame, IPC_PROTOCOL_VERSION, type IpcFrame } from './frame.js';
 import { FrameParser } from './parser.js';
 import { IpcServer, type IpcServerOptions } from './server.js';
 
@@ -113,4 +113,3 @@ export class RawClient {
   }
 }
 
-export { HELLO_MAGIC };
