@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Executive, type RingSendResult } from './executive.js';
+import type { RingNode } from '../net/ring-node.js';
+import { Executive, type ExecRing, type RingSendResult } from './executive.js';
 import { encodeExecMessage, SYNC_SERVICE_ID } from './header.js';
 import { encodeServiceBuild, SYNC_MSG_SERVICE_BUILD } from './sync-wire.js';
 import { FakeConnection } from './testing/fake-connection.js';
@@ -178,4 +179,13 @@ test('connection close reaches every service; stop answers waiting requests with
   exec.stop();
   assert.deepEqual(c.responses.map((r) => r.status), ['CS_ERR_LIBRARY']);
   assert.equal(a.calls.at(-1), 'stop');
+});
+
+test('RingNode fits the executive\'s ring and delivery interfaces (compile-time check)', () => {
+  const fits = (node: RingNode, exec: Executive): ExecRing => {
+    node.on('deliver', (d) => exec.deliver(d));
+    node.on('config', (c) => exec.configChange(c));
+    return node;
+  };
+  assert.equal(typeof fits, 'function');
 });
