@@ -88,7 +88,8 @@ export async function benchDaemons(where: Placement, scenario: Scenario, sizeByt
   const dir = mkdtempSync(join(tmpdir(), 'ringcast-bench-'));
   writeKeyFile(join(dir, 'authkey'), generateKey());
   writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  netmtu: ${process.env.BENCH_NETMTU ?? 1500}\n  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
-    .map((i) => `  node {\n    ring0_addr: ${where.address(i)}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n`);
+    .map((i) => `  node {\n    ring0_addr: ${where.address(i)}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n` +
+    (process.env.BENCH_FRAME_SIZE ? `ringcast {\n  frame_size: ${process.env.BENCH_FRAME_SIZE}\n}\n` : ''));
   // Full load: ask for far more than the ring carries; the generator keeps a bounded backlog.
   const rate = scenario === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
   const procs: ChildProcess[] = [1, 2, 3].map((i) => {

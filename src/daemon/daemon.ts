@@ -143,6 +143,7 @@ export class Daemon {
   async start(): Promise<void> {
     this.history?.write({ ev: 'start', node: this.options.nodeId, boot: this.boot, t: Date.now() });
     await this.node.start();
+    this.warnSmallBuffers();
     if (this.options.load) {
       const size = this.options.load.sizeBytes;
       this.load = new LoadGenerator(this.options.load, {
@@ -153,6 +154,17 @@ export class Daemon {
     }
     this.writeStatus();
     this.statusTimer = setInterval(() => this.writeStatus(), 1000);
+  }
+
+  /** Frames in pieces arrive in bursts: a small receive buffer overflows and costs whole frames. */
+  private warnSmallBuffers(): void {
+    const buffers = this.node.socketBuffers();
+    const frameBytes = this.options.maxFrameBytes ?? 0;
+    if (!buffers || frameBytes <= (this.options.maxDatagramBytes ?? Infinity)) return;
+    // Linux reports twice what was granted; a token visit may carry max_messages full frames.
+    if (buffers.recvBytes / 2 < 2 * 1024 * 1024) {
+      this.options.logger.warn(`socket receive buffer is ${buffers.recvBytes / 2} bytes (capped by net.core.rmem_max): bursts of frame pieces may overflow it and cost retransmissions; raise net.core.rmem_max to 4194304 or lower ringcast.frame_size`);
+    }
   }
 
   /** One synthetic message with a history id `<node>.<boot>:<n>`. */

@@ -43,7 +43,7 @@ test('packets leave full: a message that does not fit the space left starts ther
   assert.equal(p.isEmpty, true);
 });
 
-test(`a message that fits an empty packet is not split off into a sliver under ${MIN_FRAGMENT_BYTES} bytes`, () => {
+test(`a message that fits an empty packet is not split off into a sliver under ${MIN_FRAGMENT_BYTES} bytes or an eighth of the packet`, () => {
   const p = new PgPacker();
   const filler = 200 - PG_HEADER_SIZE - 2 - 2 - (MIN_FRAGMENT_BYTES - 1);
   p.enqueue(bytes(filler, 1));
@@ -57,6 +57,12 @@ test(`a message that fits an empty packet is not split off into a sliver under $
   q.enqueue(bytes(filler - 1, 1));
   q.enqueue(bytes(100, 2));
   assert.deepEqual(take(q, 200).messages.map((m) => m.length), [filler - 1, MIN_FRAGMENT_BYTES]);
+  // In a 64 KiB packet a 1 KiB message is not split to fill the last kilobyte (under an eighth).
+  const big = new PgPacker();
+  const room = 65_000 - PG_HEADER_SIZE;
+  big.enqueue(bytes(room - 2 - 2 - 1000, 1));
+  big.enqueue(bytes(1024, 2));
+  assert.deepEqual(take(big, 65_000).messages.map((m) => m.length), [room - 2 - 2 - 1000]);
 });
 
 test('a large message starts in the space left after whole messages and ends before the next ones', () => {

@@ -8,8 +8,10 @@
  *   in the next packet; its last fragment may be followed by whole messages in the same packet.
  *   Full packets matter: with 1 KiB messages and a 1,382-byte packet, leaving the rest empty
  *   would carry a quarter fewer bytes per token visit, and max_messages counts packets.
- * - one exception: a message that would fit an empty packet is not split off into a sliver of
- *   fewer than MIN_FRAGMENT_BYTES (the receiver's copy would cost more than the bytes carry).
+ * - one exception: a message that would fit an empty packet is split only when the space left
+ *   is worth it: at least MIN_FRAGMENT_BYTES and an eighth of the packet. Every split costs the
+ *   receivers a reassembly copy; filling the last few percent of a packet does not pay for it
+ *   (64-byte messages, or 1 KiB messages in 64 KiB frames, are never split).
  * Fragments are numbered 1..255 (then 1 again) per message in `fragmented`; the next packet names
  * the number it continues in `continuation`, which is what Corosync's receiver checks
  * (totempg_deliver_fn compares continuation with the sender's last fragment number).
@@ -36,6 +38,8 @@ export type PgEnqueueResult =
 
 /** Smallest first fragment of a message that would fit an empty packet whole. */
 export const MIN_FRAGMENT_BYTES = 32;
+/** ... and the smallest share of the packet's room that first fragment must fill. */
+const MIN_FRAGMENT_SHARE = 1 / 8;
 
 /** Compact the queue array once this many consumed slots sit in front of it. */
 const COMPACT_AFTER = 1024;
@@ -132,7 +136,7 @@ export class PgPacker {
         continue;
       }
       const fitsEmptyPacket = PG_LEN_SIZE + rest <= room && rest <= PG_PIECE_BYTES_MAX;
-      const worthSplitting = space - PG_LEN_SIZE >= (fitsEmptyPacket ? MIN_FRAGMENT_BYTES : 1);
+      const worthSplitting = space - PG_LEN_SIZE >= (fitsEmptyPacket ? Math.max(MIN_FRAGMENT_BYTES, room * MIN_FRAGMENT_SHARE) : 1);
       if (worthSplitting) {
         fragLen = Math.min(space - PG_LEN_SIZE, PG_PIECE_BYTES_MAX);
         data += fragLen;
