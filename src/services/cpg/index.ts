@@ -16,3 +16,5 @@ export type {
 export { CpgNode, type CpgNodeOptions, type CpgStats, type HandleGroupState, type JoinFlags, type LibResult } from './node.js';
 export type { Member, ProcessEntry } from './table.js';
 export type { GroupKey } from './names.js';
+/** The library protocol between CPG clients and the daemon (ids, payload codecs). */
+export * from './lib-protocol.js';
