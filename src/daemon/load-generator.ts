@@ -2,14 +2,11 @@
  * `--load RATE:SIZE`: synthetic multicast traffic with history ids, for tests and benchmarks
  * (Corosync has its pload service for the same purpose). Messages are paced on a 1 ms tick with
  * the fractional remainder carried over, so the long-run rate is exact. Like a client that honours
- * flow control (Corosync's cpgbench backs off on CS_ERR_TRY_AGAIN), it keeps a bounded backlog
- * in the ring's send queue, so at full load delivery latency measures the ring rather than a
- * 16 MiB queue, and queued messages do not age into the old generation of the garbage collector.
- * The bound adapts (AIMD): when the queue ran dry within a tick the ring could have taken more,
- * so it doubles; when the queue is still more than half full a tick later it shrinks by a tenth.
- * So a token visit can fill its max_messages frames (up to 64 KiB each) when the ring is fast,
- * and the queue holds about a tick's worth of messages. When the ring pushes back the tick stops
- * early and the shortfall is not made up later.
+ * flow control (Corosync's cpgbench backs off on CS_ERR_TRY_AGAIN), it keeps at most a bounded
+ * backlog in the ring's send queue: at full load the queue stays short, so delivery latency
+ * measures the ring rather than a 16 MiB queue, and queued messages do not age into the old
+ * generation of the garbage collector. When the ring pushes back the tick stops early and the
+ * shortfall is not made up later.
  */
 export interface LoadSpec {
   readonly ratePerSec: number;
@@ -33,9 +30,16 @@ export interface LoadTarget {
   queuedBytes(): number;
 }
 
-/** Bounds of the adaptive backlog: at least two messages, at most 4 MiB. */
-export const LOAD_BACKLOG_MIN_BYTES = 64 * 1024;
-export const LOAD_BACKLOG_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * Backlog the generator keeps at most: 32 messages, within 64 KiB .. 2 MiB. A token visit sends
+ * at most what is queued, so the bound must let a visit carry several frames (64 KiB each) for
+ * large messages, while small ones, which pack many per frame, need only a little. (An adaptive
+ * bound that grew whenever the queue ran dry overshot: a visit often empties the queue even when
+ * the ring is the bottleneck, and 1 KiB messages then waited 50 ms.)
+ */
+export function loadBacklogBytes(sizeBytes: number): number {
+  return Math.min(2 * 1024 * 1024, Math.max(64 * 1024, 32 * sizeBytes));
+}
 
 const TICK_MS = 1;
 
@@ -45,16 +49,8 @@ export class LoadGenerator {
   private last = 0;
   sent = 0;
   refused = 0;
-  /** Current bound on queued bytes (adaptive, see above). */
-  backlogBytes: number;
-  private readonly backlogMin: number;
-  /** The last tick stopped at the bound (only then does a dry queue mean the bound held the ring back). */
-  private filledLastTick = false;
 
-  constructor(private readonly spec: LoadSpec, private readonly target: LoadTarget) {
-    this.backlogMin = Math.max(LOAD_BACKLOG_MIN_BYTES, 2 * spec.sizeBytes);
-    this.backlogBytes = this.backlogMin;
-  }
+  constructor(private readonly spec: LoadSpec, private readonly target: LoadTarget) {}
 
   start(): void {
     this.last = performance.now();
@@ -70,10 +66,9 @@ export class LoadGenerator {
     const now = performance.now();
     this.credit = Math.min(this.credit + ((now - this.last) / 1000) * this.spec.ratePerSec, this.spec.ratePerSec);
     this.last = now;
-    this.adaptBacklog(this.target.queuedBytes());
+    const backlogMax = loadBacklogBytes(this.spec.sizeBytes);
     while (this.credit >= 1) {
-      if (this.target.queuedBytes() + this.spec.sizeBytes > this.backlogBytes || !this.target.send(this.spec.sizeBytes)) {
-        this.filledLastTick = true;
+      if (this.target.queuedBytes() + this.spec.sizeBytes > backlogMax || !this.target.send(this.spec.sizeBytes)) {
         this.refused++;
         this.credit = 0;
         return;
@@ -81,12 +76,5 @@ export class LoadGenerator {
       this.sent++;
       this.credit--;
     }
-  }
-
-  /** Called with the queue as the last tick left it, one tick later. */
-  private adaptBacklog(queued: number): void {
-    if (queued === 0 && this.filledLastTick) this.backlogBytes = Math.min(LOAD_BACKLOG_MAX_BYTES, this.backlogBytes * 2);
-    else if (queued > this.backlogBytes / 2) this.backlogBytes = Math.max(this.backlogMin, Math.floor(this.backlogBytes * 0.9));
-    this.filledLastTick = false;
   }
 }
