@@ -151,6 +151,25 @@ export class CpgNode {
   }
 
   /**
+   * The executive refused to multicast what join() or leave() returned (flow control, sync in
+   * progress): undo its local effect, so the client's retry is judged as if the first try never
+   * happened. Corosync refuses such requests before its handler runs (sending_allowed); ringcast
+   * learns it at send time, hence the undo.
+   */
+  unsend(handle: HandleId, msg: CpgExecMessage): void {
+    const h = this.#handles.get(handle);
+    if (h === undefined || (msg.kind !== 'procjoin' && msg.kind !== 'procleave')) return;
+    const key = groupKey(msg.group);
+    const state = h.groups.get(key);
+    if (msg.kind === 'procjoin' && state === 'joinStarted') {
+      h.groups.delete(key);
+      h.initialTotemConf.delete(key);
+    } else if (msg.kind === 'procleave' && msg.reason === CpgReason.leave && state === 'leaveStarted') {
+      h.groups.set(key, 'joinCompleted');
+    }
+  }
+
+  /**
    * The connection closed or finalized (cpg_lib_exit_fn): the handle stops receiving at once and
    * each group it joined (or was joining) gets a procleave with reason PROCDOWN.
    */
