@@ -1,0 +1,82 @@
+/**
+ * connect(): the entry point of the client library. It resolves the daemon's socket
+ * (`<stateDir>/ringcast.sock`), opens the 'status' service at once so a missing daemon is
+ * reported by connect itself (CS_ERR_LIBRARY, reason DAEMON_NOT_RUNNING), and hands out one
+ * CpgHandle (one IPC connection) per cpg() call.
+ */
+import { CpgHandle, type CpgHandleOptions } from './cpg.js';
+import { resolveReconnect, type ReconnectOptions } from './link.js';
+import { resolveSocketPath } from './socket-path.js';
+import { StatusLink, type RingcastMembers, type RingcastStatus } from './status.js';
+
+export interface ConnectOptions {
+  /** The daemon's state directory; default RINGCAST_STATE_DIR, else /var/lib/ringcast. */
+  readonly stateDir?: string;
+  readonly signal?: AbortSignal;
+  /**
+   * Reconnect after the daemon goes away (true: bounded defaults). Handles re-join their groups
+   * and report `reconnected` with mayHaveMissed: true; nothing in between is replayed.
+   */
+  readonly reconnect?: boolean | ReconnectOptions;
+  /** Declared to the daemon and shown as the CPG member pid. Default process.pid. */
+  readonly pid?: number;
+}
+
+export type CpgOpenOptions = Omit<CpgHandleOptions, 'pid'>;
+
+export async function connect(options: ConnectOptions = {}): Promise<RingcastClient> {
+  const socketPath = resolveSocketPath(options.stateDir);
+  const reconnect = resolveReconnect(options.reconnect);
+  const target = { path: socketPath, serviceName: 'status', ...(options.pid === undefined ? {} : { pid: options.pid }) };
+  const status = await StatusLink.open(target, reconnect, options.signal);
+  return new RingcastClient(socketPath, status, options);
+}
+
+export class RingcastClient {
+  /** The socket this client talks to. */
+  readonly socketPath: string;
+  readonly #status: StatusLink;
+  readonly #options: ConnectOptions;
+  readonly #handles = new Set<CpgHandle>();
+
+  /** Use connect(). */
+  constructor(socketPath: string, status: StatusLink, options: ConnectOptions) {
+    this.socketPath = socketPath;
+    this.#status = status;
+    this.#options = options;
+  }
+
+  /** The local node's id. */
+  get nodeId(): number {
+    return this.#status.nodeId;
+  }
+
+  /** A new CPG handle on its own connection; inherits `reconnect` and `pid` from connect() unless given. */
+  async cpg(options: CpgOpenOptions = {}): Promise<CpgHandle> {
+    const reconnect = options.reconnect ?? this.#options.reconnect;
+    const handle = await CpgHandle.open(this.socketPath, {
+      ...options,
+      ...(reconnect === undefined ? {} : { reconnect }),
+      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
+    });
+    this.#handles.add(handle);
+    handle.once('close', () => this.#handles.delete(handle));
+    return handle;
+  }
+
+  /** The daemon's status (what `ringcast status` shows). */
+  status(options: { signal?: AbortSignal } = {}): Promise<RingcastStatus> {
+    return this.#status.status(options.signal);
+  }
+
+  /** The current ring id and its members' node ids. */
+  members(options: { signal?: AbortSignal } = {}): Promise<RingcastMembers> {
+    return this.#status.members(options.signal);
+  }
+
+  /** Closes every handle this client opened, then its own connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#handles].map((h) => h.close()));
+    await this.#status.close();
+  }
+}
