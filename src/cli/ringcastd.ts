@@ -3,8 +3,9 @@
  * ringcastd --config FILE [--nodeid N] [--state-dir DIR] [--history FILE] [--load RATE:SIZE]
  *
  * Reads a corosync.conf-syntax file, joins the ring as the node the node list names for this
- * host (or --nodeid when several entries are local, as on loopback), and runs until SIGTERM or
- * SIGINT, when it leaves the ring gracefully. SIGHUP re-reads the configuration and reports what
+ * host (or --nodeid when several entries are local, as on loopback), serves local clients on
+ * `<state dir>/ringcast.sock` (cpg, orderlog, status), and runs until SIGTERM or SIGINT, when it
+ * closes the socket and leaves the ring gracefully. SIGHUP re-reads the configuration and reports what
  * would change (applying it needs a restart today).
  */
 import { readFileSync } from 'node:fs';
@@ -56,6 +57,15 @@ function pickNodeId(config: RingcastConfig, flag: string | undefined): number {
   fail(`several nodelist entries are local (${mine.map((n) => n.nodeId).join(', ')}); pick one with --nodeid`);
 }
 
+/**
+ * The IPC socket's mode, if the configuration names one; the daemon's default (0o660) otherwise.
+ * Read structurally so a `ringcast { socket_mode }` key takes effect as soon as the schema has it.
+ */
+function ipcSocketMode(config: RingcastConfig): number | undefined {
+  const mode = (config.ringcast as { readonly socketMode?: unknown }).socketMode;
+  return typeof mode === 'number' ? mode : undefined;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -99,6 +109,7 @@ async function main(): Promise<void> {
     maxDatagramBytes: netmtu - ipUdpHeaderBytes, maxFrameBytes: frameSize,
     historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
+    ipc: { socketMode: ipcSocketMode(config) },
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);

@@ -1,7 +1,11 @@
 /**
- * The daemon's core (ringcastd): one RingNode, its history file, the synthetic load, the status
+ * The daemon's core (ringcastd): one RingNode, the executive with its services and the IPC
+ * socket for local clients (exec-host.ts), its history file, the synthetic load, the status
  * file, and Corosync-style logs. The command-line entry (src/cli/ringcastd.ts) resolves the
  * configuration and hands a DaemonOptions here, so tests can run a daemon in-process too.
+ *
+ * Ring deliveries that carry an executive header go to the executive; others are the synthetic
+ * load of `--load` (and test payloads), which feed the history and the latency figures.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -12,6 +16,11 @@ import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
 import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../check/payload.js';
 import type { TotemConfigInput } from '../totem/config.js';
+import { decodeHeader } from '../exec/index.js';
+import type { IpcServerLimits } from '../ipc/index.js';
+import type { CpgServiceOptions } from '../services/cpg/service.js';
+import { ExecHost } from './exec-host.js';
+import type { MembersAnswer } from './status-service.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile, type DaemonStatus } from './status-file.js';
 
@@ -31,6 +40,13 @@ export interface DaemonOptions {
   readonly maxDatagramBytes?: number;
   /** Largest Totem frame (ringcast.frame_size). */
   readonly maxFrameBytes?: number;
+  /** The IPC socket (`<stateDir>/ringcast.sock`): mode (default 0o660), group, bounds. */
+  readonly ipc?: {
+    readonly socketMode?: number;
+    readonly socketGid?: number;
+    readonly limits?: Partial<IpcServerLimits>;
+  };
+  readonly cpg?: CpgServiceOptions;
 }
 
 /**
@@ -74,6 +90,7 @@ class WarnOnce {
 
 export class Daemon {
   readonly node: RingNode;
+  readonly host: ExecHost;
   readonly boot = randomBytes(2).toString('hex');
   private readonly history: HistoryWriter | undefined;
   private load: LoadGenerator | undefined;
@@ -86,6 +103,8 @@ export class Daemon {
   private deliveries = 0;
   private readonly drops = createCryptoStats();
   private readonly latency = new LatencyWindow(4096);
+  /** The latest percentiles, so a status read over IPC does not consume the file's window. */
+  private lastLatency: { p50: number; p99: number; count: number } | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     const log = options.logger;
@@ -118,11 +137,25 @@ export class Daemon {
         onError: (err) => log.error({ err }, `history file ${options.historyPath}: write failed`),
       });
     }
+    this.host = new ExecHost({
+      nodeId: options.nodeId,
+      ring: this.node,
+      socketDir: options.stateDir,
+      socketMode: options.ipc?.socketMode,
+      socketGid: options.ipc?.socketGid,
+      ipcLimits: options.ipc?.limits,
+      cpg: options.cpg,
+      logger: log,
+      status: { status: () => this.status({ sample: false }), members: () => this.members() },
+    });
     this.node.on('config', (c) => {
       this.history?.write({ ev: 'config', kind: c.type, ring: formatRingId(c.ringId.rep, c.ringId.seq), members: [...c.members], t: Date.now() });
+      this.host.configChange(c);
     });
     this.node.on('deliver', (d) => {
       this.deliveries++;
+      // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.
+      if (decodeHeader(d.data).ok) return this.host.deliver(d);
       const sent = payloadSentMicros(d.data);
       if (sent !== undefined) this.latency.add(wallMicros() - sent);
       const id = payloadId(d.data);
@@ -142,7 +175,10 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.history?.write({ ev: 'start', node: this.options.nodeId, boot: this.boot, t: Date.now() });
+    // The executive hears every configuration from the first one on.
+    this.host.startExecutive();
     await this.node.start();
+    await this.host.startIpc();
     this.warnSmallBuffers();
     if (this.options.load) {
       const size = this.options.load.sizeBytes;
@@ -180,20 +216,35 @@ export class Daemon {
     return true;
   }
 
-  /** Graceful stop: leave the ring so the others reform at once, then close the history. */
+  /**
+   * Graceful stop: IPC first (clients see CS_ERR_LIBRARY, their CPG groups hear procdown), the
+   * executive, then leave the ring so the others reform at once, then close the history.
+   */
   async stop(): Promise<void> {
     this.load?.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
+    await this.host.stop();
     await this.node.stop({ leave: true });
     this.history?.write({ ev: 'stop', t: Date.now() });
     this.history?.close();
   }
 
-  status(): DaemonStatus {
+  /** The ring as the `members` request of the status service answers it. */
+  members(): MembersAnswer {
+    const s = this.node.status();
+    return { ringId: s.ringId, ring: formatRingId(s.ringId.rep, s.ringId.seq), state: s.state, members: s.members };
+  }
+
+  /**
+   * The status as status.json holds it. `sample` (the file's once-a-second write) advances the
+   * rates and takes the latency window; a read over IPC (`sample: false`) repeats the last ones.
+   */
+  status(options: { readonly sample?: boolean } = {}): DaemonStatus {
+    const sample = options.sample ?? true;
     const s = this.node.status();
     const now = performance.now();
     const elapsed = (now - this.lastRates.at) / 1000;
-    if (elapsed >= 0.5) {
+    if (sample && elapsed >= 0.5) {
       this.rates = {
         tokenRotationsPerSec: Math.round((s.stats.tokensReceived - this.lastRates.tokens) / elapsed),
         deliveriesPerSec: Math.round((this.deliveries - this.lastRates.deliveries) / elapsed),
@@ -201,6 +252,7 @@ export class Daemon {
       this.lastRates = { at: now, tokens: s.stats.tokensReceived, deliveries: this.deliveries };
     }
     const rejected = Object.values(this.node.stats.rejected).reduce((a, b) => a + b, 0);
+    if (sample) this.lastLatency = this.latency.takePercentiles();
     return {
       pid: process.pid,
       nodeId: this.options.nodeId,
@@ -227,7 +279,8 @@ export class Daemon {
         loadRefused: this.load?.refused ?? 0,
       },
       rates: this.rates,
-      latencyMicros: this.latency.takePercentiles(),
+      latencyMicros: this.lastLatency,
+      ...this.host.statusSections(),
     };
   }
 

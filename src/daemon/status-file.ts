@@ -1,6 +1,6 @@
 /**
- * The daemon's status, kept in `<state dir>/status.json` (replaced atomically every second) so
- * `ringcast status` can read it until the IPC of the executive issue exists.
+ * The daemon's status, kept in `<state dir>/status.json` (replaced atomically every second); the
+ * `status` service (status-service.ts) answers the same object over IPC.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,10 @@ export interface DaemonStatus {
   readonly rates: { tokenRotationsPerSec: number; deliveriesPerSec: number };
   /** Delivery latency of timed load messages since the previous status (same-host wall clock). */
   readonly latencyMicros?: { p50: number; p99: number; count: number } | undefined;
+  /** IPC server counters (connections, rejects, disconnects by reason, bytes, back-pressure). */
+  readonly ipc?: Record<string, unknown>;
+  /** Executive counters (deliveries, drops by reason, requests, sync) and per-service ones. */
+  readonly exec?: Record<string, unknown>;
 }
 
 export const STATUS_FILE = 'status.json';

@@ -111,6 +111,17 @@ export class CpgService implements Service {
     for (const conn of this.#conns.values()) this.#sendEvent(conn, frame);
   }
 
+  /** Counters and sizes for the daemon's status; safe before start(). */
+  statusCounters(): Record<string, number | string> {
+    return {
+      handles: this.#conns.size,
+      groups: this.#node?.groups().length ?? 0,
+      flowControl: this.#flowControl,
+      ...this.stats,
+      ...this.#node?.stats,
+    };
+  }
+
   // ---- library handlers --------------------------------------------------------------------
 
   readonly libHandlers: readonly LibHandler[] = Object.keys(CpgLibRequestId).map((name) => ({

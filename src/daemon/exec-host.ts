@@ -1,0 +1,226 @@
+/**
+ * Hosts the executive in the daemon: the services (cpg, orderlog, status), the IPC server on the
+ * state dir's `ringcast.sock`, the mapping of IPC connections to the executive's client
+ * connections, back-pressure from the ring's send queue to the clients (ring-gate.ts), logs and
+ * counters. The daemon feeds it the ring's deliveries and configuration changes.
+ *
+ * Lifecycle (Corosync's order): startExecutive() before the ring starts, so no configuration is
+ * missed; startIpc() once the ring runs; stop(): IPC first (clients see CS_ERR_LIBRARY and their
+ * CPG groups hear procdown), then the executive; the daemon then leaves the ring.
+ */
+import type { Logger } from 'pino';
+import type { ConfigChange } from '../totem/state.js';
+import { Executive, type ClientConnection, type CsStatus, type ExecDelivery, type ExecTraceEvent } from '../exec/index.js';
+import { CS_ERROR, IpcError, IpcServer, type Connection, type IpcServerLimits } from '../ipc/index.js';
+import { CpgService, type CpgServiceOptions } from '../services/cpg/service.js';
+import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
+import { formatRingId } from '../check/history.js';
+import { RingGate, type GatedRing } from './ring-gate.js';
+import { StatusService, type StatusSource } from './status-service.js';
+
+export interface ExecHostOptions {
+  readonly nodeId: number;
+  readonly ring: GatedRing;
+  /** The state dir: the socket file goes in it. */
+  readonly socketDir: string;
+  readonly socketName?: string;
+  /** Default 0o660 (owner and group may connect). */
+  readonly socketMode?: number;
+  readonly socketGid?: number;
+  readonly ipcLimits?: Partial<IpcServerLimits>;
+  readonly cpg?: CpgServiceOptions;
+  readonly orderLog?: OrderLogOptions;
+  readonly status: StatusSource;
+  readonly logger: Logger;
+}
+
+export interface ExecHostStats {
+  /** Events a client could not take (over its frame bound): that client was cut. */
+  eventsRefused: number;
+  /** Responses over the client's frame bound, answered CS_ERR_TOO_BIG instead. */
+  responsesTooBig: number;
+}
+
+/** One IPC connection as the executive sees it. */
+class IpcClientConnection implements ClientConnection {
+  constructor(
+    readonly conn: Connection,
+    readonly serviceId: number,
+    private readonly host: { stats: ExecHostStats; refuse(conn: Connection, err: unknown): void },
+  ) {}
+
+  get id(): number {
+    return this.conn.id;
+  }
+
+  get pid(): number {
+    return this.conn.pid;
+  }
+
+  respond(requestId: number, status: CsStatus, payload: Uint8Array): void {
+    try {
+      this.conn.respond(requestId, CS_ERROR[status], payload);
+    } catch (err) {
+      if (!(err instanceof IpcError && err.code === 'CS_ERR_TOO_BIG')) throw err;
+      // The request stays in flight after a refused answer: tell the client why instead.
+      this.host.stats.responsesTooBig++;
+      this.conn.respond(requestId, CS_ERROR.CS_ERR_TOO_BIG);
+    }
+  }
+
+  sendEvent(messageId: number, payload: Uint8Array): void {
+    try {
+      this.conn.sendEvent(messageId, payload);
+    } catch (err) {
+      this.host.refuse(this.conn, err);
+    }
+  }
+}
+
+export class ExecHost {
+  readonly exec: Executive;
+  readonly cpg: CpgService;
+  readonly gate: RingGate;
+  readonly ipc: IpcServer;
+  readonly stats: ExecHostStats = { eventsRefused: 0, responsesTooBig: 0 };
+  readonly #clients = new Map<number, IpcClientConnection>();
+  readonly #serviceIds: ReadonlyMap<string, number>;
+  readonly #log: Logger;
+
+  constructor(options: ExecHostOptions) {
+    this.#log = options.logger;
+    this.cpg = new CpgService(options.cpg);
+    const services = [this.cpg, new OrderLogService(options.orderLog), new StatusService(options.status)];
+    this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
+    this.gate = new RingGate(options.ring, { onChange: (closed) => this.#gateChanged(closed) });
+    this.exec = new Executive({
+      nodeId: options.nodeId,
+      ring: this.gate,
+      services,
+      schedule: (run) => setImmediate(run),
+      trace: (event) => this.#trace(event),
+    });
+    this.ipc = new IpcServer({
+      socketDir: options.socketDir,
+      socketName: options.socketName,
+      socketMode: options.socketMode ?? 0o660,
+      socketGid: options.socketGid,
+      nodeId: options.nodeId,
+      limits: options.ipcLimits,
+      logger: options.logger,
+      acceptService: (hello) => this.#serviceIds.has(hello.serviceName),
+      onConnection: (conn) => this.#connected(conn),
+      onRequest: (conn, req) => {
+        const client = this.#clients.get(conn.id);
+        if (client === undefined) throw new Error(`request on unknown connection ${conn.id}`);
+        this.exec.request(client, client.serviceId, req.messageId, req.requestId, req.payload);
+      },
+      onDisconnect: (conn, reason, detail) => this.#disconnected(conn, reason, detail),
+    });
+  }
+
+  /** Before the ring starts. */
+  startExecutive(): void {
+    this.exec.start();
+  }
+
+  /** Once the ring runs; fails (CS_ERR_EXIST) if another daemon serves the socket. */
+  async startIpc(): Promise<void> {
+    await this.ipc.start();
+  }
+
+  deliver(delivery: ExecDelivery): void {
+    this.exec.deliver(delivery);
+    this.gate.check();
+  }
+
+  configChange(change: ConfigChange): void {
+    this.exec.configChange(change);
+    this.gate.check();
+  }
+
+  async stop(): Promise<void> {
+    await this.ipc.stop();
+    this.exec.stop();
+    this.gate.stop();
+  }
+
+  /** The `ipc` and `exec` sections of status.json. */
+  statusSections(): { ipc: Record<string, unknown>; exec: Record<string, unknown> } {
+    return {
+      ipc: {
+        ...this.ipc.stats,
+        clients: this.#clients.size,
+        requestsPaused: this.gate.closed,
+        gateCloses: this.gate.stats.closes,
+        ringQueueFull: this.gate.stats.queueFull,
+        ...this.stats,
+      },
+      exec: {
+        ...this.exec.stats,
+        syncState: this.exec.syncState,
+        sync: this.exec.syncStats,
+        ownMessages: this.exec.ownMessages,
+        cpg: this.cpg.statusCounters(),
+      },
+    };
+  }
+
+  #connected(conn: Connection): void {
+    const serviceId = this.#serviceIds.get(conn.serviceName)!;
+    this.#clients.set(conn.id, new IpcClientConnection(conn, serviceId, this));
+    // A client arriving while the ring is full waits like the others.
+    if (this.gate.closed) conn.pauseRequests();
+    this.#log.debug({ connection: conn.id, service: conn.serviceName, pid: conn.pid }, `IPC connection created: ${conn.serviceName} client pid ${conn.pid} (connection ${conn.id})`);
+  }
+
+  #disconnected(conn: Connection, reason: string, detail: string): void {
+    const client = this.#clients.get(conn.id);
+    if (client === undefined) return;
+    this.#clients.delete(conn.id);
+    this.exec.connectionClosed(client);
+    this.#log.debug({ connection: conn.id, service: conn.serviceName, pid: conn.pid, reason, detail }, `IPC connection closed: ${conn.serviceName} client pid ${conn.pid} (connection ${conn.id}): ${reason}`);
+  }
+
+  /**
+   * A client cannot take an event (larger than the frame it negotiated). It would miss a callback
+   * the others saw, so it is cut: its groups hear procdown, the client sees the disconnect.
+   * Deferred: this runs inside an executive handler, which must not re-enter the executive.
+   */
+  refuse(conn: Connection, err: unknown): void {
+    this.stats.eventsRefused++;
+    this.#log.warn({ connection: conn.id, service: conn.serviceName, pid: conn.pid, err }, `IPC client pid ${conn.pid} cannot take an event; disconnecting it`);
+    setImmediate(() => conn.close());
+  }
+
+  #gateChanged(closed: boolean): void {
+    for (const client of this.#clients.values()) {
+      if (closed) client.conn.pauseRequests();
+      else client.conn.resumeRequests();
+    }
+    this.cpg.setFlowControl(closed ? 'enabled' : 'disabled');
+    this.#log.debug({ clients: this.#clients.size }, closed
+      ? 'Ring send queue full: pausing requests of IPC clients (flow control on)'
+      : 'Ring send queue drained: resuming requests of IPC clients (flow control off)');
+  }
+
+  #trace(event: ExecTraceEvent): void {
+    switch (event.kind) {
+      case 'syncStart':
+        this.#log.debug({ ring: formatRingId(event.ringId.rep, event.ringId.seq), members: event.members }, 'Synchronization started');
+        break;
+      case 'syncAbort':
+        this.#log.info({ ring: formatRingId(event.ringId.rep, event.ringId.seq) }, 'Synchronization aborted by a configuration change');
+        break;
+      case 'syncComplete':
+        this.#log.info({ ring: formatRingId(event.ringId.rep, event.ringId.seq) }, 'Completed service synchronization, ready to provide service.');
+        break;
+      case 'dropped':
+        // Building the line costs; a flood of foreign messages must not pay for a disabled level.
+        if (this.#log.isLevelEnabled('debug')) this.#log.debug({ reason: event.reason, from: event.from }, `executive message dropped: ${event.reason} ${event.detail}`);
+        break;
+      default:
+        break;
+    }
+  }
+}

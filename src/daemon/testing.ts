@@ -1,0 +1,87 @@
+/**
+ * In-process daemons for tests: a one-node (or few-node) ring on UDP loopback with free ports, a
+ * temporary state dir (so the IPC socket is `<dir>/ringcast.sock`), a silent or capturing pino
+ * logger, and waits with deadlines. Usage:
+ *
+ *   const d = await startTestDaemon();            // ring formed and synced, IPC listening
+ *   const client = await connectIpc({ path: d.socketPath, serviceName: 'cpg' });
+ *   ...
+ *   await d.stop();
+ */
+import { createSocket } from 'node:dgram';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Daemon, type DaemonOptions } from './daemon.js';
+
+export async function freeUdpPorts(count: number, address = '127.0.0.1'): Promise<number[]> {
+  const sockets = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createSocket>>((resolve) => {
+      const s = createSocket('udp4');
+      s.bind(0, address, () => resolve(s));
+    })),
+  );
+  const ports = sockets.map((s) => s.address().port);
+  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
+}
+
+/** Resolves once `predicate` holds, checking after each turn of the event loop; rejects at the deadline. */
+export function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = (): void => {
+      if (predicate()) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      setImmediate(poll);
+    };
+    poll();
+  });
+}
+
+export interface TestDaemon {
+  readonly daemon: Daemon;
+  readonly stateDir: string;
+  readonly socketPath: string;
+  /** Log lines (parsed pino JSON) written so far. */
+  readonly logs: { level: number; msg: string; [key: string]: unknown }[];
+  stop(): Promise<void>;
+}
+
+export interface TestDaemonOptions {
+  readonly nodeId?: number;
+  /** The whole ring's nodes (default: this node alone on a free port). */
+  readonly nodes?: DaemonOptions['nodes'];
+  readonly overrides?: Partial<DaemonOptions>;
+  /** Wait until the executive's sync completed with this many members (default: nodes.length). */
+  readonly waitMembers?: number;
+}
+
+export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<TestDaemon> {
+  const nodeId = options.nodeId ?? 1;
+  const nodes = options.nodes ?? [{ nodeId, address: '127.0.0.1', port: (await freeUdpPorts(1))[0]! }];
+  const stateDir = mkdtempSync(join(tmpdir(), 'ringcastd-test-'));
+  const logs: TestDaemon['logs'] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as TestDaemon['logs'][number]);
+      done();
+    },
+  });
+  const daemon = new Daemon({
+    nodeId,
+    clusterName: 'test',
+    nodes,
+    totem: { token: 200, join: 20, consensus: 240 },
+    stateDir,
+    logger: pino({ level: 'debug' }, sink),
+    ...options.overrides,
+  });
+  await daemon.start();
+  const members = options.waitMembers ?? nodes.length;
+  await waitFor(`node ${nodeId}: a synced ring of ${members}`, () =>
+    daemon.host.exec.syncState === 'done' && daemon.node.status().members.length === members && daemon.node.status().state === 'operational');
+  return { daemon, stateDir, socketPath: daemon.host.ipc.path, logs, stop: () => daemon.stop() };
+}
