@@ -1,0 +1,180 @@
+/**
+ * `ringcast cpg list | send | watch`: the CPG tools, through the client library. `send` and
+ * `watch` speak the history-id payload format (src/check/payload.ts), so a run of senders and
+ * watchers can be judged by the history checker.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { HistoryWriter } from '../check/history.js';
+import { makePayload } from '../check/payload.js';
+import { RingcastError, type CpgGroupInfo, type CpgHandle } from '../client/index.js';
+import { CPG_USAGE, parseCpgArgs, type CpgListOptions, type CpgSendOptions, type CpgWatchOptions } from './cpg-args.js';
+import { CliExit, connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, signalOnInterrupt } from './cpg-client.js';
+import { WatchRecorder } from './cpg-history.js';
+
+export async function cpgCommand(args: string[]): Promise<number> {
+  const parsed = parseCpgArgs(args);
+  if (!parsed.ok) {
+    console.error(`ringcast: ${parsed.message}\n${CPG_USAGE}`);
+    return EXIT_UNREACHABLE;
+  }
+  const o = parsed.options;
+  try {
+    switch (o.command) {
+      case 'list': return await list(o);
+      case 'send': return await send(o);
+      case 'watch': return await watch(o);
+    }
+  } catch (err) {
+    if (err instanceof CliExit) {
+      console.error(`ringcast: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof RingcastError) {
+      console.error(`ringcast: ${err.message} [${err.code}]`);
+      return EXIT_FAILED;
+    }
+    throw err;
+  }
+}
+
+async function withHandle<T>(stateDir: string | undefined, fn: (cpg: CpgHandle) => Promise<T>): Promise<T> {
+  const client = await connectOrExplain(stateDir);
+  try {
+    return await fn(await client.cpg());
+  } finally {
+    await client.close();
+  }
+}
+
+async function list(o: CpgListOptions): Promise<number> {
+  const groups = await withHandle(o.stateDir, (cpg) => cpg.groups());
+  if (o.json) {
+    console.log(JSON.stringify({ groups: groups.map(({ group, members }) => ({ group, members })) }));
+    return EXIT_OK;
+  }
+  console.log(formatGroups(groups));
+  return EXIT_OK;
+}
+
+/** corosync-cpgtool's layout: the group name, then one indented line per member. */
+export function formatGroups(groups: readonly CpgGroupInfo[]): string {
+  const lines = [`${'Group Name'.padEnd(24)}${'PID'.padStart(10)}${'Node ID'.padStart(12)}`];
+  for (const g of groups) {
+    lines.push(g.group);
+    for (const m of g.members) lines.push(`${''.padEnd(24)}${String(m.pid).padStart(10)}${String(m.nodeId).padStart(12)}`);
+  }
+  if (groups.length === 0) lines.push('(no groups)');
+  return lines.join('\n');
+}
+
+export interface SendSummary {
+  readonly group: string;
+  readonly sent: number;
+  readonly size: number;
+  readonly guarantee: 'agreed' | 'safe';
+  readonly elapsedMs: number;
+  readonly msgsPerSec: number;
+  readonly tryAgain: number;
+  readonly firstId: string | undefined;
+  readonly lastId: string | undefined;
+  readonly interrupted: boolean;
+}
+
+async function send(o: CpgSendOptions): Promise<number> {
+  const interrupt = signalOnInterrupt();
+  try {
+    const summary = await withHandle(o.stateDir, (cpg) => sendAll(cpg, o, interrupt.signal));
+    if (o.json) console.log(JSON.stringify(summary));
+    else {
+      console.log(`sent ${summary.sent} message(s) of ${summary.size} bytes to "${summary.group}" (${summary.guarantee}) in ` +
+        `${(summary.elapsedMs / 1000).toFixed(3)} s: ${summary.msgsPerSec} msgs/s, ${summary.tryAgain} try-again` +
+        `${summary.interrupted ? ' (interrupted)' : ''}`);
+      if (summary.firstId) console.log(`ids ${summary.firstId} .. ${summary.lastId}`);
+    }
+    return summary.interrupted ? EXIT_FAILED : EXIT_OK;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** Joins, sends `count` messages one after another (FIFO, TRY_AGAIN waited out), paced to `rate`, leaves. */
+export async function sendAll(cpg: CpgHandle, o: CpgSendOptions, signal: AbortSignal): Promise<SendSummary> {
+  const node = await cpg.localNodeId({ signal });
+  const boot = String(process.pid);
+  await cpg.join(o.group, { signal });
+  const start = performance.now();
+  let sent = 0;
+  try {
+    for (let n = 1; n <= o.count && !signal.aborted; n++) {
+      if (o.rate > 0) {
+        const dueMs = start + ((n - 1) * 1000) / o.rate - performance.now();
+        if (dueMs > 1) await delay(dueMs, undefined, { signal }).catch(() => {});
+        if (signal.aborted) break;
+      }
+      await cpg.mcast(o.group, makePayload(`${node}.${boot}:${n}`, o.size), { guarantee: o.guarantee, signal });
+      sent = n;
+    }
+  } catch (err) {
+    if (!(err instanceof RingcastError && err.code === 'ABORT_ERR')) throw err;
+  }
+  const elapsedMs = performance.now() - start;
+  await cpg.leave(o.group);
+  return {
+    group: o.group, sent, size: o.size, guarantee: o.guarantee, elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+    msgsPerSec: elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : sent, tryAgain: cpg.stats.tryAgain,
+    firstId: sent > 0 ? `${node}.${boot}:1` : undefined, lastId: sent > 0 ? `${node}.${boot}:${sent}` : undefined,
+    interrupted: signal.aborted,
+  };
+}
+
+async function watch(o: CpgWatchOptions): Promise<number> {
+  const interrupt = signalOnInterrupt();
+  const writer = new HistoryWriter(o.history);
+  const recorder = new WatchRecorder(writer, o.group);
+  const started = performance.now();
+  let outcome = 'stopped' as 'stopped' | 'lost';
+  try {
+    await withHandle(o.stateDir, async (cpg) => {
+      recorder.start(cpg.nodeId, String(process.pid));
+      const events = cpg.events({ signal: interrupt.signal });
+      await cpg.join(o.group, { initialTotemConfchg: true, signal: interrupt.signal });
+      try {
+        for await (const ev of events) {
+          if (ev.type === 'disconnected') {
+            outcome = 'lost';
+            break;
+          }
+          const counted = recorder.onEvent(ev);
+          if (!o.json) describeEvent(ev);
+          if (counted && o.count !== undefined && recorder.counts.deliveries >= o.count) break;
+        }
+      } catch (err) {
+        if (!(err instanceof RingcastError && err.code === 'ABORT_ERR')) throw err;
+      }
+      if (outcome === 'stopped') {
+        await cpg.leave(o.group);
+        recorder.stop();
+      }
+    });
+  } finally {
+    writer.close();
+    interrupt.dispose();
+  }
+  const summary = { group: o.group, history: o.history, ...recorder.counts, elapsedMs: Math.round(performance.now() - started), outcome };
+  if (o.json) console.log(JSON.stringify(summary));
+  else console.log(`${summary.deliveries} deliveries (${summary.recorded} with history ids), ${summary.configs} ring configuration(s) written to ${o.history}`);
+  if (outcome === 'lost') {
+    console.error('ringcast: the connection to ringcastd was lost');
+    return EXIT_FAILED;
+  }
+  return EXIT_OK;
+}
+
+function describeEvent(ev: Parameters<WatchRecorder['onEvent']>[0]): void {
+  if (ev.type === 'totemConfchg') console.log(`ring ${ev.ringId.nodeId}.${ev.ringId.seq}: nodes ${ev.nodes.join(' ')}`);
+  else if (ev.type === 'confchg') {
+    const who = (l: readonly { nodeId: number; pid: number; reason: string }[]) => l.map((m) => `${m.nodeId}/${m.pid} (${m.reason})`).join(', ');
+    const parts = [ev.joined.length ? `joined ${who(ev.joined)}` : '', ev.left.length ? `left ${who(ev.left)}` : ''].filter(Boolean);
+    console.log(`${ev.group}: ${parts.join('; ')}; ${ev.members.length} member(s)`);
+  }
+}
