@@ -163,9 +163,9 @@ test('cpg send, watch and list, status and members against a fake daemon', async
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /Cluster lab: node 4 .*operational\nRing ID: 1\.4/);
     const members = await runCli(['members', '--state-dir', d.dir]);
-    assert.equal(members.stdout, 'Ring ID: 1.4\nMembers (1): 4\n');
+    assert.equal(members.stdout, 'Ring ID: 1.4 (operational)\nMembers (1): 4\n');
     const membersJson = await runCli(['members', '--json', '--state-dir', d.dir]);
-    assert.deepEqual(JSON.parse(membersJson.stdout), { ringId: '1.4', members: [4] });
+    assert.deepEqual(JSON.parse(membersJson.stdout), { ringId: { rep: 1, seq: 4 }, ring: '1.4', state: 'operational', members: [4] });
   } finally {
     await d.done();
   }

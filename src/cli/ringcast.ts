@@ -102,7 +102,7 @@ async function members(args: string[]): Promise<number> {
   const m = await withClient(stateDir, (client) => client.members());
   if (json) console.log(JSON.stringify(m));
   else {
-    console.log(`Ring ID: ${m.ringId}`);
+    console.log(`Ring ID: ${m.ring} (${m.state})`);
     console.log(`Members (${m.members.length}): ${m.members.join(' ')}`);
   }
   return EXIT_OK;

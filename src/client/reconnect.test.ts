@@ -116,7 +116,7 @@ test('status and members through the status service', async () => {
     const s = await client.status();
     assert.equal(s.clusterName, 'lab');
     assert.equal(s.nodeId, 5);
-    assert.deepEqual(await client.members(), { ringId: '1.4', members: [5] });
+    assert.deepEqual(await client.members(), { ringId: { rep: 1, seq: 4 }, ring: '1.4', state: 'operational', members: [5] });
     await assert.rejects(client.status({ signal: AbortSignal.abort() }), { code: 'ABORT_ERR' });
     await client.close();
   } finally {

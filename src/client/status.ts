@@ -5,21 +5,25 @@
  */
 import { CS_ERROR, type IpcClient } from '../ipc/index.js';
 import type { DaemonStatus } from '../daemon/status-file.js';
+import { StatusRequest } from '../daemon/status-service.js';
 import { abortable, type BackoffOptions } from './backoff.js';
 import { RingcastError, statusError, toRingcastError } from './errors.js';
 import { openLink, reopenLink, type LinkTarget } from './link.js';
 
 /** Request message ids of the status service (src/daemon/status-service.ts). */
-export const STATUS_MESSAGE = { status: 0, members: 1 } as const;
+export const STATUS_MESSAGE = StatusRequest;
 
 /** The daemon's status, as in status.json (membership, ring id, counters, rates). */
 export type RingcastStatus = DaemonStatus & Record<string, unknown>;
 
-/** The current ring: its id `<representative>.<seq>` and its members' node ids. */
+/** The current ring: its id, its members' node ids, the daemon's membership state. Unknown fields may follow. */
 export interface RingcastMembers {
-  readonly ringId: string;
+  /** The ring's representative and sequence. */
+  readonly ringId: { readonly rep: number; readonly seq: number };
+  /** The ring id as the logs and status.json print it. */
+  readonly ring: string;
+  readonly state: string;
   readonly members: readonly number[];
-  readonly [extra: string]: unknown;
 }
 
 export class StatusLink {
@@ -48,11 +52,11 @@ export class StatusLink {
 
   async members(signal?: AbortSignal): Promise<RingcastMembers> {
     const answer = await this.#ask(STATUS_MESSAGE.members, 'members', signal);
-    const { ringId, members } = answer as Partial<RingcastMembers>;
-    if (typeof ringId !== 'string' || !Array.isArray(members)) {
-      throw new RingcastError('CS_ERR_LIBRARY', 'status members: answer lacks ringId or members', { reason: 'BAD_RESPONSE' });
+    const { ringId, ring, members } = answer as Partial<RingcastMembers>;
+    if (typeof ringId !== 'object' || ringId === null || typeof ring !== 'string' || !Array.isArray(members)) {
+      throw new RingcastError('CS_ERR_LIBRARY', 'status members: answer lacks ringId, ring or members', { reason: 'BAD_RESPONSE' });
     }
-    return answer as RingcastMembers;
+    return answer as unknown as RingcastMembers;
   }
 
   async close(): Promise<void> {

@@ -117,7 +117,9 @@ export class FakeDaemon {
   #onStatus(connection: Connection, requestId: number, messageId: number): void {
     let answer: Record<string, unknown>;
     if (messageId === STATUS_MESSAGE.status) answer = { nodeId: this.nodeId, ringId: `${this.ring.nodeId}.${this.ring.seq}`, ...this.status };
-    else if (messageId === STATUS_MESSAGE.members) answer = { ringId: `${this.ring.nodeId}.${this.ring.seq}`, members: [this.nodeId] };
+    else if (messageId === STATUS_MESSAGE.members) {
+      answer = { ringId: { rep: this.ring.nodeId, seq: this.ring.seq }, ring: `${this.ring.nodeId}.${this.ring.seq}`, state: 'operational', members: [this.nodeId] };
+    }
     else return void connection.respond(requestId, CS_ERROR.CS_ERR_INVALID_PARAM);
     connection.respond(requestId, CS_ERROR.CS_OK, new TextEncoder().encode(JSON.stringify(answer)));
   }
