@@ -110,3 +110,32 @@ test('malformed frames are counted and dropped, never thrown', () => {
   }
   assert.ok(group.status().stats.badFrames > 1500);
 });
+
+test('a reload of the timeouts takes effect at once: a crash is noticed after the new token timeout', () => {
+  const config = deriveTotemConfig({ token: 1000, tokenCoefficient: 0, nodeCount: 3 });
+  const regulars: { node: number; at: number; members: number[] }[] = [];
+  const cluster = new SimCluster({
+    nodeIds: [1, 2, 3], config, load: undefined, rng: new Prng(11), baseDelayMs: 0.5,
+    onEvent: (node, event, now) => {
+      if (event.kind === 'config' && event.type === 'regular') regulars.push({ node, at: now, members: [...event.members] });
+    },
+  });
+  for (const id of [1, 2, 3]) cluster.start(id);
+  cluster.runUntil(3000);
+  assert.deepEqual(regulars.filter((r) => r.node === 1).at(-1)?.members, [1, 2, 3]);
+  const faster = deriveTotemConfig({ token: 200, tokenCoefficient: 0, nodeCount: 3 });
+  for (const id of [1, 2, 3]) {
+    const changed = cluster.group(id)!.reconfigure(faster);
+    assert.ok(changed.includes('tokenTimeoutMs') && changed.includes('consensusMs'), `node ${id} changed ${changed.join(',')}`);
+    assert.ok(!changed.includes('maxPayloadBytes'), 'sizes never change on a reload');
+  }
+  cluster.runUntil(4000); // the timers armed under the old values have been re-armed since
+  const crashedAt = 4000;
+  cluster.crash(3);
+  cluster.runUntil(9000);
+  const reformed = regulars.find((r) => r.node === 1 && r.at > crashedAt && r.members.join() === '1,2');
+  assert.ok(reformed, 'a ring of 1,2 formed');
+  const ms = reformed.at - crashedAt;
+  // token 200 + consensus 240 under the new values; the old ones would take 1000 + 1200.
+  assert.ok(ms >= 200 && ms < 200 + 240 + 200, `new ring ${ms} ms after the crash`);
+});

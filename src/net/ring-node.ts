@@ -215,6 +215,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     return this.group.status();
   }
 
+  /** A reload of timeouts and flow control (sizes keep their start values); returns what changed. */
+  reconfigure(totem: TotemConfigInput): string[] {
+    return this.group.reconfigure(deriveTotemConfig({ nodeCount: this.peers.size, ...totem }));
+  }
+
   /** Bytes queued for sending: the application's view of flow control. */
   get queuedBytes(): number {
     return this.group.queuedBytes;

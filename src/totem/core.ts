@@ -145,6 +145,20 @@ export class TotemCore {
     return this.stopped ? undefined : this.n.timers.next();
   }
 
+  /**
+   * A configuration reload: new timeouts and flow-control limits take effect from the next timer
+   * armed and the next token visit (deadlines already armed stand). Frame sizes and the retransmit
+   * store bound stay as they are: peers and stored frames were sized for them. Returns the names
+   * of the values that changed.
+   */
+  reconfigure(next: TotemConfig): (keyof TotemConfig)[] {
+    const n = this.n;
+    const merged: TotemConfig = { ...next, maxPayloadBytes: n.cfg.maxPayloadBytes, retransmitQueueMax: n.cfg.retransmitQueueMax };
+    const changed = (Object.keys(merged) as (keyof TotemConfig)[]).filter((k) => merged[k] !== n.cfg[k]);
+    n.cfg = merged;
+    return changed;
+  }
+
   status(): TotemStatus {
     const n = this.n;
     return { nodeId: n.me, state: n.state, ringId: n.ringId, members: n.memb, stats: n.stats };

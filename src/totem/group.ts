@@ -114,6 +114,11 @@ export class TotemGroup {
     return this.core.status();
   }
 
+  /** See TotemCore.reconfigure. */
+  reconfigure(next: TotemConfig): (keyof TotemConfig)[] {
+    return this.core.reconfigure(next);
+  }
+
   get queuedBytes(): number {
     return this.packer.pendingBytes;
   }

@@ -103,7 +103,8 @@ export interface TotemStats {
 
 export interface Node {
   readonly me: NodeId;
-  readonly cfg: TotemConfig;
+  /** Timing and flow control; replaced by TotemCore.reconfigure (a reload), sizes never change. */
+  cfg: TotemConfig;
   readonly timers: TimerTable;
   readonly source: PacketSource;
   readonly stats: TotemStats;
