@@ -196,3 +196,19 @@ test('flowControl events arrive typed; partial deliveries are reassembled into o
     assert.deepEqual([str((got[1] as CpgDeliverEvent).data), (got[1] as CpgDeliverEvent).nodeId], ['abcdef', 2]);
     await client.close();
   }));
+
+test('a slow iterator loses nothing: the pump pauses at maxQueuedEvents and resumes as it drains', () =>
+  withDaemon(async (d) => {
+    const client = await connect({ stateDir: d.dir });
+    const receiver = await client.cpg({ maxQueuedEvents: 4 });
+    const other = await connect({ stateDir: d.dir, pid: 9 });
+    const sender = await other.cpg();
+    const events = receiver.events();
+    await receiver.join('g');
+    await sender.join('g');
+    for (let i = 0; i < 200; i++) await sender.mcast('g', text(String(i)));
+    const got = await take(events, 200, (e) => e.type === 'deliver');
+    assert.deepEqual(got.map((e) => str((e as CpgDeliverEvent).data)), Array.from({ length: 200 }, (_, i) => String(i)));
+    await other.close();
+    await client.close();
+  }));

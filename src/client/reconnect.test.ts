@@ -43,6 +43,29 @@ test('reconnect: daemon restart → disconnected, reconnected with the groups re
   }
 });
 
+test('reconnect while the daemon stays up: re-join retried through TRY_AGAIN; a refused group is reported failed', async () => {
+  const d = await FakeDaemon.start();
+  try {
+    const client = await connect({ stateDir: d.dir, reconnect: FAST, pid: 55 });
+    const cpg = await client.cpg();
+    await cpg.join('keep');
+    await cpg.join('lose');
+    d.tryAgainJoins = 3;
+    d.refuseJoins.set('lose', 'CS_ERR_NO_RESOURCES');
+    const reconnected = nextEmitted<CpgReconnectedEvent>(cpg, 'reconnected');
+    d.dropClients();
+    const r = await reconnected;
+    assert.deepEqual(r.groups, ['keep']);
+    assert.deepEqual(r.failed.map((f) => [f.group, f.error.code]), [['lose', 'CS_ERR_NO_RESOURCES']]);
+    assert.deepEqual(cpg.groupNames, ['keep']);
+    assert.deepEqual(d.members('keep'), [{ nodeId: 1, pid: 55 }]);
+    assert.equal(d.tryAgainJoins, 0);
+    await client.close();
+  } finally {
+    await d.done();
+  }
+});
+
 test('without reconnect a lost daemon closes the handle: the iterator throws CS_ERR_LIBRARY, calls fail', async () => {
   const d = await FakeDaemon.start();
   try {

@@ -37,6 +37,10 @@ export class FakeDaemon {
   readonly nodeId: number;
   /** The next N mcasts are refused with CS_ERR_TRY_AGAIN. */
   tryAgainMcasts = 0;
+  /** The next N joins are refused with CS_ERR_TRY_AGAIN (a leave still on its way round the ring). */
+  tryAgainJoins = 0;
+  /** Joins of these groups are refused with this code. */
+  refuseJoins = new Map<string, CsErrorName>();
   /** Requests of these kinds are kept unanswered in `held` (tests answer or drop them). */
   holdKinds = new Set<CpgLibRequest['kind']>();
   readonly held: { connection: Connection; requestId: number; request: CpgLibRequest }[] = [];
@@ -102,6 +106,11 @@ export class FakeDaemon {
     return (this.#groups.get(group) ?? []).map(({ nodeId, pid }) => ({ nodeId, pid }));
   }
 
+  /** Cuts every cpg connection while the server keeps running (their members leave as procdown). */
+  dropClients(): void {
+    for (const c of [...(this.#server?.connections() ?? [])]) if (c.serviceName === 'cpg') c.shutdown('SERVER_STOPPING');
+  }
+
   /** Sends an event to every connection of the cpg service (flow control, totem confchg). */
   broadcast(event: CpgLibEvent): void {
     const frame = encodeCpgLibEvent(event);
@@ -142,6 +151,12 @@ export class FakeDaemon {
     switch (request.kind) {
       case 'join': {
         if (self) return fail('CS_ERR_EXIST');
+        const refusal = this.refuseJoins.get(key);
+        if (refusal) return fail(refusal);
+        if (this.tryAgainJoins > 0) {
+          this.tryAgainJoins--;
+          return fail('CS_ERR_TRY_AGAIN');
+        }
         ok({ kind: 'join' });
         const me = { connection, nodeId: this.nodeId, pid: connection.pid };
         this.#names.set(key, request.group);
