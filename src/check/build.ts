@@ -41,8 +41,19 @@ function structureProblem(r: HistoryRecord): string | undefined {
   }
 }
 
-export function buildModel(histories: readonly (readonly HistoryRecord[])[], reporter: Reporter): HistoryModel {
-  const builder = new ModelBuilder(histories, reporter);
+export interface BuildOptions {
+  /**
+   * The histories come from an API that reports only regular configurations (CPG's totem
+   * confchg). Each regular configuration then stands for its pair: the transitional part is taken
+   * to be the members of the previous regular configuration that are also in the new one (just
+   * this node for its first), which is what EVS's transitional configuration is; deliveries in
+   * the transitional part count with the old configuration's.
+   */
+  readonly regularOnly?: boolean;
+}
+
+export function buildModel(histories: readonly (readonly HistoryRecord[])[], reporter: Reporter, options: BuildOptions = {}): HistoryModel {
+  const builder = new ModelBuilder(histories, reporter, options);
   histories.forEach((records, h) => builder.walkHistory(records, h));
   return builder.model;
 }
@@ -56,7 +67,7 @@ class ModelBuilder {
   private inc: Incarnation | undefined;
   private pendingTrans: Transitional | undefined;
 
-  constructor(histories: readonly (readonly HistoryRecord[])[], private readonly reporter: Reporter) {
+  constructor(histories: readonly (readonly HistoryRecord[])[], private readonly reporter: Reporter, private readonly options: BuildOptions) {
     this.model = {
       histories, incarnations: [], incarnationByKey: new Map(), messages: new MessageTable(), rings: new RingTable(),
       stats: { configs: 0, sends: 0, deliveries: 0 },
@@ -217,6 +228,7 @@ class ModelBuilder {
 
   private onRegular(r: ConfigRecord, pos: number): void {
     const inc = this.inc!;
+    if (this.options.regularOnly && this.pendingTrans === undefined) this.onTransitional(this.impliedTransitional(r), pos);
     const ring = this.ring(r, pos);
     if (ring < 0) return;
     const members = this.members(r, r.ring, pos);
@@ -245,6 +257,15 @@ class ModelBuilder {
     inc.epochs.push(epoch);
     if (!inc.epochByRing.has(ring)) inc.epochByRing.set(ring, epoch.index);
     this.pendingTrans = undefined;
+  }
+
+  /** BuildOptions.regularOnly: the transitional configuration a regular one implies. */
+  private impliedTransitional(r: ConfigRecord): ConfigRecord {
+    const inc = this.inc!;
+    const epoch = inc.epochs[inc.epochs.length - 1];
+    const next = new Set(r.members);
+    const members = epoch === undefined ? [inc.node] : epoch.members.filter((m) => next.has(m));
+    return { ...r, kind: 'transitional', members };
   }
 
   /** Every regular configuration is preceded by a transitional one of the same ring (history.md). */

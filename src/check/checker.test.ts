@@ -380,3 +380,31 @@ describe('performance', () => {
     assert.ok(ms < 3000, `check took ${ms.toFixed(0)} ms`);
   });
 });
+
+describe('regular-only histories (an API that reports no transitional configurations, like CPG)', () => {
+  const run = (deliveredBy2: string[]): HistoryRecord[][] => {
+    const node = (id: number, delivered: string[]): HistoryRecord[] => [
+      { ev: 'start', node: id, boot: `b${id}` },
+      { ev: 'config', kind: 'regular', ring: '1.4', members: [1, 2] },
+      ...(id === 1 ? [{ ev: 'send', id: '1.b1:1' } as HistoryRecord, { ev: 'send', id: '1.b1:2' } as HistoryRecord] : []),
+      ...delivered.map((id): HistoryRecord => ({ ev: 'deliver', id, from: 1 })),
+      { ev: 'config', kind: 'regular', ring: '1.8', members: [1, 2] },
+    ];
+    return [node(1, ['1.b1:1', '1.b1:2']), node(2, deliveredBy2)];
+  };
+
+  test('need the option: without it a regular configuration alone is malformed', () => {
+    const report = checkHistories(run(['1.b1:1', '1.b1:2']));
+    assert.ok(report.violations.some((v) => v.property === 'well-formed'));
+  });
+
+  test('with it, the same deliveries on nodes that move on together pass', () => {
+    const report = checkHistories(run(['1.b1:1', '1.b1:2']), { regularOnly: true });
+    assert.ok(report.ok, report.violations.map((v) => v.message).join('\n'));
+  });
+
+  test('with it, a message missing at one of two nodes that move on together is a virtual synchrony violation', () => {
+    const report = checkHistories(run(['1.b1:1']), { regularOnly: true });
+    assert.ok(report.violations.some((v) => v.property === 'virtual-synchrony'), report.violations.map((v) => `${v.property}: ${v.message}`).join('\n'));
+  });
+});

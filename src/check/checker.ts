@@ -22,13 +22,15 @@ export interface CheckOptions {
    * message it sent (self delivery). Default: the value of `requireConvergence`.
    */
   readonly quiescent?: boolean;
+  /** Histories with regular configurations only (see BuildOptions.regularOnly). Default false. */
+  readonly regularOnly?: boolean;
   /** Violations listed per property; more are only counted. Default 25. */
   readonly maxViolationsPerProperty?: number;
 }
 
 export function checkHistories(histories: readonly (readonly HistoryRecord[])[], options: CheckOptions = {}): CheckReport {
   const reporter = new Reporter(options.maxViolationsPerProperty ?? DEFAULT_MAX_VIOLATIONS_PER_PROPERTY);
-  const model = buildModel(histories, reporter);
+  const model = buildModel(histories, reporter, { regularOnly: options.regularOnly ?? false });
   checkConfigurationAgreement(model, reporter);
   const quiescent = options.quiescent ?? options.requireConvergence ?? false;
   checkAgreedOrder(model, reporter);
