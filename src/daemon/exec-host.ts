@@ -34,19 +34,39 @@ export interface ExecHostOptions {
   readonly logger: Logger;
 }
 
+/**
+ * The daemon's per-connection bound on queued outbound bytes (the IPC default is 4 MiB). The ring
+ * hands over deliveries in synchronous bursts: after a stall or a new ring, everything the senders
+ * had queued (16 MiB per node by default) arrives in one go, before any socket write completes.
+ * Under a 4 MiB bound even a client that reads as fast as it can is cut as a slow consumer by
+ * such a burst; 32 MiB covers a full send queue plus the burst of another node.
+ */
+export const DAEMON_OUTBOUND_MAX_BYTES = 32 * 1024 * 1024;
+
 export interface ExecHostStats {
   /** Events a client could not take (over its frame bound): that client was cut. */
   eventsRefused: number;
   /** Responses over the client's frame bound, answered CS_ERR_TOO_BIG instead. */
   responsesTooBig: number;
+  /** Times a client's requests were paused because its outbound queue passed the soft mark. */
+  congestionPauses: number;
+}
+
+interface HostHooks {
+  readonly stats: ExecHostStats;
+  refuse(conn: Connection, err: unknown): void;
+  congested(client: IpcClientConnection): void;
 }
 
 /** One IPC connection as the executive sees it. */
 class IpcClientConnection implements ClientConnection {
+  /** Its outbound queue passed the soft mark: its requests wait until it drains. */
+  congested = false;
+
   constructor(
     readonly conn: Connection,
     readonly serviceId: number,
-    private readonly host: { stats: ExecHostStats; refuse(conn: Connection, err: unknown): void },
+    private readonly host: HostHooks,
   ) {}
 
   get id(): number {
@@ -59,7 +79,7 @@ class IpcClientConnection implements ClientConnection {
 
   respond(requestId: number, status: CsStatus, payload: Uint8Array): void {
     try {
-      this.conn.respond(requestId, CS_ERROR[status], payload);
+      if (!this.conn.respond(requestId, CS_ERROR[status], payload)) this.host.congested(this);
     } catch (err) {
       if (!(err instanceof IpcError && err.code === 'CS_ERR_TOO_BIG')) throw err;
       // The request stays in flight after a refused answer: tell the client why instead.
@@ -70,7 +90,7 @@ class IpcClientConnection implements ClientConnection {
 
   sendEvent(messageId: number, payload: Uint8Array): void {
     try {
-      this.conn.sendEvent(messageId, payload);
+      if (!this.conn.sendEvent(messageId, payload)) this.host.congested(this);
     } catch (err) {
       this.host.refuse(this.conn, err);
     }
@@ -82,7 +102,7 @@ export class ExecHost {
   readonly cpg: CpgService;
   readonly gate: RingGate;
   readonly ipc: IpcServer;
-  readonly stats: ExecHostStats = { eventsRefused: 0, responsesTooBig: 0 };
+  readonly stats: ExecHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   readonly #clients = new Map<number, IpcClientConnection>();
   readonly #serviceIds: ReadonlyMap<string, number>;
   readonly #log: Logger;
@@ -106,7 +126,7 @@ export class ExecHost {
       socketMode: options.socketMode ?? 0o660,
       socketGid: options.socketGid,
       nodeId: options.nodeId,
-      limits: options.ipcLimits,
+      limits: { outboundMaxBytes: DAEMON_OUTBOUND_MAX_BYTES, ...options.ipcLimits },
       logger: options.logger,
       acceptService: (hello) => this.#serviceIds.has(hello.serviceName),
       onConnection: (conn) => this.#connected(conn),
@@ -193,11 +213,30 @@ export class ExecHost {
     setImmediate(() => conn.close());
   }
 
+  /**
+   * A client that does not keep up with what it is sent (typically its own flood coming back as
+   * deliveries) may not add more: its requests wait until its queue drains below the soft mark.
+   * Only if it stays behind while the ring goes on does the IPC layer's hard bound cut it.
+   */
+  congested(client: IpcClientConnection): void {
+    if (client.congested || client.conn.closed) return;
+    client.congested = true;
+    this.stats.congestionPauses++;
+    client.conn.pauseRequests();
+    client.conn.once('drain', () => {
+      client.congested = false;
+      this.#applyPause(client);
+    });
+  }
+
+  /** Requests flow only while the ring takes messages and the client takes its answers. */
+  #applyPause(client: IpcClientConnection): void {
+    if (this.gate.closed || client.congested) client.conn.pauseRequests();
+    else client.conn.resumeRequests();
+  }
+
   #gateChanged(closed: boolean): void {
-    for (const client of this.#clients.values()) {
-      if (closed) client.conn.pauseRequests();
-      else client.conn.resumeRequests();
-    }
+    for (const client of this.#clients.values()) this.#applyPause(client);
     this.cpg.setFlowControl(closed ? 'enabled' : 'disabled');
     this.#log.debug({ clients: this.#clients.size }, closed
       ? 'Ring send queue full: pausing requests of IPC clients (flow control on)'

@@ -55,7 +55,7 @@ export interface TestDaemonOptions {
   /** The whole ring's nodes (default: this node alone on a free port). */
   readonly nodes?: DaemonOptions['nodes'];
   readonly overrides?: Partial<DaemonOptions>;
-  /** Wait until the executive's sync completed with this many members (default: nodes.length). */
+  /** Wait until the executive's sync completed with this many members (default: nodes.length; 0: do not wait). */
   readonly waitMembers?: number;
 }
 
@@ -81,7 +81,7 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
   });
   await daemon.start();
   const members = options.waitMembers ?? nodes.length;
-  await waitFor(`node ${nodeId}: a synced ring of ${members}`, () =>
+  if (members > 0) await waitFor(`node ${nodeId}: a synced ring of ${members}`, () =>
     daemon.host.exec.syncState === 'done' && daemon.node.status().members.length === members && daemon.node.status().state === 'operational');
   return { daemon, stateDir, socketPath: daemon.host.ipc.path, logs, stop: () => daemon.stop() };
 }
