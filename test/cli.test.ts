@@ -30,11 +30,11 @@ test('ringcast keygen writes a 0400 key and refuses to overwrite it', () => {
   assert.match(second.err + second.out, /exist/i);
 });
 
-test('ringcast status reads the state dir, from the flag or RINGCAST_STATE_DIR', () => {
+test('ringcast status finds the daemon through the flag or RINGCAST_STATE_DIR, and falls back to status.json of a live daemon', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringcast-status-'));
   const missing = run(RINGCAST, ['status', '--state-dir', dir]);
-  assert.equal(missing.code, 1);
-  assert.match(missing.err, /no daemon status/);
+  assert.equal(missing.code, 2, 'no daemon: exit 2, as every command that needs one');
+  assert.match(missing.err, /ringcastd is not running: nothing listens on .*ringcast\.sock/);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'status.json'), JSON.stringify({
     pid: process.pid, nodeId: 2, clusterName: 'lab', state: 'operational', ringId: '1.8', members: [1, 2, 3],
