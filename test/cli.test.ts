@@ -59,3 +59,42 @@ test('ringcastd names the line and the key of a bad configuration', () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /corosync\.conf:3: totem\.token/);
 });
+
+test('SIGHUP reloads: logging and totem timing at once, what needs a restart is named; a broken file changes nothing', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'ringcastd-hup-'));
+  const conf = join(dir, 'corosync.conf');
+  const logfile = join(dir, 'log', 'ringcast.log');
+  const file = (token: number, debug: string, extraNode = ''): string =>
+    `totem {\n  version: 2\n  token: ${token}\n  token_coefficient: 0\n  crypto_cipher: none\n  crypto_hash: none\n}\n` +
+    `nodelist {\n  node {\n    ring0_addr: 127.0.0.1\n    nodeid: 1\n  }\n${extraNode}}\n` +
+    `logging {\n  to_stderr: yes\n  to_logfile: yes\n  logfile: ${logfile}\n  debug: ${debug}\n}\n`;
+  writeFileSync(conf, file(1000, 'off'));
+  const daemon = spawn(process.execPath, [RINGCASTD, '--config', conf, '--state-dir', join(dir, 'state')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  daemon.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const until = async (what: RegExp, ms: number): Promise<void> => {
+    const started = Date.now();
+    while (!what.test(err)) {
+      if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what} in:\n${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    await until(/ready to provide service/, 10_000);
+    writeFileSync(conf, file(400, 'on', '  node {\n    ring0_addr: 127.0.0.2\n    nodeid: 2\n  }\n'));
+    daemon.kill('SIGHUP');
+    await until(/SIGHUP: configuration reloaded/, 5_000);
+    assert.match(err, /totem tokenTimeoutMs, tokenRetransmitMs, holdMs, consensusMs now in effect/);
+    assert.match(err, /nodelist changed and take effect at restart/);
+    assert.match(err, /token 400 ms/, 'the new effective timing is logged');
+    writeFileSync(conf, 'totem {\n  token: soon\n}\n');
+    daemon.kill('SIGHUP');
+    await until(/SIGHUP: configuration not reloaded: .*totem\.token/, 5_000);
+  } finally {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+  }
+  const { readFileSync } = await import('node:fs');
+  assert.match(readFileSync(logfile, 'utf8'), /SIGHUP: configuration reloaded/, 'the log file gets the same lines');
+});

@@ -11,10 +11,10 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { loadConfig, describeEffectiveTiming, type RingcastConfig } from '../config/index.js';
 import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
 import { Daemon } from '../daemon/daemon.js';
+import { createDaemonLogger } from '../log/daemon-logger.js';
 import { parseLoadSpec } from '../daemon/load-generator.js';
 import { resolveStateDir } from './state-dir.js';
 
@@ -84,7 +84,8 @@ async function main(): Promise<void> {
   const stateDir = resolveStateDir(values['state-dir'] ?? config.ringcast.stateDir);
   const load = values.load === undefined ? undefined : parseLoadSpec(values.load);
   if (load && !load.ok) fail(load.message);
-  const logger = pino({ base: { node: nodeId }, level: config.logging.debug === 'off' ? 'info' : 'debug' }, pino.destination(2));
+  const log = createDaemonLogger(config.logging, { nodeId });
+  const logger = log.logger;
 
   let sealer;
   if (config.totem.cryptoCipher === 'none' && config.totem.cryptoHash === 'none') {
@@ -127,11 +128,50 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  let current = config;
   process.on('SIGHUP', () => {
-    const next = loadConfig(readFileSync(values.config!, 'utf8'), values.config);
-    if (!next.ok) logger.error(`SIGHUP: configuration not reloaded: ${next.errors.map((e) => e.message).join('; ')}`);
-    else logger.info('SIGHUP: configuration re-read and valid; timing and node list changes take effect at restart');
+    let text: string;
+    try {
+      text = readFileSync(values.config!, 'utf8');
+    } catch (err) {
+      logger.error(`SIGHUP: configuration not reloaded: ${(err as Error).message}`);
+      return;
+    }
+    const next = loadConfig(text, values.config);
+    if (!next.ok) {
+      logger.error(`SIGHUP: configuration not reloaded: ${next.errors.map((e) => e.message).join('; ')}`);
+      return;
+    }
+    log.reload(next.config.logging);
+    const changed = daemon.node.reconfigure(next.config.totem.timing);
+    const later = restartOnlyChanges(current, next.config);
+    current = next.config;
+    logger.info(`SIGHUP: configuration reloaded: logging applied${changed.length ? `, totem ${changed.join(', ')} now in effect` : ', totem timing unchanged'}` +
+      (later.length ? `; ${later.join(', ')} changed and take effect at restart` : ''));
+    if (changed.length) for (const line of describeEffectiveTiming(next.config)) logger.info(`totem: ${line}`);
   });
+}
+
+/**
+ * What a reload cannot apply to a running node: who is in the ring, how it is reached and how
+ * frames are sealed and sized (peers would disagree until every node restarted).
+ */
+function restartOnlyChanges(before: RingcastConfig, after: RingcastConfig): string[] {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  const out: string[] = [];
+  const t0 = before.totem;
+  const t1 = after.totem;
+  if (!same(before.nodes.map((n) => [n.nodeId, n.address]), after.nodes.map((n) => [n.nodeId, n.address]))) out.push('nodelist');
+  for (const [key, a, b] of [
+    ['totem.transport', t0.transport, t1.transport], ['totem.cluster_name', t0.clusterName, t1.clusterName],
+    ['totem.crypto_cipher', t0.cryptoCipher, t1.cryptoCipher], ['totem.crypto_hash', t0.cryptoHash, t1.cryptoHash],
+    ['totem.keyfile', t0.keyfile, t1.keyfile], ['totem.mcastport', t0.port, t1.port], ['totem.mcastaddr', t0.mcastaddr, t1.mcastaddr],
+    ['totem.netmtu', t0.timing.netmtu, t1.timing.netmtu], ['ringcast.frame_size', before.ringcast.frameSize, after.ringcast.frameSize],
+    ['ringcast.state_dir', before.ringcast.stateDir, after.ringcast.stateDir],
+  ] as const) {
+    if (!same(a, b)) out.push(key);
+  }
+  return out;
 }
 
 main().catch((err) => fail(err instanceof Error ? err.stack ?? err.message : String(err)));
