@@ -60,7 +60,7 @@ test('ringcastd names the line and the key of a bad configuration', () => {
   assert.match(r.err, /corosync\.conf:3: totem\.token/);
 });
 
-test('SIGHUP reloads: logging and totem timing at once, what needs a restart is named; a broken file changes nothing', async () => {
+test('socket file group and mode from uidgid and ringcast.socket_mode; SIGHUP reloads: logging and totem timing at once, what needs a restart is named; a broken file changes nothing', async () => {
   const { spawn } = await import('node:child_process');
   const dir = mkdtempSync(join(tmpdir(), 'ringcastd-hup-'));
   const conf = join(dir, 'corosync.conf');
@@ -68,7 +68,8 @@ test('SIGHUP reloads: logging and totem timing at once, what needs a restart is 
   const file = (token: number, debug: string, extraNode = ''): string =>
     `totem {\n  version: 2\n  token: ${token}\n  token_coefficient: 0\n  crypto_cipher: none\n  crypto_hash: none\n}\n` +
     `nodelist {\n  node {\n    ring0_addr: 127.0.0.1\n    nodeid: 1\n  }\n${extraNode}}\n` +
-    `logging {\n  to_stderr: yes\n  to_logfile: yes\n  logfile: ${logfile}\n  debug: ${debug}\n}\n`;
+    `logging {\n  to_stderr: yes\n  to_logfile: yes\n  logfile: ${logfile}\n  debug: ${debug}\n}\n` +
+    `ringcast {\n  socket_mode: 0640\n}\nuidgid {\n  gid: 1\n}\n`;
   writeFileSync(conf, file(1000, 'off'));
   const daemon = spawn(process.execPath, [RINGCASTD, '--config', conf, '--state-dir', join(dir, 'state')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -82,6 +83,10 @@ test('SIGHUP reloads: logging and totem timing at once, what needs a restart is 
   };
   try {
     await until(/ready to provide service/, 10_000);
+    // uidgid.gid and ringcast.socket_mode shape the IPC socket file.
+    const socket = statSync(join(dir, 'state', 'ringcast.sock'));
+    assert.equal(socket.mode & 0o777, 0o640);
+    assert.equal(socket.gid, 1);
     writeFileSync(conf, file(400, 'on', '  node {\n    ring0_addr: 127.0.0.2\n    nodeid: 2\n  }\n'));
     daemon.kill('SIGHUP');
     await until(/SIGHUP: configuration reloaded/, 5_000);

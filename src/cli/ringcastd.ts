@@ -57,13 +57,19 @@ function pickNodeId(config: RingcastConfig, flag: string | undefined): number {
   fail(`several nodelist entries are local (${mine.map((n) => n.nodeId).join(', ')}); pick one with --nodeid`);
 }
 
-/**
- * The IPC socket's mode, if the configuration names one; the daemon's default (0o660) otherwise.
- * Read structurally so a `ringcast { socket_mode }` key takes effect as soon as the schema has it.
- */
-function ipcSocketMode(config: RingcastConfig): number | undefined {
-  const mode = (config.ringcast as { readonly socketMode?: unknown }).socketMode;
-  return typeof mode === 'number' ? mode : undefined;
+/** uidgid.gid as a numeric group id: a number as is, a name looked up in /etc/group. */
+function groupId(group: string | undefined): number | undefined {
+  if (group === undefined) return undefined;
+  if (/^\d+$/.test(group)) return Number(group);
+  let text = '';
+  try {
+    text = readFileSync('/etc/group', 'utf8');
+  } catch {
+    fail(`uidgid.gid: cannot read /etc/group to find "${group}"; give the numeric group id`);
+  }
+  const line = text.split('\n').find((l) => l.split(':')[0] === group);
+  if (!line) fail(`uidgid.gid: no group named "${group}" in /etc/group`);
+  return Number(line.split(':')[2]);
 }
 
 async function main(): Promise<void> {
@@ -110,7 +116,7 @@ async function main(): Promise<void> {
     maxDatagramBytes: netmtu - ipUdpHeaderBytes, maxFrameBytes: frameSize,
     historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
-    ipc: { socketMode: ipcSocketMode(config) },
+    ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);

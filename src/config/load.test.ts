@@ -98,7 +98,7 @@ describe('loadConfig: a valid file', () => {
         debug: 'off', timestamp: 'on', subsystems: [{ subsys: 'TOTEM', debug: 'trace', line: 45 }],
       },
       quorum: { provider: 'corosync_votequorum', expectedVotes: 3, twoNode: false },
-      ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE },
+      ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, socketMode: 0o660 },
     });
   });
 
@@ -111,7 +111,7 @@ describe('loadConfig: a valid file', () => {
     });
     assert.deepEqual(config.logging, { toStderr: true, toLogfile: false, toSyslog: false, debug: 'off', timestamp: 'hires', subsystems: [] });
     assert.deepEqual(config.quorum, { twoNode: false });
-    assert.deepEqual(config.ringcast, { frameSize: 65536 });
+    assert.deepEqual(config.ringcast, { frameSize: 65536, socketMode: 0o660 });
   });
 
   test('crypto off takes both none; cipher or hash alone keeps it on', () => {
@@ -270,8 +270,19 @@ describe('loadConfig: warnings', () => {
       'corosync.conf:10: unknown section interface (interface {} belongs in totem {}); ignored with everything in it',
       'corosync.conf:13: totem.token_warning: ignored: token warnings are not implemented by ringcast yet',
       'corosync.conf:14: totem.knet_mtu: ignored: ringcast runs Totem over plain UDP and has no knet links',
-      'corosync.conf:16: uidgid: section ignored: IPC access control by uid and gid is not implemented by ringcast yet',
+      'corosync.conf:17: uidgid.0.uid: ignored: without peer credentials ringcast cannot admit one user; put the user in the group named by uidgid.gid',
     ]);
+  });
+
+  test('IPC access: uidgid.gid names the socket file\'s group, ringcast.socket_mode its octal mode; two groups or a bad mode are errors', () => {
+    const { config } = ok(`${NODES}uidgid {\n  gid: haclient\n}\nringcast {\n  socket_mode: 0640\n}\n`);
+    assert.equal(config.ringcast.socketGroup, 'haclient');
+    assert.equal(config.ringcast.socketMode, 0o640);
+    assert.equal(ok(NODES).config.ringcast.socketMode, 0o660);
+    const two = loadConfig(`${NODES}uidgid {\n  gid: a\n}\nuidgid {\n  gid: b\n}\n`);
+    assert.ok(!two.ok && two.errors.some((e) => e.key === 'uidgid.1.gid' && /one group/.test(e.message)));
+    const bad = loadConfig(`${NODES}ringcast {\n  socket_mode: rw\n}\n`);
+    assert.ok(!bad.ok && bad.errors.some((e) => e.key === 'ringcast.socket_mode'));
   });
 
   test('a key set twice: the last wins, as in Corosync, with a warning naming both lines', () => {

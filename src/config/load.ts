@@ -8,7 +8,7 @@ import { IssueSink } from './issues.js';
 import { buildLogging } from './logging.js';
 import { buildNodes } from './nodes.js';
 import { parseConf } from './parse.js';
-import { first, lineOf, num, str, readConfig, type SectionValues } from './read.js';
+import { all, first, lineOf, num, str, readConfig, type SectionValues } from './read.js';
 import { buildTotem, ipVersionOf } from './totem.js';
 import type { LoadResult, QuorumSettings, RingcastSettings } from './types.js';
 
@@ -17,6 +17,36 @@ import type { LoadResult, QuorumSettings, RingcastSettings } from './types.js';
  * knet cut them to the link's MTU; ringcast does the same on UDP (src/net/fragments.ts).
  */
 export const DEFAULT_FRAME_SIZE = 65536;
+
+export const DEFAULT_SOCKET_MODE = 0o660;
+
+/**
+ * Who may reach the daemon's IPC socket. Without peer credentials (Node cannot read SO_PEERCRED)
+ * the socket file's group and mode are the access control: uidgid.gid becomes the file's group,
+ * ringcast.socket_mode its mode. A uid alone cannot be admitted that way.
+ */
+function buildIpcAccess(root: SectionValues, sink: IssueSink): { socketMode: number; socketGroup?: string } {
+  const own = first(root, 'ringcast');
+  let socketMode = DEFAULT_SOCKET_MODE;
+  const mode = str(own, 'socket_mode');
+  if (mode !== undefined) {
+    if (/^0?[0-7]{3}$/.test(mode)) socketMode = parseInt(mode, 8);
+    else sink.error(lineOf(own, 'socket_mode'), 'ringcast.socket_mode', `${JSON.stringify(mode)} is not an octal file mode such as 0660`);
+  }
+  let socketGroup: string | undefined;
+  for (const u of all(root, 'uidgid')) {
+    if (str(u, 'uid') !== undefined) {
+      sink.warn(lineOf(u, 'uid'), `${u.path}.uid`, 'ignored: without peer credentials ringcast cannot admit one user; put the user in the group named by uidgid.gid');
+    }
+    const gid = str(u, 'gid');
+    if (gid === undefined) continue;
+    if (socketGroup !== undefined && socketGroup !== gid) {
+      sink.error(lineOf(u, 'gid'), `${u.path}.gid`, `the IPC socket file has one group: ${JSON.stringify(socketGroup)} is already named`);
+    }
+    socketGroup = gid;
+  }
+  return socketGroup === undefined ? { socketMode } : { socketMode, socketGroup };
+}
 
 export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const parsed = parseConf(text, source);
@@ -27,7 +57,7 @@ export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const totem = buildTotem(root, nodes, sink);
   const logging = buildLogging(root, sink);
   const quorum = buildQuorum(root);
-  const ringcast = buildRingcast(root, sink);
+  const ringcast = { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) };
   const { errors, warnings } = sink.finish();
   if (errors.length > 0) return { ok: false, errors, warnings };
   return { ok: true, config: { totem, nodes, logging, quorum, ringcast }, warnings };
@@ -56,5 +86,5 @@ function buildRingcast(root: SectionValues, sink: IssueSink): RingcastSettings {
   const stateDir = ownDir ?? systemDir;
   const history = str(own, 'history');
   const frameSize = num(own, 'frame_size') ?? DEFAULT_FRAME_SIZE;
-  return { frameSize, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }) };
+  return { frameSize, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }) };
 }

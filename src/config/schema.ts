@@ -209,7 +209,15 @@ const ringcastSpec: SectionSpec = {
     { name: 'state_dir', value: path },
     { name: 'history', value: path },
     { name: 'frame_size', value: { type: 'integer', unit: 'bytes', min: 576, max: 65536 } },
+    { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },
   ],
+};
+
+/** Corosync's uidgid {}: who may use the IPC. ringcast gives the socket file the group. */
+const uidgidSpec: SectionSpec = {
+  name: 'uidgid',
+  repeated: true,
+  keys: [{ name: 'uid', value: { type: 'string' } }, { name: 'gid', value: { type: 'string' } }],
 };
 
 /** Corosync's system {} holds state_dir, which ringcast reads when ringcast.state_dir is absent. */
@@ -223,11 +231,10 @@ const systemSpec: SectionSpec = {
 export const ROOT_SPEC: SectionSpec = {
   name: '',
   keys: [],
-  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec],
+  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec],
   ignoredSections: {
     resources: `resource monitoring is ${NOT_YET}`,
     nozzle: 'libnozzle devices are not supported',
-    uidgid: `IPC access control by uid and gid is ${NOT_YET}`,
   },
 };
 

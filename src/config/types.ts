@@ -71,6 +71,10 @@ export interface RingcastSettings {
   readonly history?: string;
   /** Largest Totem frame in bytes; frames above netmtu travel in pieces (src/net/fragments.ts). */
   readonly frameSize: number;
+  /** Mode of the IPC socket file (ringcast.socket_mode, octal); default 0o660. */
+  readonly socketMode: number;
+  /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */
+  readonly socketGroup?: string;
 }
 
 export interface RingcastConfig {
