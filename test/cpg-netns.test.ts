@@ -46,12 +46,12 @@ after(async () => {
   if (!skip) await c.destroy();
 });
 
-async function member(node: number): Promise<Member> {
-  const client = await connect({ stateDir: c.members[node - 1]!.stateDir });
+async function member(node: number, cluster: DaemonCluster = c, histories: Map<number, HistoryRecord[]> = historyOf): Promise<Member> {
+  const client = await connect({ stateDir: cluster.members[node - 1]!.stateDir });
   const cpg = await client.cpg();
   const boot = `app${++boots}`;
-  if (!historyOf.has(node)) historyOf.set(node, []);
-  const history = historyOf.get(node)!;
+  if (!histories.has(node)) histories.set(node, []);
+  const history = histories.get(node)!;
   history.push({ ev: 'start', node, boot, t: Date.now() });
   const m: Member = { node, boot, client, cpg, history, confchgs: [], sent: 0 };
   cpg.on('deliver', (e) => {
@@ -129,4 +129,41 @@ test('CPG across three daemons: agreed order across senders, procdown, nodedown,
 
   const report = checkHistories([...historyOf.values()], { quiescent: true, regularOnly: true });
   assert.ok(report.ok, report.violations.slice(0, 5).map((v) => `${v.property}: ${v.message}`).join('\n'));
+});
+
+test('CPG across five daemons: a 2|3 partition keeps both sides working, the heal merges them (nodeup); histories pass the checker', { skip }, async () => {
+  // Its own subnet: the three-node cluster of this file still exists.
+  const five = new DaemonCluster(5, 'ringcast-cpg5-', 1 + ((process.pid + 125) % 250));
+  const histories = new Map<number, HistoryRecord[]>();
+  const apps: Member[] = [];
+  try {
+    for (const d of five.members) five.start(d);
+    await waitFor('a ring of five', five.ringOf([1, 2, 3, 4, 5]), 30_000);
+    for (const node of [1, 2, 3, 4, 5]) apps.push(await member(node, five, histories));
+    await waitFor('every member sees five members', () => apps.every((m) => m.confchgs.at(-1)?.members.length === 5), 15_000);
+    await Promise.all(apps.map((m) => sendSome(m, 40, 500)));
+    await waitFor('200 deliveries everywhere', () => apps.every((m) => delivered(m) === 200), 30_000);
+
+    five.lab.partition([[1, 2], [3, 4, 5]]);
+    await waitFor('each side sees the other leave (nodedown)', () =>
+      sawLeave(apps[0]!, 'nodedown', 5) && sawLeave(apps[4]!, 'nodedown', 1), 20_000);
+    // Both sides keep working on their own.
+    await Promise.all(apps.map((m) => sendSome(m, 20, 300)));
+    const sideOf = (m: Member): Member[] => (m.node <= 2 ? apps.slice(0, 2) : apps.slice(2));
+    await waitFor('each side delivers its own side\'s messages', () => apps.every((m) =>
+      sideOf(m).every((s) => m.history.some((r) => r.ev === 'deliver' && (r as { id: string }).id === `${s.node}.${s.boot}:${s.sent}`))), 20_000);
+
+    five.lab.heal();
+    await waitFor('nodeup across the healed partition', () => sawJoin(apps[0]!, 'nodeup', 5) && sawJoin(apps[4]!, 'nodeup', 1), 30_000);
+    await Promise.all(apps.map((m) => sendSome(m, 10, 200)));
+    const lastIds = apps.map((m) => `${m.node}.${m.boot}:${m.sent}`);
+    await waitFor('every member delivered every member\'s last message', () =>
+      apps.every((m) => lastIds.every((id) => m.history.some((r) => r.ev === 'deliver' && (r as { id: string }).id === id))), 20_000);
+
+    const report = checkHistories([...histories.values()], { quiescent: true, regularOnly: true });
+    assert.ok(report.ok, report.violations.slice(0, 5).map((v) => `${v.property}: ${v.message}`).join('\n'));
+  } finally {
+    for (const m of apps) await m.client.close().catch(() => {});
+    await five.destroy();
+  }
 });

@@ -39,8 +39,9 @@ export class DaemonCluster {
   readonly members: Member[] = [];
   readonly config: string;
 
-  constructor(size: number, prefix: string) {
-    this.lab = NetnsLab.create(size);
+  /** `subnet` (1-250) keeps two clusters of one test file apart; default: from the process id. */
+  constructor(size: number, prefix: string, subnet?: number) {
+    this.lab = NetnsLab.create(size, subnet);
     this.dir = mkdtempSync(join(tmpdir(), prefix));
     writeKeyFile(join(this.dir, 'authkey'), generateKey());
     this.config = join(this.dir, 'corosync.conf');
