@@ -123,7 +123,9 @@ export class Daemon {
         } else if (event.kind === 'ringFormed') {
           const ring = formatRingId(event.ringId.rep, event.ringId.seq);
           log.info({ ring, members: event.members, joined: event.joined, left: event.left },
-            `A new membership (${ring}) was formed. Members${event.joined.length ? ` joined: ${event.joined.join(' ')}` : ''}${event.left.length ? ` left: ${event.left.join(' ')}` : ''}`);
+            `A new membership (${ring}) was formed. Members${event.joined.length ? ` joined: ${event.joined.join(' ')}` : ''}${event.left.length ? ` left: ${event.left.join(' ')}` : ''}` +
+            // A node's first ring (itself alone) changes nobody: name its members, as Corosync does.
+            (event.joined.length || event.left.length ? '' : `: ${event.members.join(' ')}`));
           this.ringSince = new Date().toISOString();
         } else if (event.kind === 'retransmitRequest' && this.warn.should('retransmit', performance.now())) {
           log.info({ seqs: event.seqs }, `Retransmit List: ${event.seqs.map((s) => s.toString(16)).join(' ')}`);
