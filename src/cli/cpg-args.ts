@@ -6,13 +6,16 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export const CPG_USAGE = `usage: ringcast cpg <command> [--state-dir DIR] [--json]
   cpg list [--json]                                    groups and their members (like corosync-cpgtool)
-  cpg send GROUP [--count N] [--size BYTES] [--rate MSGS_PER_S] [--guarantee agreed|safe] [--json]
+  cpg send GROUP [--count N] [--size BYTES] [--rate MSGS_PER_S] [--guarantee agreed|safe] [--in-flight N] [--json]
                                                        join GROUP, multicast N messages with history ids, leave
+                                                       (--in-flight: mcasts pipelined at once, default 64; 1 = one by one)
   cpg watch GROUP --history FILE [--count N] [--json]  join GROUP and record deliveries and ring changes
                                                        until SIGINT/SIGTERM or N deliveries`;
 
 /** Largest message `cpg send` builds: CPG's default messageBytesMax (1 MiB). */
 export const SEND_SIZE_MAX = 1024 * 1024;
+/** The daemon's per-connection in-flight window: more would only wait in the client. */
+export const SEND_IN_FLIGHT_DEFAULT = 64;
 
 export interface CommonOptions {
   readonly stateDir: string | undefined;
@@ -32,6 +35,8 @@ export interface CpgSendOptions extends CommonOptions {
   /** Messages per second; 0 sends as fast as the daemon accepts them. */
   readonly rate: number;
   readonly guarantee: 'agreed' | 'safe';
+  /** Mcasts awaiting their answer at once (the order holds regardless); 1 sends one by one. */
+  readonly inFlight: number;
 }
 
 export interface CpgWatchOptions extends CommonOptions {
@@ -95,7 +100,7 @@ function parseList(args: string[]): ParseResult<CpgListOptions> {
 }
 
 function parseSend(args: string[]): ParseResult<CpgSendOptions> {
-  const r = parse(args, { ...COMMON, count: { type: 'string' }, size: { type: 'string' }, rate: { type: 'string' }, guarantee: { type: 'string' } });
+  const r = parse(args, { ...COMMON, count: { type: 'string' }, size: { type: 'string' }, rate: { type: 'string' }, guarantee: { type: 'string' }, 'in-flight': { type: 'string' } });
   if (typeof r === 'string') return { ok: false, message: r };
   const group = groupArg(r.positionals, 'send');
   if (typeof group !== 'string') return { ok: false, ...group };
@@ -103,12 +108,13 @@ function parseSend(args: string[]): ParseResult<CpgSendOptions> {
   const count = v['count'] === undefined ? 1 : integer(v['count'], 'count', 1);
   const size = v['size'] === undefined ? 64 : integer(v['size'], 'size', 0, SEND_SIZE_MAX);
   const rate = v['rate'] === undefined ? 0 : integer(v['rate'], 'rate', 0, 10_000_000);
-  for (const x of [count, size, rate]) if (typeof x === 'string') return { ok: false, message: x };
+  const inFlight = v['in-flight'] === undefined ? SEND_IN_FLIGHT_DEFAULT : integer(v['in-flight'], 'in-flight', 1, 4096);
+  for (const x of [count, size, rate, inFlight]) if (typeof x === 'string') return { ok: false, message: x };
   const guarantee = v['guarantee'] ?? 'agreed';
   if (guarantee !== 'agreed' && guarantee !== 'safe') return { ok: false, message: `--guarantee must be agreed or safe, not "${guarantee}"` };
   return {
     ok: true,
-    options: { command: 'send', group, count: count as number, size: size as number, rate: rate as number, guarantee, ...common(r.values) },
+    options: { command: 'send', group, count: count as number, size: size as number, rate: rate as number, guarantee, inFlight: inFlight as number, ...common(r.values) },
   };
 }
 

@@ -50,10 +50,10 @@ function fileHas(path: string, text: string): boolean {
 
 test('cpg argument parsing: defaults, bounds and usage errors', () => {
   assert.deepEqual(parseCpgArgs(['send', 'g']), {
-    ok: true, options: { command: 'send', group: 'g', count: 1, size: 64, rate: 0, guarantee: 'agreed', stateDir: undefined, json: false },
+    ok: true, options: { command: 'send', group: 'g', count: 1, size: 64, rate: 0, guarantee: 'agreed', inFlight: 64, stateDir: undefined, json: false },
   });
   assert.deepEqual(parseCpgArgs(['send', 'g', '--count', '10', '--size', '1000', '--rate', '50', '--guarantee', 'safe', '--json', '--state-dir', '/d']), {
-    ok: true, options: { command: 'send', group: 'g', count: 10, size: 1000, rate: 50, guarantee: 'safe', stateDir: '/d', json: true },
+    ok: true, options: { command: 'send', group: 'g', count: 10, size: 1000, rate: 50, guarantee: 'safe', inFlight: 64, stateDir: '/d', json: true },
   });
   assert.deepEqual(parseCpgArgs(['watch', 'g', '--history', 'h.jsonl', '--count', '3']), {
     ok: true, options: { command: 'watch', group: 'g', history: 'h.jsonl', count: 3, stateDir: undefined, json: false },

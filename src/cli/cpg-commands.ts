@@ -97,13 +97,18 @@ async function send(o: CpgSendOptions): Promise<number> {
   }
 }
 
-/** Joins, sends `count` messages one after another (FIFO, TRY_AGAIN waited out), paced to `rate`, leaves. */
+/**
+ * Joins, sends `count` messages paced to `rate` with up to `inFlight` awaiting their answers
+ * (the handle keeps them in call order, the daemon holds rather than refuses: FIFO), leaves.
+ */
 export async function sendAll(cpg: CpgHandle, o: CpgSendOptions, signal: AbortSignal): Promise<SendSummary> {
   const node = await cpg.localNodeId({ signal });
   const boot = String(process.pid);
   await cpg.join(o.group, { signal });
   const start = performance.now();
   let sent = 0;
+  // Answers come in call order, so the oldest pending mcast is the next to settle.
+  const pending: Promise<void>[] = [];
   try {
     for (let n = 1; n <= o.count && !signal.aborted; n++) {
       if (o.rate > 0) {
@@ -111,8 +116,17 @@ export async function sendAll(cpg: CpgHandle, o: CpgSendOptions, signal: AbortSi
         if (dueMs > 1) await delay(dueMs, undefined, { signal }).catch(() => {});
         if (signal.aborted) break;
       }
-      await cpg.mcast(o.group, makePayload(`${node}.${boot}:${n}`, o.size), { guarantee: o.guarantee, signal });
-      sent = n;
+      if (pending.length >= o.inFlight) {
+        await pending.shift();
+        sent++;
+      }
+      const p = cpg.mcast(o.group, makePayload(`${node}.${boot}:${n}`, o.size), { guarantee: o.guarantee, signal });
+      p.catch(() => {}); // awaited below; this only keeps a later failure from being unhandled meanwhile
+      pending.push(p);
+    }
+    while (pending.length > 0) {
+      await pending.shift();
+      sent++;
     }
   } catch (err) {
     if (!(err instanceof RingcastError && err.code === 'ABORT_ERR')) throw err;

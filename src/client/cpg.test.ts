@@ -153,16 +153,46 @@ test('CS_ERR_TRY_AGAIN: retried with wait (default), counted, delivered once; th
     await client.close();
   }));
 
-test('mcasts on one handle keep call order even when the first is retried (per-sender FIFO)', () =>
+test('mcasts on one handle are pipelined up to the in-flight window, written and delivered in call order', () =>
   withDaemon(async (d) => {
     const client = await connect({ stateDir: d.dir });
     const cpg = await client.cpg();
     const events = cpg.events();
     await cpg.join('g');
-    d.tryAgainMcasts = 4;
-    await Promise.all(['m1', 'm2', 'm3'].map((m) => cpg.mcast('g', text(m))));
-    const got = await take(events, 3, (e) => e.type === 'deliver');
-    assert.deepEqual(got.map((e) => str((e as CpgDeliverEvent).data)), ['m1', 'm2', 'm3']);
+    // The daemon sits on every mcast, as ringcastd does while the ring cannot take one.
+    d.holdKinds.add('mcast');
+    const names = Array.from({ length: 100 }, (_, i) => `m${i}`);
+    const sent = names.map((m) => cpg.mcast('g', text(m)));
+    await until(() => d.held.length === 64, 'a full in-flight window');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(d.held.length, 64, 'no more than the window on the connection');
+    assert.deepEqual(d.held.map((h) => h.request.kind === 'mcast' && str(h.request.data)), names.slice(0, 64), 'written in call order');
+    d.holdKinds.clear();
+    while (d.held.length > 0) d.release();
+    await Promise.all(sent);
+    const got = await take(events, 100, (e) => e.type === 'deliver');
+    assert.deepEqual(got.map((e) => str((e as CpgDeliverEvent).data)), names);
+    assert.equal(cpg.stats.tryAgain, 0);
+    await client.close();
+  }));
+
+test('wait: false while the daemon announced flow control: CS_ERR_TRY_AGAIN at once, without a round trip', () =>
+  withDaemon(async (d) => {
+    const client = await connect({ stateDir: d.dir });
+    const cpg = await client.cpg();
+    await cpg.join('g');
+    const on = nextEmitted(cpg, 'flowControl');
+    d.broadcast({ kind: 'flow_control', state: 'enabled' });
+    await on;
+    const before = d.log.length;
+    await assert.rejects(cpg.mcast('g', text('x'), { wait: false }), { code: 'CS_ERR_TRY_AGAIN', reason: 'FLOW_CONTROL' });
+    assert.equal(d.log.length, before, 'never reached the daemon');
+    const off = nextEmitted(cpg, 'flowControl');
+    d.broadcast({ kind: 'flow_control', state: 'disabled' });
+    await off;
+    await cpg.mcast('g', text('y'), { wait: false });
+    const last = d.log.at(-1)!.request;
+    assert.ok(last.kind === 'mcast' && last.wait === false, 'the request carries "do not wait"');
     await client.close();
   }));
 

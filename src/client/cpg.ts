@@ -56,7 +56,11 @@ export interface CpgCallOptions {
 }
 
 export interface CpgRetryOptions extends CpgCallOptions {
-  /** On CS_ERR_TRY_AGAIN (flow control, a leave still pending): wait and retry (default), or throw at once. */
+  /**
+   * true (default): the daemon holds the request while the ring cannot take it (flow control,
+   * sync) and the library retries CS_ERR_TRY_AGAIN it still gets (a leave still pending).
+   * false: CS_ERR_TRY_AGAIN at once, without a round trip when flow control is known to be on.
+   */
   readonly wait?: boolean;
 }
 
@@ -112,7 +116,14 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
   #closed: RingcastError | 'closed' | undefined;
   /** Settles when the handle is usable again after a disconnect (rejects if it closes instead). */
   #reconnected: Promise<void> | undefined;
+  /** Settles once the latest mcast was handed to the connection (or gave up): the next one's turn. */
   #mcastTail: Promise<unknown> = Promise.resolve();
+  /** Mcasts handed to the connection and not yet answered: at most the daemon's in-flight window. */
+  #mcastsInFlight = 0;
+  /** The one mcast waiting for a slot (mcasts take turns, so there is never more than one). */
+  #slotWaiter: (() => void) | undefined;
+  /** The daemon's latest flow-control announcement on this connection. */
+  #flowControl: CpgFlowControlState = 'disabled';
   #wakers = new Set<() => void>();
 
   /** Connects to the 'cpg' service at `path`; rejects CS_ERR_LIBRARY (reason DAEMON_NOT_RUNNING) if nothing listens. */
@@ -150,7 +161,8 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
   async join(group: CpgGroupName, options: CpgJoinOptions = {}): Promise<void> {
     const bytes = groupBytes(group);
     const initialTotemConfchg = options.initialTotemConfchg ?? false;
-    await this.#call({ kind: 'join', group: bytes, deliverInitialTotemConf: initialTotemConfchg }, options);
+    const noWait = options.wait === false ? { wait: false } : {};
+    await this.#call({ kind: 'join', group: bytes, deliverInitialTotemConf: initialTotemConfchg, ...noWait }, options);
     this.#joined.set(keyOf(bytes), { bytes, initialTotemConfchg });
   }
 
@@ -162,9 +174,12 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
   }
 
   /**
-   * Multicasts `data` to `group`, which this handle must have joined. Calls on one handle go out
-   * one at a time in call order, so a message retried after CS_ERR_TRY_AGAIN never overtakes a
-   * later one: per-sender FIFO holds with `wait`.
+   * Multicasts `data` to `group`, which this handle must have joined. Resolves when the daemon
+   * handed it to the ring. Calls need not wait for each other: up to the daemon's in-flight
+   * window (64) are pipelined on the connection, written in call order, and the daemon never
+   * reorders one connection's mcasts (it holds one the ring cannot take yet, and reads nothing
+   * behind it), so per-sender FIFO holds with `wait`. With `wait: false` a full ring answers
+   * CS_ERR_TRY_AGAIN at once (locally when the daemon already announced flow control).
    */
   mcast(group: CpgGroupName, data: Uint8Array, options: CpgMcastOptions = {}): Promise<void> {
     let bytes: Uint8Array;
@@ -173,12 +188,59 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    const request: CpgLibRequest = { kind: 'mcast', group: bytes, guarantee: options.guarantee ?? 'agreed', data };
+    const wait = options.wait ?? true;
+    if (!wait && this.#flowControl === 'enabled' && !this.#closed) {
+      this.stats.tryAgain++;
+      return Promise.reject(new RingcastError('CS_ERR_TRY_AGAIN', `cpg mcast "${groupText(bytes)}": flow control is on`, { reason: 'FLOW_CONTROL' }));
+    }
+    const request: CpgLibRequest = { kind: 'mcast', group: bytes, guarantee: options.guarantee ?? 'agreed', data, ...(wait ? {} : { wait: false }) };
     const previous = this.#mcastTail;
-    const turn = abortable(previous, options.signal).then(() => this.#call(request, options));
-    // The next mcast waits for this one and for the one before it (an aborted wait still holds its place).
-    this.#mcastTail = previous.then(() => turn).catch(() => {});
-    return turn.then(() => undefined);
+    let handedOver!: () => void;
+    const turn = new Promise<void>((resolve) => (handedOver = resolve));
+    // The next mcast is written after this one, or after this one gave up (abort, closed handle).
+    this.#mcastTail = previous.then(() => turn);
+    return this.#pipelined(previous, request, options, handedOver);
+  }
+
+  async #pipelined(previous: Promise<unknown>, request: CpgLibRequest, options: CpgMcastOptions, handedOver: () => void): Promise<void> {
+    let slot = false;
+    try {
+      await abortable(previous, options.signal);
+      await this.#takeSlot(options.signal);
+      slot = true;
+      await this.#call(request, options, false, handedOver);
+    } finally {
+      handedOver();
+      if (slot) this.#releaseSlot();
+    }
+  }
+
+  /** The in-flight window: the daemon reads at most this many unanswered requests per connection. */
+  #takeSlot(signal: AbortSignal | undefined): Promise<void> {
+    const window = this.#ipc?.maxInFlightRequests ?? 1;
+    if (this.#mcastsInFlight < window) {
+      this.#mcastsInFlight++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.#slotWaiter = undefined;
+        reject(abortError(signal));
+      };
+      this.#slotWaiter = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.#slotWaiter = undefined;
+        this.#mcastsInFlight++;
+        resolve();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #releaseSlot(): void {
+    this.#mcastsInFlight--;
+    this.#slotWaiter?.();
   }
 
   /** Current members of `group` (empty if nobody has joined it). */
@@ -227,13 +289,18 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
 
   // ---- requests ----------------------------------------------------------------------------
 
-  /** One request, retried on TRY_AGAIN (and BUSY when `busyToo`) while `wait`, bounded by #retry. */
-  async #call(request: CpgLibRequest, options: CpgRetryOptions, busyToo = false): Promise<CpgLibResponse> {
+  /**
+   * One request, retried on TRY_AGAIN (and BUSY when `busyToo`) while `wait`, bounded by #retry.
+   * `handedOver` runs once the request is queued on the connection (its write order is fixed).
+   */
+  async #call(request: CpgLibRequest, options: CpgRetryOptions, busyToo = false, handedOver?: () => void): Promise<CpgLibResponse> {
     const wait = options.wait ?? true;
     for (let attempt = 1; ; attempt++) {
       const ipc = await this.#link(options.signal);
       try {
-        return await requestOn(ipc, request, options.signal, wait);
+        const answer = requestOn(ipc, request, options.signal, wait);
+        handedOver?.();
+        return await answer;
       } catch (err) {
         const e = err as RingcastError;
         const retryable = e.code === 'CS_ERR_TRY_AGAIN' || (busyToo && e.code === 'CS_ERR_BUSY');
@@ -294,6 +361,7 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
   #attach(ipc: IpcClient): void {
     this.#ipc = ipc;
     this.#nodeId = ipc.nodeId;
+    this.#flowControl = 'disabled';
     ipc.once('disconnected', (info) => this.#onDisconnected(ipc, info));
     void this.#pump(ipc);
   }
@@ -324,7 +392,10 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
       if (whole) this.#publish(toCpgEvent({ kind: 'deliver', ...whole }));
       return;
     }
-    if (ev.kind === 'flow_control' && ev.state === 'disabled') this.#wakeAll();
+    if (ev.kind === 'flow_control') {
+      this.#flowControl = ev.state;
+      if (ev.state === 'disabled') this.#wakeAll();
+    }
     this.#publish(toCpgEvent(ev));
   }
 

@@ -4,6 +4,14 @@
  * connections, back-pressure from the ring's send queue to the clients (ring-gate.ts), logs and
  * counters. The daemon feeds it the ring's deliveries and configuration changes.
  *
+ * A connection's requests are read only while three things hold: the ring takes messages (the
+ * gate is open), the client takes its answers (not congested), and none of its own requests is
+ * held by the executive. The last one is the per-connection FIFO rule: a request the ring cannot
+ * take yet is kept (LibRequest.retryLater), not answered CS_ERR_TRY_AGAIN, and the requests
+ * behind it stay unread in the socket until it is taken; so a client may pipeline mcasts and
+ * they reach the ring in its order. When the gate reopens, held requests go before any
+ * connection is read again.
+ *
  * Lifecycle (Corosync's order): startExecutive() before the ring starts, so no configuration is
  * missed; startIpc() once the ring runs; stop(): IPC first (clients see CS_ERR_LIBRARY and their
  * CPG groups hear procdown), then the executive; the daemon then leaves the ring.
@@ -56,12 +64,15 @@ interface HostHooks {
   readonly stats: ExecHostStats;
   refuse(conn: Connection, err: unknown): void;
   congested(client: IpcClientConnection): void;
+  applyPause(client: IpcClientConnection): void;
 }
 
 /** One IPC connection as the executive sees it. */
 class IpcClientConnection implements ClientConnection {
   /** Its outbound queue passed the soft mark: its requests wait until it drains. */
   congested = false;
+  /** One of its requests waits for the ring (the executive holds it): later ones wait unread. */
+  held = false;
 
   constructor(
     readonly conn: Connection,
@@ -95,6 +106,11 @@ class IpcClientConnection implements ClientConnection {
       this.host.refuse(this.conn, err);
     }
   }
+
+  holdRequests(held: boolean): void {
+    this.held = held;
+    this.host.applyPause(this);
+  }
 }
 
 export class ExecHost {
@@ -119,6 +135,10 @@ export class ExecHost {
       services,
       schedule: (run) => setImmediate(run),
       trace: (event) => this.#trace(event),
+      // The own-message bound is flow control too; it ends without a gate event.
+      onOwnMessagesRoom: () => {
+        if (!this.gate.closed) this.cpg.setFlowControl('disabled');
+      },
     });
     this.ipc = new IpcServer({
       socketDir: options.socketDir,
@@ -172,6 +192,7 @@ export class ExecHost {
         ...this.ipc.stats,
         clients: this.#clients.size,
         requestsPaused: this.gate.closed,
+        requestsHeld: this.exec.heldRequests,
         gateCloses: this.gate.stats.closes,
         ringQueueFull: this.gate.stats.queueFull,
         ...this.stats,
@@ -225,18 +246,20 @@ export class ExecHost {
     client.conn.pauseRequests();
     client.conn.once('drain', () => {
       client.congested = false;
-      this.#applyPause(client);
+      this.applyPause(client);
     });
   }
 
-  /** Requests flow only while the ring takes messages and the client takes its answers. */
-  #applyPause(client: IpcClientConnection): void {
-    if (this.gate.closed || client.congested) client.conn.pauseRequests();
+  /** Requests flow only while the ring takes messages, the client takes its answers and none of its requests is held. */
+  applyPause(client: IpcClientConnection): void {
+    if (this.gate.closed || client.congested || client.held) client.conn.pauseRequests();
     else client.conn.resumeRequests();
   }
 
   #gateChanged(closed: boolean): void {
-    for (const client of this.#clients.values()) this.#applyPause(client);
+    // Held requests were refused before anything now waiting unread: they go to the ring first.
+    if (!closed) this.exec.ringDrained();
+    for (const client of this.#clients.values()) this.applyPause(client);
     this.cpg.setFlowControl(closed ? 'enabled' : 'disabled');
     this.#log.debug({ clients: this.#clients.size }, closed
       ? 'Ring send queue full: pausing requests of IPC clients (flow control on)'

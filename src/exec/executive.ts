@@ -15,7 +15,7 @@ import type { NodeId, RingId } from '../totem/wire/types.js';
 import { decodeHeader, encodeExecMessage, execBody, SYNC_SERVICE_ID } from './header.js';
 import { Outbound, type OwnMessage } from './outbound.js';
 import { ServiceRegistry } from './registry.js';
-import type { ClientConnection, ExecHandler, LibRequest, SendOptions, Service, ServiceApi } from './service.js';
+import type { ClientConnection, ExecHandler, LibHandler, LibRequest, SendOptions, Service, ServiceApi } from './service.js';
 import type { CsStatus, ExecSendError, ExecSendResult } from './status.js';
 import { SyncEngine, type SyncTraceEvent } from './sync.js';
 import { decodeSyncMessage } from './sync-wire.js';
@@ -63,6 +63,11 @@ export interface ExecutiveOptions {
   /** Own ordinary messages tracked at once (in flight + deferred). Default 4096. */
   readonly maxOwnMessages?: number;
   readonly trace?: (event: ExecTraceEvent) => void;
+  /**
+   * Client sends refused because maxOwnMessages were tracked may go again: the count fell to
+   * the low mark. The daemon turns CPG flow control off here (if the ring's queue has room).
+   */
+  readonly onOwnMessagesRoom?: () => void;
 }
 
 export interface ExecStats {
@@ -75,10 +80,20 @@ export interface ExecStats {
   unknownRequests: number;
   duplicateAnswers: number;
   configChanges: number;
+  /** Requests held instead of answered CS_ERR_TRY_AGAIN (LibRequest.retryLater). */
+  held: number;
+  /** Times a held request was handed to its handler again. */
+  heldRetries: number;
 }
 
 export const DEFAULT_MAX_OWN_MESSAGES = 4096;
 const EMPTY = new Uint8Array(0);
+
+/** A request waiting for the ring to take its message; its connection reads nothing meanwhile. */
+interface HeldRequest {
+  readonly handler: LibHandler;
+  readonly req: LibRequest;
+}
 
 export class Executive {
   readonly nodeId: NodeId;
@@ -87,8 +102,20 @@ export class Executive {
   private readonly outbound: Outbound;
   private running = false;
   private flushScheduled = false;
+  /**
+   * At most one held request per connection (its later ones are not read), by connection id, in
+   * the order they were held: memory is bounded by the connection count.
+   */
+  private readonly held = new Map<number, HeldRequest>();
+  private retrying = false;
+  /**
+   * A client send was refused at maxOwnMessages: client sends stay refused until the count falls
+   * to `ownLowMark`, so a pipelining client does not flip flow control on every delivery.
+   */
+  private ownFull = false;
+  private readonly ownLowMark: number;
   readonly stats: ExecStats = {
-    delivered: 0, applied: 0, resent: 0, requests: 0, unknownRequests: 0, duplicateAnswers: 0, configChanges: 0,
+    delivered: 0, applied: 0, resent: 0, requests: 0, unknownRequests: 0, duplicateAnswers: 0, configChanges: 0, held: 0, heldRetries: 0,
     dropped: { malformedHeader: 0, unknownService: 0, unknownMessage: 0, malformedPayload: 0, malformedSync: 0, notActive: 0, staleSync: 0 },
   };
 
@@ -96,11 +123,15 @@ export class Executive {
     this.nodeId = options.nodeId;
     this.registry = new ServiceRegistry(options.services);
     this.outbound = new Outbound(options.maxOwnMessages ?? DEFAULT_MAX_OWN_MESSAGES);
+    this.ownLowMark = Math.floor((this.outbound.maxMessages * 3) / 4);
     this.sync = new SyncEngine({
       services: () => this.registry.list(),
       sendSync: (messageId, body) => this.options.ring.send(encodeExecMessage(SYNC_SERVICE_ID, messageId, body), {}).ok,
       schedule: (run) => this.later(run),
-      completed: () => this.flushDeferred(),
+      completed: () => {
+        this.flushDeferred();
+        this.retryHeld();
+      },
       trace: options.trace,
     });
   }
@@ -117,6 +148,9 @@ export class Executive {
     if (!this.running) return;
     this.sync.stop();
     this.running = false;
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const { req } of held) req.respond('CS_ERR_LIBRARY');
     for (const own of this.outbound.drain()) own.request?.respond('CS_ERR_LIBRARY');
     for (const service of this.registry.list().reverse()) service.stop();
   }
@@ -136,6 +170,11 @@ export class Executive {
   /** Own ordinary messages not yet back: in flight on the ring, deferred until sync completes. */
   get ownMessages(): { readonly inFlight: number; readonly deferred: number } {
     return { inFlight: this.outbound.inFlightCount, deferred: this.outbound.deferredCount };
+  }
+
+  /** Requests held until the ring can take their messages (one per connection at most). */
+  get heldRequests(): number {
+    return this.held.size;
   }
 
   service(serviceId: number): Service | undefined {
@@ -177,15 +216,24 @@ export class Executive {
       return this.drop('notActive', delivery.from, `${service.name}.${handler.name} before its sync activated`);
     }
     this.apply(service, handler, messageId, delivery, own);
+    if (own && this.ownFull && this.outbound.size <= this.ownLowMark) this.ownMessagesRoom();
+  }
+
+  /**
+   * The ring's send queue has room again (the daemon's gate reopened): held requests go first,
+   * before their connections are read again.
+   */
+  ringDrained(): void {
+    this.retryHeld();
   }
 
   /** A request from a local client for service `serviceId` (Corosync's lib_engine dispatch). */
   request(conn: ClientConnection, serviceId: number, messageId: number, requestId: number, payload: Uint8Array): void {
     this.stats.requests++;
-    const req = this.libRequest(conn, messageId, requestId, payload);
-    if (!this.running) return req.respond('CS_ERR_LIBRARY');
     const service = this.registry.get(serviceId);
     const handler = service?.libHandlers[messageId];
+    const req = this.libRequest(conn, messageId, requestId, payload, handler);
+    if (!this.running) return req.respond('CS_ERR_LIBRARY');
     if (!service || !handler) {
       this.stats.unknownRequests++;
       return req.respond(service ? 'CS_ERR_INVALID_PARAM' : 'CS_ERR_NOT_EXIST');
@@ -196,6 +244,8 @@ export class Executive {
   /** A local client went away: every service hears of it (Corosync's lib_exit_fn). */
   connectionClosed(conn: ClientConnection): void {
     if (!this.running) return;
+    // Its held request goes unanswered: nobody is left to hear it, and it never reached the ring.
+    this.held.delete(conn.id);
     for (const service of this.registry.list()) service.onConnectionClosed(conn);
   }
 
@@ -206,9 +256,16 @@ export class Executive {
     if (!handler) return fail('CS_ERR_INVALID_PARAM', `no executive message ${messageId} in service ${serviceId}`);
     const safe = options.safe === true;
     if (handler.sync) return mapRingResult(this.options.ring.send(encodeExecMessage(serviceId, messageId, body), { safe }));
-    // Corosync's sending_allowed: a client's request waits for the end of sync (the client retries).
+    // Corosync's sending_allowed: a client's request waits for the end of sync (held or retried).
     if (options.request && this.sync.syncInProcess) return fail('CS_ERR_TRY_AGAIN', 'synchronization in progress');
-    if (this.outbound.full) return fail('CS_ERR_TRY_AGAIN', `${this.outbound.maxMessages} own messages already in flight`);
+    if (options.request && this.ownFull) {
+      if (this.outbound.size > this.ownLowMark) return fail('CS_ERR_TRY_AGAIN', `${this.outbound.size} own messages in flight (waiting for ${this.ownLowMark})`);
+      this.ownFull = false;
+    }
+    if (this.outbound.full) {
+      if (options.request) this.ownFull = true;
+      return fail('CS_ERR_TRY_AGAIN', `${this.outbound.maxMessages} own messages already in flight`);
+    }
     const tag = this.outbound.allocateTag();
     const own: OwnMessage = { tag, serviceId, messageId, message: encodeExecMessage(serviceId, messageId, body, tag), safe, request: options.request };
     if (this.sync.syncInProcess || this.outbound.deferredCount > 0) {
@@ -239,6 +296,64 @@ export class Executive {
     handler.apply(value.value, { from: delivery.from, local, request: own?.request, ringId: delivery.ringId });
     this.stats.applied++;
     this.options.trace?.({ kind: 'applied', serviceId: service.id, messageId, from: delivery.from, ringId: delivery.ringId, sync: handler.sync === true });
+  }
+
+  private ownMessagesRoom(): void {
+    this.ownFull = false;
+    this.options.onOwnMessagesRoom?.();
+    this.retryHeld();
+  }
+
+  /**
+   * Hands held requests to their handlers again, oldest first. One that is held again means the
+   * ring (or the own-message bound, or sync) still refuses: the rest would fare the same, so the
+   * pass stops, and that one goes to the back so the next pass starts with another connection.
+   * A request answered now releases its connection, which the host then reads again.
+   */
+  private retryHeld(): void {
+    if (this.retrying || !this.running || this.held.size === 0) return;
+    this.retrying = true;
+    try {
+      for (const [connId, entry] of [...this.held]) {
+        if (this.held.get(connId) !== entry) continue;
+        this.stats.heldRetries++;
+        try {
+          entry.handler.handle(entry.req);
+        } catch {
+          // A handler that throws is a bug; the IPC layer answers CS_ERR_LIBRARY for a first try, so do the same.
+          entry.req.respond('CS_ERR_LIBRARY');
+        }
+        if (this.held.get(connId) === entry) {
+          this.held.delete(connId);
+          this.held.set(connId, entry);
+          break;
+        }
+      }
+    } finally {
+      this.retrying = false;
+    }
+  }
+
+  /** LibRequest.retryLater: keep `req` and stop its connection's later requests. */
+  private hold(req: LibRequest, handler: LibHandler | undefined): boolean {
+    const conn = req.conn;
+    if (!this.running || handler === undefined || conn.holdRequests === undefined || req.answered) return false;
+    const current = this.held.get(conn.id);
+    if (current?.req === req) return true;
+    // A second request of a held connection cannot arrive (it is not read); answer it rather than queue.
+    if (current !== undefined) return false;
+    this.held.set(conn.id, { handler, req });
+    this.stats.held++;
+    conn.holdRequests(true);
+    return true;
+  }
+
+  /** An answered request no longer holds its connection. */
+  private release(req: LibRequest): void {
+    const current = this.held.get(req.conn.id);
+    if (current?.req !== req) return;
+    this.held.delete(req.conn.id);
+    req.conn.holdRequests?.(false);
   }
 
   private sendAgainAfterSync(own: OwnMessage): void {
@@ -288,23 +403,32 @@ export class Executive {
     };
   }
 
-  private libRequest(conn: ClientConnection, messageId: number, requestId: number, payload: Uint8Array): LibRequest {
+  private libRequest(conn: ClientConnection, messageId: number, requestId: number, payload: Uint8Array, handler: LibHandler | undefined): LibRequest {
     const stats = this.stats;
     let answered = false;
-    return {
+    let wasHeld = false;
+    const req: LibRequest = {
       conn, requestId, messageId, payload,
       get answered() {
         return answered;
       },
-      respond(status: CsStatus, body: Uint8Array = EMPTY): void {
+      respond: (status: CsStatus, body: Uint8Array = EMPTY): void => {
         if (answered) {
           stats.duplicateAnswers++;
           return;
         }
         answered = true;
         conn.respond(requestId, status, body);
+        // Answer first, then let the connection's next requests in.
+        if (wasHeld) this.release(req);
+      },
+      retryLater: (): boolean => {
+        const held = this.hold(req, handler);
+        wasHeld ||= held;
+        return held;
       },
     };
+    return req;
   }
 }
 

@@ -29,6 +29,14 @@ export interface ClientConnection {
   respond(requestId: number, status: CsStatus, payload: Uint8Array): void;
   /** An unsolicited message to the client (a callback: a delivery, a configuration change). */
   sendEvent(messageId: number, payload: Uint8Array): void;
+  /**
+   * Stop (true) or resume (false) handing this connection's further requests to the executive:
+   * one of its requests is held until the ring can take it (LibRequest.retryLater), and the ones
+   * behind it must not overtake it. The IPC host stops reading the socket, so they wait in the
+   * client's bounded queue, not here. A connection without this method cannot hold: its
+   * refused requests are answered CS_ERR_TRY_AGAIN.
+   */
+  holdRequests?(held: boolean): void;
 }
 
 /** A request from a local client, as a library handler receives it. */
@@ -41,6 +49,15 @@ export interface LibRequest {
   readonly answered: boolean;
   /** Answers the client; a second call is ignored and counted (`stats.duplicateAnswers`). */
   respond(status: CsStatus, payload?: Uint8Array): void;
+  /**
+   * Instead of answering CS_ERR_TRY_AGAIN (the ring's queue is full, too many own messages in
+   * flight, a synchronization in progress), keep this request: the executive hands it to the
+   * handler again once sending may succeed, and the connection's later requests wait behind it,
+   * so one client's requests are never reordered (per-sender FIFO with many in flight). The
+   * handler must have undone what the refused attempt changed. Returns false when the request
+   * cannot be held (the connection cannot pause, the executive stopped): answer it then.
+   */
+  retryLater(): boolean;
 }
 
 export interface LibHandler {

@@ -94,6 +94,7 @@ export class IpcClient extends EventEmitter {
   #nextRequestId = 0;
   #events: EventQueue<IpcEvent> | undefined;
   #readPaused = false;
+  #corked = false;
   #disconnect: IpcDisconnect | undefined;
   #settleReady: { resolve(): void; reject(e: unknown): void } | undefined;
   #socketClosed: Promise<void>;
@@ -239,6 +240,14 @@ export class IpcClient extends EventEmitter {
   #pumpOut(): void {
     if (!this.#accept || this.#disconnect) return;
     const window = this.#accept.maxInFlightRequests;
+    if (this.#unsent.length === 0 || this.#inFlight.size >= window) return;
+    // Requests made in one turn of the event loop (a pipelining caller's burst) leave in one
+    // writev rather than one write system call each; uncorked on the next tick, before any I/O.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
     while (this.#unsent.length > 0 && this.#inFlight.size < window && this.#socket.writableLength < this.#accept.maxFrameBytes) {
       const pending = this.#unsent.shift()!;
       const requestId = this.#allocateRequestId();
@@ -247,6 +256,11 @@ export class IpcClient extends EventEmitter {
       this.#socket.write(encodeFrame({ kind: 'request', requestId, messageId: pending.messageId, payload: pending.payload }));
     }
   }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
   #allocateRequestId(): number {
     do {

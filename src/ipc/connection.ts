@@ -72,6 +72,9 @@ export class Connection extends EventEmitter {
   #outboundBytes = 0;
   #aboveSoft = false;
   #paused = false;
+  #corked = false;
+  /** Inside #pump: a nested call (an answer given inside the request handler) leaves the work to it. */
+  #pumping = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(id: number, socket: Socket, hooks: ConnectionHooks) {
@@ -173,8 +176,26 @@ export class Connection extends EventEmitter {
     this.#pump();
   }
 
-  /** Takes frames while the gate is open, then pauses or resumes the socket to match the gate. */
+  /**
+   * Takes frames while the gate is open, then pauses or resumes the socket to match the gate.
+   * Not re-entered: an owner that answers inside its request handler frees a window slot, and a
+   * nested pump would run the next request before that handler finished (its events after the
+   * next request's, and one stack frame per buffered request); the running loop takes it next.
+   */
   #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      this.#pumpFrames();
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#state === 'closed') return;
+    if (this.#gated()) this.#socket.pause();
+    else this.#socket.resume();
+  }
+
+  #pumpFrames(): void {
     while (this.#state !== 'closed' && !this.#gated()) {
       const step = this.#parser.next();
       if (step.kind === 'need-more') break;
@@ -192,9 +213,6 @@ export class Connection extends EventEmitter {
       if (this.#state === 'handshaking') this.#onHello(decoded.frame);
       else this.#onRequest(decoded.frame);
     }
-    if (this.#state === 'closed') return;
-    if (this.#gated()) this.#socket.pause();
-    else this.#socket.resume();
   }
 
   #gated(): boolean {
@@ -250,8 +268,26 @@ export class Connection extends EventEmitter {
     if (this.#outboundBytes >= this.#hooks.limits.outboundSoftBytes) this.#aboveSoft = true;
     this.#hooks.stats.bytesOut += wire.length;
     this.#hooks.stats.framesOut++;
+    this.#cork();
     this.#socket.write(wire, () => this.#written(wire.length));
   }
+
+  /**
+   * Frames written in one turn of the event loop leave in one writev: a burst of deliveries (a
+   * token visit's worth, to every client) would otherwise cost one write system call per event.
+   * Uncorked on the next tick, before any I/O, so an answer is not delayed.
+   */
+  #cork(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.#socket.cork();
+    process.nextTick(this.#uncork);
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
   #written(length: number): void {
     this.#outboundBytes -= length;

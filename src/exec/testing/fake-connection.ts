@@ -26,3 +26,19 @@ export class FakeConnection implements ClientConnection {
     return this.responses.filter((r) => r.requestId === requestId);
   }
 }
+
+/**
+ * A connection that can hold its requests, as the daemon's IPC connections do: it records every
+ * holdRequests call. Tests play the IPC layer: while `held`, they send it no further request.
+ */
+export class HoldingConnection extends FakeConnection {
+  readonly holds: boolean[] = [];
+
+  get held(): boolean {
+    return this.holds.at(-1) ?? false;
+  }
+
+  holdRequests(held: boolean): void {
+    this.holds.push(held);
+  }
+}

@@ -98,6 +98,18 @@ test('every request, response and event round-trips', () => {
   }), { numRuns: 500 });
 });
 
+test('"do not wait": bit 1 of the join flags, bit 7 of the mcast guarantee byte; absent means wait', () => {
+  const join = encodeCpgLibRequest({ kind: 'join', group: ascii('g'), deliverInitialTotemConf: true, wait: false });
+  assert.deepEqual([...join.payload.subarray(2)], [3, 0, 0, 0]);
+  assert.deepEqual(decodeCpgLibRequest(join.messageId, join.payload), { ok: true, value: { kind: 'join', group: ascii('g'), deliverInitialTotemConf: true, wait: false } });
+  const mcast = encodeCpgLibRequest({ kind: 'mcast', group: ascii('g'), guarantee: 'safe', data: Uint8Array.of(9), wait: false });
+  assert.equal(mcast.payload[0], 0x83);
+  assert.deepEqual(decodeCpgLibRequest(mcast.messageId, mcast.payload), { ok: true, value: { kind: 'mcast', group: ascii('g'), guarantee: 'safe', data: Uint8Array.of(9), wait: false } });
+  const waiting = encodeCpgLibRequest({ kind: 'mcast', group: ascii('g'), guarantee: 'agreed', data: Uint8Array.of(9), wait: true });
+  assert.equal(waiting.payload[0], 2);
+  assert.deepEqual(decodeCpgLibRequest(waiting.messageId, waiting.payload), { ok: true, value: { kind: 'mcast', group: ascii('g'), guarantee: 'agreed', data: Uint8Array.of(9) } });
+});
+
 test('decoded values do not alias the received bytes', () => {
   const { payload } = encodeCpgLibEvent({ kind: 'deliver', group: ascii('g'), nodeId: 1, pid: 1, data: Uint8Array.of(7) });
   const r = decodeCpgLibEvent(CpgLibEventId.deliver, payload);
@@ -122,7 +134,8 @@ test('bounds and strictness: typed errors for each malformed case', () => {
   assert.equal(code(decodeCpgLibRequest(CpgLibRequestId.localNodeIdGet, Uint8Array.of(0))), 'TRAILING_BYTES');
   assert.equal(code(decodeCpgLibRequest(99, new Uint8Array(0))), 'UNKNOWN_MESSAGE');
   assert.equal(code(decodeCpgLibEvent(0, new Uint8Array(0))), 'UNKNOWN_MESSAGE');
-  assert.equal(code(decodeCpgLibRequest(CpgLibRequestId.join, Uint8Array.of(0, 2, 0, 0, 0))), 'BAD_FIELD');
+  assert.equal(code(decodeCpgLibRequest(CpgLibRequestId.join, Uint8Array.of(0, 4, 0, 0, 0))), 'BAD_FIELD');
+  assert.equal(code(decodeCpgLibRequest(CpgLibRequestId.mcast, Uint8Array.of(0x84, 0))), 'BAD_FIELD');
   assert.equal(code(decodeCpgLibRequest(CpgLibRequestId.mcast, Uint8Array.of(1, 0))), 'BAD_FIELD');
   assert.equal(code(decodeCpgLibRequest(CpgLibRequestId.mcast, new Uint8Array(0))), 'TRUNCATED');
   const badReason = encodeCpgLibEvent({ kind: 'confchg', group: new Uint8Array(0), members: [], left: [{ nodeId: 1, pid: 1, reason: 2 }], joined: [] });

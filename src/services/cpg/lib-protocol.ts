@@ -18,15 +18,23 @@
  * Requests (client → daemon; the response status is Corosync's cs_error_t number, CS_OK = 1):
  * | id | request        | request payload                           | CS_OK response payload                                         | errors besides CS_ERR_INVALID_PARAM (bad payload) |
  * |----|----------------|-------------------------------------------|----------------------------------------------------------------|---------------------------------------------------|
- * |  0 | join           | name group, u32 flags (bit 0: initial totem confchg; other bits 0) | empty                                  | EXIST, TRY_AGAIN (leave pending / flow control), NAME_TOO_LONG, NO_RESOURCES |
- * |  1 | leave          | name group                                | empty                                                          | NOT_EXIST, BUSY (join not applied yet), TRY_AGAIN |
- * |  2 | mcast          | u8 guarantee (2 agreed, 3 safe), name group, data | empty                                                  | NOT_EXIST, TOO_BIG, TRY_AGAIN (flow control)      |
+ * |  0 | join           | name group, u32 flags (bit 0: initial totem confchg; bit 1: do not wait; other bits 0) | empty              | EXIST, TRY_AGAIN (leave pending; flow control with "do not wait"), NAME_TOO_LONG, NO_RESOURCES |
+ * |  1 | leave          | name group                                | empty                                                          | NOT_EXIST, BUSY (join not applied yet)            |
+ * |  2 | mcast          | u8 guarantee (2 agreed, 3 safe; or 0x80: do not wait), name group, data | empty                              | NOT_EXIST, TOO_BIG, TRY_AGAIN (flow control, only with "do not wait") |
  * |  3 | membershipGet  | name group                                | count n, n × member (sorted by nodeId, pid; n = 0 if no group) | —                                                 |
  * |  4 | localNodeIdGet | empty                                     | u32 nodeId                                                     | —                                                 |
  * |  5 | groupsList     | empty                                     | count g, g × (name group, count n, n × member), bytewise name order | TOO_BIG (listing exceeds the frame)         |
  * |  6 | flowControlGet | empty                                     | u8 state (0 disabled, 1 enabled)                               | —                                                 |
  * join/leave/mcast are answered when the executive message is handed to the ring, not when it is
  * delivered (as Corosync does): the join takes effect when its confchg event arrives.
+ *
+ * Waiting (ringcast's rule, not Corosync's): when the ring cannot take the message now (its send
+ * queue is full, too many of this node's messages in flight, a synchronization running) the
+ * daemon does not answer CS_ERR_TRY_AGAIN; it holds the request and stops reading the connection
+ * until the ring takes it, so a client may keep many mcasts in flight and they still reach the
+ * ring in the order it sent them (per-sender FIFO). A join or mcast with the "do not wait" flag
+ * is answered CS_ERR_TRY_AGAIN at once instead (Corosync's behaviour, for callers that would
+ * rather drop or do something else).
  *
  * Events (daemon → client, in agreed order with the messages):
  * | id | event          | payload                                                                                   |
@@ -78,13 +86,18 @@ export type CpgGuarantee = keyof typeof CpgGuaranteeWire;
 
 /** CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF. */
 export const CPG_JOIN_FLAG_INITIAL_TOTEM_CONF = 1;
+/** Join flag: answer CS_ERR_TRY_AGAIN instead of holding the request while the ring is full. */
+export const CPG_JOIN_FLAG_NO_WAIT = 2;
+/** Bit of the mcast guarantee byte: answer CS_ERR_TRY_AGAIN instead of holding the request. */
+export const CPG_MCAST_FLAG_NO_WAIT = 0x80;
 
 export type CpgFlowControlState = 'disabled' | 'enabled';
 
 export type CpgLibRequest =
-  | { readonly kind: 'join'; readonly group: GroupName; readonly deliverInitialTotemConf: boolean }
+  /** `wait: false` (absent: true): CS_ERR_TRY_AGAIN at once rather than held while the ring is full. */
+  | { readonly kind: 'join'; readonly group: GroupName; readonly deliverInitialTotemConf: boolean; readonly wait?: boolean }
   | { readonly kind: 'leave'; readonly group: GroupName }
-  | { readonly kind: 'mcast'; readonly group: GroupName; readonly guarantee: CpgGuarantee; readonly data: Uint8Array }
+  | { readonly kind: 'mcast'; readonly group: GroupName; readonly guarantee: CpgGuarantee; readonly data: Uint8Array; readonly wait?: boolean }
   | { readonly kind: 'membershipGet'; readonly group: GroupName }
   | { readonly kind: 'localNodeIdGet' }
   | { readonly kind: 'groupsList' }
@@ -127,14 +140,14 @@ export function encodeCpgLibRequest(req: CpgLibRequest): CpgLibFrame {
   const w = new LibWriter();
   switch (req.kind) {
     case 'join':
-      w.groupName(req.group).u32(req.deliverInitialTotemConf ? CPG_JOIN_FLAG_INITIAL_TOTEM_CONF : 0);
+      w.groupName(req.group).u32((req.deliverInitialTotemConf ? CPG_JOIN_FLAG_INITIAL_TOTEM_CONF : 0) | (req.wait === false ? CPG_JOIN_FLAG_NO_WAIT : 0));
       break;
     case 'leave':
     case 'membershipGet':
       w.groupName(req.group);
       break;
     case 'mcast':
-      w.u8(CpgGuaranteeWire[req.guarantee]).groupName(req.group).bytes(req.data);
+      w.u8(CpgGuaranteeWire[req.guarantee] | (req.wait === false ? CPG_MCAST_FLAG_NO_WAIT : 0)).groupName(req.group).bytes(req.data);
       break;
     case 'localNodeIdGet':
     case 'groupsList':
@@ -150,19 +163,23 @@ export function decodeCpgLibRequest(messageId: number, payload: Uint8Array): Cpg
     case CpgLibRequestId.join: {
       const group = r.groupName();
       const flags = r.u32('join flags');
-      if ((flags & ~CPG_JOIN_FLAG_INITIAL_TOTEM_CONF) !== 0) r.fail('BAD_FIELD', `unknown join flags 0x${flags.toString(16)}`);
-      return r.finish({ kind: 'join', group, deliverInitialTotemConf: (flags & CPG_JOIN_FLAG_INITIAL_TOTEM_CONF) !== 0 });
+      if ((flags & ~(CPG_JOIN_FLAG_INITIAL_TOTEM_CONF | CPG_JOIN_FLAG_NO_WAIT)) !== 0) r.fail('BAD_FIELD', `unknown join flags 0x${flags.toString(16)}`);
+      const deliverInitialTotemConf = (flags & CPG_JOIN_FLAG_INITIAL_TOTEM_CONF) !== 0;
+      // `wait` appears only when false, so a request without the flag decodes to what was encoded.
+      return r.finish({ kind: 'join', group, deliverInitialTotemConf, ...((flags & CPG_JOIN_FLAG_NO_WAIT) !== 0 ? { wait: false } : {}) });
     }
     case CpgLibRequestId.leave:
       return r.finish({ kind: 'leave', group: r.groupName() });
     case CpgLibRequestId.mcast: {
-      const wire = r.u8('guarantee');
+      const byte = r.u8('guarantee');
+      const wire = byte & ~CPG_MCAST_FLAG_NO_WAIT;
       const guarantee: CpgGuarantee = wire === CpgGuaranteeWire.safe ? 'safe' : 'agreed';
       if (r.error === undefined && wire !== CpgGuaranteeWire.agreed && wire !== CpgGuaranteeWire.safe) {
-        r.fail('BAD_FIELD', `guarantee ${wire} (agreed 2, safe 3)`);
+        r.fail('BAD_FIELD', `guarantee ${byte} (agreed 2, safe 3, or 0x80 do not wait)`);
       }
       const group = r.groupName();
-      return r.finish({ kind: 'mcast', guarantee, group, data: r.rest('data') });
+      const noWait = (byte & CPG_MCAST_FLAG_NO_WAIT) !== 0;
+      return r.finish({ kind: 'mcast', guarantee, group, data: r.rest('data'), ...(noWait ? { wait: false } : {}) });
     }
     case CpgLibRequestId.membershipGet:
       return r.finish({ kind: 'membershipGet', group: r.groupName() });

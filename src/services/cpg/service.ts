@@ -4,7 +4,9 @@
  *
  *   library requests (lib-protocol.ts)  → CpgNode join/leave/mcast → executive messages multicast;
  *                                         the client is answered as soon as the ring took the
- *                                         message (Corosync answers at once too), reads at once
+ *                                         message (Corosync answers at once too), reads at once;
+ *                                         a send the ring cannot take now is held, not refused
+ *                                         (see #sendLib: per-sender FIFO with many in flight)
  *   executive messages (ids 0..6)       → CpgNode.deliver in agreed order → callbacks as events
  *   sync init/process/activate/abort    → CpgNode syncInit/syncProcess/syncActivate/syncAbort
  *   connection closed                   → CpgNode.disconnect → procleave(PROCDOWN) multicast
@@ -52,7 +54,7 @@ export interface CpgServiceStats {
   eventErrors: number;
   /** Sync messages the ring refused for a reason other than a full queue (not retried). */
   syncSendsDropped: number;
-  /** Client sends refused by flow control (CS_ERR_TRY_AGAIN outside sync). */
+  /** Client sends the ring could not take outside sync: held, or refused CS_ERR_TRY_AGAIN ("do not wait"). */
   flowControlRefusals: number;
 }
 
@@ -158,7 +160,16 @@ export class CpgService implements Service {
     }
   }
 
-  /** Multicasts what a join/leave/mcast returned and answers at once; a refused send is undone. */
+  /**
+   * Multicasts what a join/leave/mcast returned and answers at once; a refused send is undone.
+   *
+   * The FIFO rule: a send the ring cannot take now (CS_ERR_TRY_AGAIN: queue full, own-message
+   * bound, sync) is held by the executive, not answered, and the connection's later requests
+   * wait unread behind it; the executive calls this handler again when the ring may take it. So
+   * a client with many mcasts in flight never has one refused while a later one is accepted,
+   * which a retry would turn into reordering. Only a request flagged "do not wait" (or one on a
+   * connection that cannot pause) gets CS_ERR_TRY_AGAIN, at once.
+   */
   #sendLib(req: LibRequest, r: CpgLibRequest & { kind: 'join' | 'leave' | 'mcast' }, result: LibResult, safe = false): void {
     if (!result.ok) return req.respond(result.error.code);
     for (const msg of result.send) {
@@ -166,6 +177,8 @@ export class CpgService implements Service {
       if (!sent.ok) {
         this.core.unsend(req.conn.id, msg);
         if (sent.code === 'CS_ERR_TRY_AGAIN' && !this.#api?.syncInProcess()) this.#refusedByFlowControl();
+        const mayWait = r.kind === 'leave' || r.wait !== false;
+        if (sent.code === 'CS_ERR_TRY_AGAIN' && mayWait && req.retryLater()) return;
         return req.respond(sent.code);
       }
     }
