@@ -17,6 +17,15 @@ import { GUARANTEE_AGREED, GUARANTEE_SAFE } from './delivery.js';
 /** Corosync's RETRANSMIT_ENTRIES_MAX. */
 export const RETRANSMIT_ENTRIES_MAX = 30;
 
+/**
+ * Idle rotations after which the only member of a ring holds the token. Its own messages are
+ * delivered on the visit that sends them, and two more visits show the aru twice (safe delivery,
+ * freeing); after that a rotation carries nothing, but costs a send and a receive. Corosync spins
+ * seqno_unchanged_const (30) rotations alone too: for a local client sending one message at a
+ * time that was most of the daemon's work.
+ */
+export const SOLE_MEMBER_IDLE_ROTATIONS = 3;
+
 /** A token being worked on during one visit; becomes an OrfToken again when sent. */
 interface WorkingToken {
   seq: number;
@@ -239,9 +248,10 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
   }
   n.lastTokenSeqSeen = token.seq;
   const isRep = n.ringId.rep === n.me;
+  const idleRotations = n.newMemb.length === 1 ? Math.min(n.cfg.seqnoUnchangedConst, SOLE_MEMBER_IDLE_ROTATIONS) : n.cfg.seqnoUnchangedConst;
   n.tokenHeld = isRep
-    ? n.seqUnchanged > n.cfg.seqnoUnchangedConst
-    : n.seqUnchanged >= n.cfg.seqnoUnchangedConst;
+    ? n.seqUnchanged > idleRotations
+    : n.seqUnchanged >= idleRotations;
   const forward = !(isRep && n.tokenHeld);
 
   if (n.state === 'commit' || n.state === 'gather') return;
