@@ -29,7 +29,7 @@ export interface DaemonBenchResult {
 }
 
 /** Where the three daemons run: their addresses and how to start a process at each. */
-interface Placement {
+export interface Placement {
   readonly name: string;
   address(id: number): string;
   spawn(id: number, args: readonly string[]): ChildProcess;
@@ -60,7 +60,7 @@ export function placement(): Placement {
   return labAvailable().ok && process.env.BENCH_LOOPBACK !== '1' ? namespaces() : loopback();
 }
 
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return Number(fields[11]) + Number(fields[12]);
@@ -69,7 +69,7 @@ function cpuTicks(pid: number): number {
   }
 }
 
-function rssKb(pid: number): number {
+export function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
 }
@@ -84,23 +84,59 @@ function status(dir: string): DaemonStatus | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function benchDaemons(where: Placement, scenario: Scenario, sizeBytes: number, seconds: number): Promise<DaemonBenchResult> {
+/** Three daemons of one ring (AES on), started with `extraArgs(id)`, their state dirs `dir/s<id>`. */
+export interface BenchRing {
+  readonly dir: string;
+  readonly procs: readonly ChildProcess[];
+  stateDir(id: number): string;
+  /** CPU ticks (1/100 s) of the three daemons so far. */
+  cpuTicks(): number;
+  rssMaxMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startBenchRing(where: Placement, extraArgs: (id: number) => readonly string[] = () => []): Promise<BenchRing> {
   const dir = mkdtempSync(join(tmpdir(), 'ringcast-bench-'));
   writeKeyFile(join(dir, 'authkey'), generateKey());
   writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  netmtu: ${process.env.BENCH_NETMTU ?? 1500}\n  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
     .map((i) => `  node {\n    ring0_addr: ${where.address(i)}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n` +
     (process.env.BENCH_FRAME_SIZE ? `ringcast {\n  frame_size: ${process.env.BENCH_FRAME_SIZE}\n}\n` : ''));
-  // Full load: ask for far more than the ring carries; the generator keeps a bounded backlog.
-  const rate = scenario === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
-  const procs: ChildProcess[] = [1, 2, 3].map((i) => {
-    const load = scenario === 'all' || i === 1 ? ['--load', `${rate}:${sizeBytes}`] : [];
-    return where.spawn(i, [DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...load]);
-  });
+  const procs: ChildProcess[] = [1, 2, 3].map((i) =>
+    where.spawn(i, [DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...extraArgs(i)]));
+  const ring: BenchRing = {
+    dir,
+    procs,
+    stateDir: (id) => join(dir, `s${id}`),
+    cpuTicks: () => procs.reduce((a, p) => a + cpuTicks(p.pid!), 0),
+    rssMaxMb: () => Math.round(Math.max(...procs.map((p) => rssKb(p.pid!))) / 1024),
+    stop: async () => {
+      await Promise.all(procs.map((p) => new Promise<void>((resolve) => {
+        if (p.exitCode !== null || p.signalCode !== null) return resolve();
+        p.once('exit', () => resolve());
+        p.kill('SIGTERM');
+      })));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
   try {
     for (let waited = 0; !(status(join(dir, 's2'))?.members.length === 3); waited += 100) {
       if (waited > 15_000) throw new Error('the bench ring did not form');
       await sleep(100);
     }
+  } catch (err) {
+    await ring.stop();
+    throw err;
+  }
+  return ring;
+}
+
+export async function benchDaemons(where: Placement, scenario: Scenario, sizeBytes: number, seconds: number): Promise<DaemonBenchResult> {
+  // Full load: ask for far more than the ring carries; the generator keeps a bounded backlog.
+  const rate = scenario === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
+  const ring = await startBenchRing(where, (i) => (scenario === 'all' || i === 1 ? ['--load', `${rate}:${sizeBytes}`] : []));
+  const dir = ring.dir;
+  const procs = ring.procs;
+  try {
     await sleep(2000);
     const d0 = status(join(dir, 's2'))!.counters.deliveries!;
     const t0 = procs.reduce((a, p) => a + cpuTicks(p.pid!), 0);
@@ -126,11 +162,6 @@ export async function benchDaemons(where: Placement, scenario: Scenario, sizeByt
       p50Ms: median(p50), p99Ms: median(p99), cpuPercent: Math.round((t1 - t0) / elapsed), rssMaxMb: Math.round(rss / 1024),
     };
   } finally {
-    await Promise.all(procs.map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null || p.signalCode !== null) return resolve();
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    })));
-    rmSync(dir, { recursive: true, force: true });
+    await ring.stop();
   }
 }

@@ -4,6 +4,7 @@
 import { measureFailover, measureThroughput } from './totem-sim.js';
 import { benchDaemons, placement, type Scenario } from './daemons.js';
 import { benchCorosync, corosyncKey, corosyncLab, type CorosyncResults } from './corosync.js';
+import { benchCpg } from './cpg.js';
 
 function row(cells: (string | number)[]): string {
   return cells.map((c) => String(c).padStart(12)).join('');
@@ -17,20 +18,34 @@ const COROSYNC_RESULTS_MD: Record<string, number> = {
 
 const SIZES = [64, 1024, 8192, 65536];
 
-async function daemons(): Promise<void> {
-  const seconds = Number(process.env.BENCH_DAEMON_SECONDS ?? 5);
+/** Corosync's cpgbench figures at node 2, measured once and shared by the sections below. */
+interface Reference {
+  readonly measured: CorosyncResults | undefined;
+  /** Msgs/s delivered at node 2: this run's figure, else RESULTS.md's (only when the lab did not run at all). */
+  rate(scenario: Scenario, size: number): number | undefined;
+}
+
+function corosyncReference(seconds: number): Reference {
   const lab = corosyncLab();
-  let reference: CorosyncResults | undefined;
+  let measured: CorosyncResults | undefined;
   if (lab.ok) {
     console.log(`\nCorosync 3.1.7 in the same run: ${lab.dir}/bench.sh -n 3 -d ${seconds} -r 1 -c knet-aes (cpgbench, node 2) ...`);
     try {
-      reference = benchCorosync(lab.dir, SIZES, seconds);
+      measured = benchCorosync(lab.dir, SIZES, seconds);
     } catch (err) {
       console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using RESULTS.md figures`);
     }
   } else {
     console.log(`\nCorosync column: RESULTS.md figures, not this run (${lab.reason})`);
   }
+  return {
+    measured,
+    rate: (scenario, size) => measured?.get(corosyncKey(scenario, size))?.deliveredPerSec ?? (measured ? undefined : COROSYNC_RESULTS_MD[corosyncKey(scenario, size)]),
+  };
+}
+
+async function daemons(seconds: number, ref: Reference): Promise<void> {
+  const reference = ref.measured;
   const where = placement();
   try {
     console.log(`\nThree ringcastd, aes256/sha256, own --load, delivered at node 2; ${where.name}`);
@@ -40,7 +55,7 @@ async function daemons(): Promise<void> {
     for (const [scenario, size] of cases) {
       const r = await benchDaemons(where, scenario, size, seconds);
       const cs = reference?.get(corosyncKey(scenario, size));
-      const csRate = cs?.deliveredPerSec ?? (reference ? undefined : COROSYNC_RESULTS_MD[corosyncKey(scenario, size)]);
+      const csRate = ref.rate(scenario, size);
       const ratio = scenario === 'light'
         ? (cs && r.p50Ms !== undefined ? (r.p50Ms / cs.p50Ms).toFixed(2) : '-')
         : (csRate ? (r.deliveredPerSec / csRate).toFixed(2) : '-');
@@ -69,7 +84,34 @@ async function main(): Promise<void> {
     const r = measureFailover(nodes);
     console.log(row([r.nodes, r.tokenTimeoutMs, r.consensusMs, r.virtualMsToRegular.toFixed(0)]));
   }
-  if (process.env.BENCH_DAEMONS !== '0') await daemons();
+  const seconds = Number(process.env.BENCH_DAEMON_SECONDS ?? 5);
+  const runDaemons = process.env.BENCH_DAEMONS !== '0';
+  const runCpg = process.env.BENCH_CPG !== '0';
+  if (!runDaemons && !runCpg) return;
+  const ref = corosyncReference(seconds);
+  if (runDaemons) await daemons(seconds, ref);
+  if (runCpg) await cpg(seconds, ref);
+}
+
+/** CPG applications through IPC (bench/cpg.ts) beside Corosync's cpgbench. */
+async function cpg(seconds: number, ref: Reference): Promise<void> {
+  const where = placement();
+  try {
+    console.log(`\nCPG through IPC: three ringcastd (aes256/sha256), one application process per node on ringcast.sock, delivered at node 2; ${where.name}`);
+    console.log('one: node 1 sends as fast as accepted (64 mcasts in flight); all: every node does. ratio: msgs/s ours / Corosync cpgbench');
+    console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'daemon cpu%', 'client cpu%', 'rss MB', 'cs msgs/s', 'cs cpu %', 'ratio']));
+    for (const scenario of ['one', 'all'] as const) {
+      for (const size of SIZES) {
+        const r = await benchCpg(where, scenario, size, seconds);
+        const csRate = ref.rate(scenario, size);
+        const cs = ref.measured?.get(corosyncKey(scenario, size));
+        console.log(row([scenario, size, r.deliveredPerSec, r.mbPerSec.toFixed(2), r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-',
+          r.daemonCpuPercent, r.clientCpuPercent, r.rssMaxMb, csRate ?? '-', cs ? cs.cpuPercent : '-', csRate ? (r.deliveredPerSec / csRate).toFixed(2) : '-']));
+      }
+    }
+  } finally {
+    where.close();
+  }
 }
 
 main().catch((err) => {

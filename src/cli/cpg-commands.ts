@@ -3,6 +3,7 @@
  * `watch` speak the history-id payload format (src/check/payload.ts), so a run of senders and
  * watchers can be judged by the history checker.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { HistoryWriter } from '../check/history.js';
 import { makePayload } from '../check/payload.js';
@@ -105,6 +106,8 @@ export async function sendAll(cpg: CpgHandle, o: CpgSendOptions, signal: AbortSi
   const node = await cpg.localNodeId({ signal });
   const boot = String(process.pid);
   await cpg.join(o.group, { signal });
+  // Every pending mcast listens on the one interrupt signal (its turn, its IPC request).
+  setMaxListeners(3 * o.inFlight + 10, signal);
   const start = performance.now();
   let sent = 0;
   // Answers come in call order, so the oldest pending mcast is the next to settle.
