@@ -123,9 +123,19 @@ export class LibReader {
 
 /** Growable little-endian writer; encoders are only fed typed, validated values. */
 export class LibWriter {
-  #buf = new Uint8Array(64);
-  #view = new DataView(this.#buf.buffer);
+  #buf: Uint8Array;
+  #view: DataView;
   #length = 0;
+
+  /**
+   * `capacity`: the expected size. A deliver event or mcast request carrying data gives its exact
+   * size, so the bytes are written once: growing from 64 by doubling cost a 1 KiB message six
+   * allocations and copies, on every event to every client.
+   */
+  constructor(capacity = 64) {
+    this.#buf = new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer);
+  }
 
   #room(n: number): number {
     if (this.#length + n > this.#buf.length) {
@@ -169,7 +179,8 @@ export class LibWriter {
     return this.u8(name.length).bytes(name);
   }
 
+  /** The bytes written: the buffer itself when it is exactly full (the writer is not used again). */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#length);
+    return this.#length === this.#buf.length ? this.#buf : this.#buf.slice(0, this.#length);
   }
 }

@@ -137,7 +137,7 @@ const LISTING_MIN_BYTES = 5;
 // ---- requests ------------------------------------------------------------------------------
 
 export function encodeCpgLibRequest(req: CpgLibRequest): CpgLibFrame {
-  const w = new LibWriter();
+  const w = new LibWriter(req.kind === 'mcast' ? 2 + req.group.length + req.data.length : 64);
   switch (req.kind) {
     case 'join':
       w.groupName(req.group).u32((req.deliverInitialTotemConf ? CPG_JOIN_FLAG_INITIAL_TOTEM_CONF : 0) | (req.wait === false ? CPG_JOIN_FLAG_NO_WAIT : 0));
@@ -246,7 +246,7 @@ export function decodeCpgLibResponse(kind: CpgLibRequestKind, payload: Uint8Arra
 // ---- events --------------------------------------------------------------------------------
 
 export function encodeCpgLibEvent(ev: CpgLibEvent): CpgLibFrame {
-  const w = new LibWriter();
+  const w = new LibWriter(ev.kind === 'deliver' ? 9 + ev.group.length + ev.data.length : 64);
   switch (ev.kind) {
     case 'confchg':
       writeMembers(w.groupName(ev.group), ev.members);
