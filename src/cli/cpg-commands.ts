@@ -9,7 +9,7 @@ import { HistoryWriter } from '../check/history.js';
 import { makePayload } from '../check/payload.js';
 import { RingcastError, type CpgGroupInfo, type CpgHandle } from '../client/index.js';
 import { CPG_USAGE, parseCpgArgs, type CpgListOptions, type CpgSendOptions, type CpgWatchOptions } from './cpg-args.js';
-import { CliExit, connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, signalOnInterrupt } from './cpg-client.js';
+import { connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, signalOnInterrupt } from './cpg-client.js';
 import { WatchRecorder } from './cpg-history.js';
 
 export async function cpgCommand(args: string[]): Promise<number> {
@@ -19,22 +19,11 @@ export async function cpgCommand(args: string[]): Promise<number> {
     return EXIT_UNREACHABLE;
   }
   const o = parsed.options;
-  try {
-    switch (o.command) {
-      case 'list': return await list(o);
-      case 'send': return await send(o);
-      case 'watch': return await watch(o);
-    }
-  } catch (err) {
-    if (err instanceof CliExit) {
-      console.error(`ringcast: ${err.message}`);
-      return err.exitCode;
-    }
-    if (err instanceof RingcastError) {
-      console.error(`ringcast: ${err.message} [${err.code}]`);
-      return EXIT_FAILED;
-    }
-    throw err;
+  // CliExit and RingcastError propagate to ringcast's main(), which reports them.
+  switch (o.command) {
+    case 'list': return await list(o);
+    case 'send': return await send(o);
+    case 'watch': return await watch(o);
   }
 }
 
