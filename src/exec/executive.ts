@@ -22,7 +22,8 @@ import { decodeSyncMessage } from './sync-wire.js';
 
 /** What the executive needs of a ring member: RingNode and TotemGroup both fit. */
 export interface ExecRing {
-  send(data: Uint8Array, options: { readonly safe?: boolean }): RingSendResult;
+  /** `transfer`: the executive built `data` for this send and never writes to it again. */
+  send(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean }): RingSendResult;
 }
 
 export type RingSendResult =
@@ -267,7 +268,7 @@ export class Executive {
     const handler = this.registry.get(serviceId)?.execHandlers[messageId];
     if (!handler) return fail('CS_ERR_INVALID_PARAM', `no executive message ${messageId} in service ${serviceId}`);
     const safe = options.safe === true;
-    if (handler.sync) return mapRingResult(this.options.ring.send(encodeExecMessage(serviceId, messageId, body), { safe }));
+    if (handler.sync) return mapRingResult(this.options.ring.send(encodeExecMessage(serviceId, messageId, body), { safe, transfer: true }));
     // Corosync's sending_allowed: a client's request waits for the end of sync (held or retried).
     if (options.request && this.sync.syncInProcess) return fail('CS_ERR_TRY_AGAIN', 'synchronization in progress');
     if (options.request && this.ownFull) {
@@ -285,7 +286,7 @@ export class Executive {
       this.outbound.defer(own);
       return { ok: true };
     }
-    const result = this.options.ring.send(own.message, { safe });
+    const result = this.options.ring.send(own.message, { safe, transfer: true });
     if (result.ok) {
       this.outbound.sent(own);
       return result;
@@ -380,7 +381,7 @@ export class Executive {
     while (this.running && !this.sync.syncInProcess) {
       const own = this.outbound.peekDeferred();
       if (!own) return;
-      const result = this.options.ring.send(own.message, { safe: own.safe });
+      const result = this.options.ring.send(own.message, { safe: own.safe, transfer: true });
       if (!result.ok && result.code === 'QUEUE_FULL') return this.scheduleFlush();
       this.outbound.shiftDeferred();
       if (result.ok) this.outbound.sent(own);

@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
-import { TotemGroup, type GroupDelivery, type SubmitResult } from '../totem/group.js';
+import { TotemGroup, type GroupDelivery, type SubmitOptions, type SubmitResult } from '../totem/group.js';
 import type { ConfigChange, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
 import { MemoryRingSeqStore, type RingSeqStore } from './ring-seq-store.js';
@@ -204,7 +204,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   }
 
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
-  send(data: Uint8Array, options: { readonly safe?: boolean } = {}): SubmitResult {
+  send(data: Uint8Array, options: SubmitOptions = {}): SubmitResult {
     if (!this.running) return { ok: false, code: 'NOT_RUNNING', detail: 'the ring node is not started' };
     const result = this.group.submit(data, options, performance.now());
     this.flush();

@@ -37,6 +37,13 @@ export interface GroupDelivery {
   readonly safe: boolean;
 }
 
+export interface SubmitOptions {
+  /** Safe delivery: delivered only once every member has the message. */
+  readonly safe?: boolean;
+  /** The caller hands the buffer over and never writes to it again: it is queued without a copy. */
+  readonly transfer?: boolean;
+}
+
 export type GroupEvent = GroupDelivery | ConfigChange | PersistRingSeq;
 
 export type SubmitResult =
@@ -93,8 +100,8 @@ export class TotemGroup {
   }
 
   /** Queues one application message for agreed (or safe) delivery to every member. */
-  submit(data: Uint8Array, options: { readonly safe?: boolean } = {}, now = 0): SubmitResult {
-    const result = this.packer.enqueue(data);
+  submit(data: Uint8Array, options: SubmitOptions = {}, now = 0): SubmitResult {
+    const result = this.packer.enqueue(data, options.transfer ?? false);
     if (!result.ok) return { ok: false, code: result.code, detail: result.detail };
     this.enqueuedBytes += data.length;
     if (options.safe) this.safeUntil = this.enqueuedBytes;

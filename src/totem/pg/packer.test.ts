@@ -166,3 +166,17 @@ test('a long queue drains completely (compaction keeps FIFO)', () => {
   assert.deepEqual(seen, Array.from({ length: 5000 }, (_, i) => i));
   assert.equal(p.pendingMessages, 0);
 });
+
+test('enqueue copies by default (the caller may reuse its buffer); transfer hands the buffer over without a copy', () => {
+  const p = new PgPacker();
+  const reused = bytes(10, 1);
+  p.enqueue(reused);
+  reused.fill(0);
+  assert.deepEqual(take(p, 1400).messages[0], bytes(10, 1), 'the copy kept the bytes as they were');
+  const handed = bytes(10, 2);
+  p.enqueue(handed, true);
+  const out = p.takePacket(1400)!;
+  const decoded = decodePgPacket(out);
+  assert.ok(decoded.ok);
+  assert.deepEqual(decoded.value.messages[0], bytes(10, 2));
+});

@@ -76,8 +76,11 @@ export class PgPacker {
     return this.head === this.queue.length;
   }
 
-  /** Queues a copy of `data` (the caller may reuse its buffer). Never throws. */
-  enqueue(data: Uint8Array): PgEnqueueResult {
+  /**
+   * Queues `data`: a copy, so the caller may reuse its buffer, unless `transfer` says the caller
+   * hands it over and will not write to it again (saves a copy of every message). Never throws.
+   */
+  enqueue(data: Uint8Array, transfer = false): PgEnqueueResult {
     if (data.length > this.maxMessageBytes) {
       return { ok: false, code: 'MESSAGE_TOO_LARGE', detail: `${data.length}-byte message exceeds ${this.maxMessageBytes}` };
     }
@@ -87,7 +90,7 @@ export class PgPacker {
     if (this.pendingMessages >= this.maxQueuedMessages) {
       return { ok: false, code: 'QUEUE_FULL', detail: `${this.pendingMessages} messages queued, the bound is ${this.maxQueuedMessages}` };
     }
-    this.queue.push(data.slice());
+    this.queue.push(transfer ? data : data.slice());
     this.bytes += data.length;
     return { ok: true };
   }
