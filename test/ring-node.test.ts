@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,30 +13,7 @@ import { FileRingSeqStore } from '../src/net/ring-seq-store.js';
 import { checkHistories, type HistoryRecord } from '../src/check/index.js';
 import { formatRingId } from '../src/check/history.js';
 import { makePayload, payloadId } from '../src/sim/load.js';
-
-async function freePorts(count: number, address = '127.0.0.1'): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createSocket>>((resolve) => {
-      const s = createSocket(address.includes(':') ? 'udp6' : 'udp4');
-      s.bind(0, address, () => resolve(s));
-    })),
-  );
-  const ports = sockets.map((s) => s.address().port);
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
-
-function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = (): void => {
-      if (predicate()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      setImmediate(poll);
-    };
-    poll();
-  });
-}
+import { freeUdpPorts as freePorts, waitFor } from '../src/net/testing.js';
 
 test('three RingNodes on UDP loopback form a ring, agree on order, and reform on leave', async () => {
   const ports = await freePorts(3);
