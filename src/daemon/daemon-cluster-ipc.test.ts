@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { connectIpc, CS_ERROR, type IpcClient, type IpcEvent } from '../ipc/index.js';
 import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibEvent, type CpgLibRequest } from '../services/cpg/lib-protocol.js';
 import { CpgReason } from '../services/cpg/messages.js';
-import { freeUdpPorts, startTestDaemon, waitFor, type TestDaemon } from './testing.js';
+import { freeUdpPorts, startSyncedPair, startTestDaemon, waitFor, type TestDaemon } from './testing.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -78,12 +78,7 @@ test('three daemons: one CPG group across them, one order; a stopped daemon leav
 });
 
 test('a client flooding a stalled ring is held, then resumes: every answer is CS_OK, every message arrives once, in order', async (t) => {
-  const ports = await freeUdpPorts(2);
-  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
-  const [d, peer] = await Promise.all(nodes.map((n) => startTestDaemon({ nodeId: n.nodeId, nodes, waitMembers: 0 })));
-  t.after(() => Promise.all([d!.stop(), peer!.stop()]));
-  await waitFor('a synced ring of two', () =>
-    [d!, peer!].every((x) => x.daemon.node.status().members.length === 2 && x.daemon.host.exec.syncState === 'done'), 20_000);
+  const [d, peer] = await startSyncedPair(t);
   const sender = await cpgClient(d!, 1);
   const receiver = await cpgClient(d!, 2);
   for (const c of [sender, receiver]) assert.equal(await call(c, { kind: 'join', group: G, deliverInitialTotemConf: false }), CS_ERROR.CS_OK);

@@ -9,18 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CpgHandle, RingcastError } from '../client/index.js';
-import { freeUdpPorts, startTestDaemon, waitFor } from './testing.js';
+import { startSyncedPair, waitFor } from './testing.js';
 
 const COUNT = 200;
 const SIZE = 256 * 1024;
 
 test('pipelined mcasts into a stalled, full ring: none refused, each delivered once in order, daemon memory bounded', async (t) => {
-  const ports = await freeUdpPorts(2);
-  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
-  const [d, peer] = await Promise.all(nodes.map((n) => startTestDaemon({ nodeId: n.nodeId, nodes, waitMembers: 0 })));
-  t.after(() => Promise.all([d!.stop(), peer!.stop()]));
-  await waitFor('a synced ring of two', () =>
-    [d!, peer!].every((x) => x.daemon.node.status().members.length === 2 && x.daemon.host.exec.syncState === 'done'), 20_000);
+  const [d, peer] = await startSyncedPair(t);
   const sender = await CpgHandle.open(d!.socketPath, { pid: 1 });
   const receiver = await CpgHandle.open(d!.socketPath, { pid: 2 });
   t.after(() => Promise.all([sender.close(), receiver.close()]));

@@ -62,3 +62,14 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
     daemon.host.exec.syncState === 'done' && daemon.node.status().members.length === members && daemon.node.status().state === 'operational');
   return { daemon, stateDir, socketPath: daemon.host.ipc.path, logs, stop: () => daemon.stop() };
 }
+
+/** Two daemons on loopback forming one ring, returned once both have completed sync; stopped after the test. */
+export async function startSyncedPair(t: { after(fn: () => Promise<unknown>): void }): Promise<[TestDaemon, TestDaemon]> {
+  const ports = await freeUdpPorts(2);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  const [a, b] = await Promise.all(nodes.map((n) => startTestDaemon({ nodeId: n.nodeId, nodes, waitMembers: 0 })));
+  t.after(() => Promise.all([a!.stop(), b!.stop()]));
+  await waitFor('a synced ring of two', () =>
+    [a!, b!].every((x) => x.daemon.node.status().members.length === 2 && x.daemon.host.exec.syncState === 'done'), 20_000);
+  return [a!, b!];
+}
