@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { cpuTicks, startBenchRing, type Placement } from './daemons.js';
+import { cpuTicks, nodeFlags, startBenchRing, type Placement } from './daemons.js';
 
 const CLIENT = join(process.cwd(), 'dist/bench/cpg-client.js');
 const GROUP = 'bench';
@@ -48,7 +48,7 @@ class ClientProcess {
   #exited = false;
 
   constructor(socket: string, sizeBytes: number, send: boolean) {
-    this.child = spawn(process.execPath, [CLIENT, socket, GROUP, String(sizeBytes), send ? '1' : '0', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = spawn(process.execPath, [...nodeFlags('BENCH_CLIENT_NODE_ARGS'), CLIENT, socket, GROUP, String(sizeBytes), send ? '1' : '0', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       this.#lines.push(line);
       this.#waiter?.();

@@ -84,6 +84,11 @@ function status(dir: string): DaemonStatus | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Extra Node.js flags from an environment variable (for example `--cpu-prof --cpu-prof-dir=/tmp/p`), for profiling a bench case. */
+export function nodeFlags(variable: string): string[] {
+  return (process.env[variable] ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** Three daemons of one ring (AES on), started with `extraArgs(id)`, their state dirs `dir/s<id>`. */
 export interface BenchRing {
   readonly dir: string;
@@ -102,7 +107,7 @@ export async function startBenchRing(where: Placement, extraArgs: (id: number) =
     .map((i) => `  node {\n    ring0_addr: ${where.address(i)}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n` +
     (process.env.BENCH_FRAME_SIZE ? `ringcast {\n  frame_size: ${process.env.BENCH_FRAME_SIZE}\n}\n` : ''));
   const procs: ChildProcess[] = [1, 2, 3].map((i) =>
-    where.spawn(i, [DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...extraArgs(i)]));
+    where.spawn(i, [...nodeFlags('BENCH_DAEMON_NODE_ARGS'), DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...extraArgs(i)]));
   const ring: BenchRing = {
     dir,
     procs,

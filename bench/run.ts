@@ -16,7 +16,10 @@ const COROSYNC_RESULTS_MD: Record<string, number> = {
   'all/64': 34_500, 'all/1024': 30_500, 'all/8192': 1_435, 'all/65536': 70,
 };
 
-const SIZES = [64, 1024, 8192, 65536];
+/** Message sizes of the daemon and CPG sections; `BENCH_SIZES="1024"` narrows a run. */
+const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(/[\s,]+/).filter(Boolean).map(Number) : [64, 1024, 8192, 65536];
+/** `BENCH_SCENARIOS="one"` narrows a run to some of light, one, all. */
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'light one all').split(/[\s,]+/));
 
 /** Corosync's cpgbench figures at node 2, measured once and shared by the sections below. */
 interface Reference {
@@ -51,7 +54,8 @@ async function daemons(seconds: number, ref: Reference): Promise<void> {
     console.log(`\nThree ringcastd, aes256/sha256, own --load, delivered at node 2; ${where.name}`);
     console.log('ratio: msgs/s ours / Corosync (target >= 1 at 64 B and 1 KiB); light rows: p50 ours / Corosync (target <= 1.5)');
     console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'cpu %', 'rss MB', 'cs msgs/s', 'cs p50 ms', 'cs cpu %', 'ratio']));
-    const cases: [Scenario, number][] = [['light', 64], ['light', 1024], ...(['one', 'all'] as const).flatMap((s) => SIZES.map((z): [Scenario, number] => [s, z]))];
+    const cases: [Scenario, number][] = [...SIZES.filter((z) => z <= 1024).map((z): [Scenario, number] => ['light', z]), ...(['one', 'all'] as const).flatMap((s) => SIZES.map((z): [Scenario, number] => [s, z]))]
+      .filter(([s]) => SCENARIOS.has(s));
     for (const [scenario, size] of cases) {
       const r = await benchDaemons(where, scenario, size, seconds);
       const cs = reference?.get(corosyncKey(scenario, size));
@@ -100,7 +104,7 @@ async function cpg(seconds: number, ref: Reference): Promise<void> {
     console.log(`\nCPG through IPC: three ringcastd (aes256/sha256), one application process per node on ringcast.sock, delivered at node 2; ${where.name}`);
     console.log('one: node 1 sends as fast as accepted (64 mcasts in flight); all: every node does. ratio: msgs/s ours / Corosync cpgbench');
     console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'daemon cpu%', 'client cpu%', 'rss MB', 'cs msgs/s', 'cs cpu %', 'ratio']));
-    for (const scenario of ['one', 'all'] as const) {
+    for (const scenario of (['one', 'all'] as const).filter((s) => SCENARIOS.has(s))) {
       for (const size of SIZES) {
         const r = await benchCpg(where, scenario, size, seconds);
         const csRate = ref.rate(scenario, size);

@@ -14,6 +14,9 @@ import { checkHistories, type HistoryRecord } from '../src/check/index.js';
 import { formatRingId } from '../src/check/history.js';
 import { makePayload, payloadId } from '../src/sim/load.js';
 import { freeUdpPorts as freePorts, waitFor } from '../src/net/testing.js';
+import { createFrameCrypto, generateKey } from '../src/net/crypto/index.js';
+import { PROBE_MARKER } from '../src/net/path-probe.js';
+import { createSocket } from 'node:dgram';
 
 test('three RingNodes on UDP loopback form a ring, agree on order, and reform on leave', async () => {
   const ports = await freePorts(3);
@@ -96,7 +99,7 @@ test('frames larger than a datagram travel in pieces of at most the datagram bou
   const sizes = new Map<string, number>();
   const maxDatagramBytes = 1200;
   const ring = nodes.map((n) => {
-    const node = new RingNode({ nodeId: n.nodeId, nodes, totem: { token: 1000, netmtu: 65_536 }, maxDatagramBytes, maxFrameBytes: 65_536 });
+    const node = new RingNode({ nodeId: n.nodeId, nodes, totem: { token: 1000, netmtu: 65_536 }, maxDatagramBytes, maxFrameBytes: 65_536, ipFragmentation: 'off' });
     node.on('deliver', (d) => {
       const id = payloadId(d.data) ?? '?';
       got.get(n.nodeId)!.push(id);
@@ -124,6 +127,56 @@ test('frames larger than a datagram travel in pieces of at most the datagram bou
       assert.ok(n.stats.reassembly.framesCompleted > 0, `node ${n.nodeId} put frames back together`);
       assert.equal(n.stats.reassembly.framesAbandoned, 0, 'nothing lost on loopback');
     }
+  } finally {
+    await Promise.all(ring.map((n) => n.stop({ leave: false })));
+  }
+});
+
+test('ip_fragmentation auto: frames above a datagram go whole once a peer answers an authenticated probe; a silent peer goes back to pieces', async () => {
+  const ports = await freePorts(3);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  const key = generateKey();
+  const got = new Map<number, string[]>(nodes.map((n) => [n.nodeId, []]));
+  const paths: string[] = [];
+  const ring = nodes.map((n) => {
+    const sealer = createFrameCrypto({ cipher: 'aes256', hash: 'sha256', key, clusterName: 'probe' });
+    const node = new RingNode({
+      nodeId: n.nodeId, nodes, sealer, totem: { token: 1000, netmtu: 65_536 - sealer.overheadBytes }, maxDatagramBytes: 1200, maxFrameBytes: 65_536,
+      probeTiming: { confirmedIntervalMs: 300, answerTimeoutMs: 200 },
+    });
+    node.on('deliver', (d) => got.get(n.nodeId)!.push(payloadId(d.data) ?? '?'));
+    node.on('path', (p) => paths.push(`${n.nodeId}->${p.nodeId}:${p.whole ? 'whole' : 'pieces'}`));
+    return node;
+  });
+  try {
+    await Promise.all(ring.map((n) => n.start()));
+    await waitFor('a ring of three', () => ring.every((n) => n.status().members.length === 3 && n.status().state === 'operational'), 15_000);
+    await waitFor('every path proven', () => ring.every((n) => n.wholeFramePeers().length === 2), 5_000);
+    const pieces = ring.map((n) => n.stats.fragmentsOut);
+    for (let k = 1; k <= 30; k++) for (const n of ring) assert.ok(n.send(makePayload(`${n.nodeId}.w:${k}`, 30_000)).ok);
+    await waitFor('every message everywhere', () => ring.every((n) => got.get(n.nodeId)!.length === 90), 20_000);
+    assert.deepEqual(got.get(2), got.get(1));
+    assert.deepEqual(got.get(3), got.get(1));
+    ring.forEach((n, i) => {
+      assert.ok(n.stats.wholeFramesOut >= 30, `node ${n.nodeId} sent whole frames`);
+      assert.equal(n.stats.fragmentsOut, pieces[i], `node ${n.nodeId} sent no pieces once its paths were proven`);
+      assert.ok(n.stats.probeAnswersIn >= 2 && n.stats.probesOut >= 2);
+    });
+
+    // A forged probe (no valid envelope) is dropped and counted, and answers nothing.
+    const forger = createSocket('udp4');
+    const answersBefore = ring[0]!.stats.probeAnswersOut;
+    const forged = Buffer.alloc(200, 7);
+    forged[0] = PROBE_MARKER;
+    await new Promise<void>((resolve) => forger.send(forged, nodes[0]!.port, '127.0.0.1', () => resolve()));
+    await waitFor('the forged probe counted', () => Object.values(ring[0]!.stats.rejected).reduce((a, b) => a + b, 0) >= 1, 5_000);
+    forger.close();
+    assert.equal(ring[0]!.stats.probeAnswersOut, answersBefore);
+
+    // Node 3 goes silent: 1 and 2 stop sending it whole frames after two unanswered probes.
+    await ring[2]!.stop({ leave: false });
+    await waitFor('1 and 2 demote node 3', () => paths.includes('1->3:pieces') && paths.includes('2->3:pieces'), 5_000);
+    assert.deepEqual(ring[0]!.wholeFramePeers(), [2]);
   } finally {
     await Promise.all(ring.map((n) => n.stop({ leave: false })));
   }

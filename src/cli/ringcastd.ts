@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const daemon = new Daemon({
     nodeId, clusterName: config.totem.clusterName, nodes, stateDir, sealer,
     totem: { ...config.totem.timing, netmtu: frameSize - (sealer?.overheadBytes ?? 0) },
-    maxDatagramBytes: netmtu - ipUdpHeaderBytes, maxFrameBytes: frameSize,
+    maxDatagramBytes: netmtu - ipUdpHeaderBytes, maxFrameBytes: frameSize, ipFragmentation: config.ringcast.ipFragmentation,
     historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
     ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
@@ -173,6 +173,7 @@ function restartOnlyChanges(before: RingcastConfig, after: RingcastConfig): stri
     ['totem.crypto_cipher', t0.cryptoCipher, t1.cryptoCipher], ['totem.crypto_hash', t0.cryptoHash, t1.cryptoHash],
     ['totem.keyfile', t0.keyfile, t1.keyfile], ['totem.mcastport', t0.port, t1.port], ['totem.mcastaddr', t0.mcastaddr, t1.mcastaddr],
     ['totem.netmtu', t0.timing.netmtu, t1.timing.netmtu], ['ringcast.frame_size', before.ringcast.frameSize, after.ringcast.frameSize],
+    ['ringcast.ip_fragmentation', before.ringcast.ipFragmentation, after.ringcast.ipFragmentation],
     ['ringcast.state_dir', before.ringcast.stateDir, after.ringcast.stateDir],
   ] as const) {
     if (!same(a, b)) out.push(key);

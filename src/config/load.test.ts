@@ -98,7 +98,7 @@ describe('loadConfig: a valid file', () => {
         debug: 'off', timestamp: 'on', subsystems: [{ subsys: 'TOTEM', debug: 'trace', line: 45 }],
       },
       quorum: { provider: 'corosync_votequorum', expectedVotes: 3, twoNode: false },
-      ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, socketMode: 0o660 },
+      ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, ipFragmentation: 'auto', socketMode: 0o660 },
     });
   });
 
@@ -111,7 +111,7 @@ describe('loadConfig: a valid file', () => {
     });
     assert.deepEqual(config.logging, { toStderr: true, toLogfile: false, toSyslog: false, debug: 'off', timestamp: 'hires', subsystems: [] });
     assert.deepEqual(config.quorum, { twoNode: false });
-    assert.deepEqual(config.ringcast, { frameSize: 65536, socketMode: 0o660 });
+    assert.deepEqual(config.ringcast, { frameSize: 65536, ipFragmentation: 'auto', socketMode: 0o660 });
   });
 
   test('crypto off takes both none; cipher or hash alone keeps it on', () => {

@@ -86,5 +86,6 @@ function buildRingcast(root: SectionValues, sink: IssueSink): RingcastSettings {
   const stateDir = ownDir ?? systemDir;
   const history = str(own, 'history');
   const frameSize = num(own, 'frame_size') ?? DEFAULT_FRAME_SIZE;
-  return { frameSize, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }) };
+  const ipFragmentation = str(own, 'ip_fragmentation') === 'off' ? 'off' : 'auto';
+  return { frameSize, ipFragmentation, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }) };
 }

@@ -209,6 +209,7 @@ const ringcastSpec: SectionSpec = {
     { name: 'state_dir', value: path },
     { name: 'history', value: path },
     { name: 'frame_size', value: { type: 'integer', unit: 'bytes', min: 576, max: 65536 } },
+    { name: 'ip_fragmentation', value: { type: 'enum', values: ['auto', 'off'] } },
     { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },
   ],
 };

@@ -69,6 +69,7 @@ export function describeEffectiveTiming(config: RingcastConfig): string[] {
   const framePayload = deriveTotemConfig({ ...t, netmtu: frameSize }).maxPayloadBytes;
   lines.push(`flow control: window_size ${eff.windowSize} frames per rotation, max_messages ${eff.maxMessages} frames per token visit, ` +
     `frames of up to ${frameSize} bytes (${framePayload} bytes of messages) in datagrams of at most netmtu ${netmtu} bytes` +
+    (frameSize > netmtu ? (config.ringcast.ipFragmentation === 'auto' ? ' (or whole, as IP fragments, to peers whose path answers a probe)' : ' (ip_fragmentation off)') : '') +
     (config.totem.sendJoinMs > 0 ? `, send_join up to ${config.totem.sendJoinMs} ms` : ''));
   return lines;
 }

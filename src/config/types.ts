@@ -71,6 +71,12 @@ export interface RingcastSettings {
   readonly history?: string;
   /** Largest Totem frame in bytes; frames above netmtu travel in pieces (src/net/fragments.ts). */
   readonly frameSize: number;
+  /**
+   * ringcast.ip_fragmentation: 'auto' sends frames above netmtu as one datagram (the kernel cuts
+   * it into IP fragments) to each peer whose path answered a probe of that size; 'off' always
+   * uses ringcast's own pieces.
+   */
+  readonly ipFragmentation: 'auto' | 'off';
   /** Mode of the IPC socket file (ringcast.socket_mode, octal); default 0o660. */
   readonly socketMode: number;
   /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */

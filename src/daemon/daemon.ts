@@ -40,6 +40,8 @@ export interface DaemonOptions {
   readonly maxDatagramBytes?: number;
   /** Largest Totem frame (ringcast.frame_size). */
   readonly maxFrameBytes?: number;
+  /** ringcast.ip_fragmentation: frames above a datagram go whole to peers whose path carries IP fragments ('auto'), or always in pieces ('off'). */
+  readonly ipFragmentation?: 'auto' | 'off';
   /** The IPC socket (`<stateDir>/ringcast.sock`): mode (default 0o660), group, bounds. */
   readonly ipc?: {
     readonly socketMode?: number;
@@ -117,6 +119,7 @@ export class Daemon {
       multicastGroup: options.multicastGroup,
       maxDatagramBytes: options.maxDatagramBytes,
       maxFrameBytes: options.maxFrameBytes,
+      ipFragmentation: options.ipFragmentation,
       trace: (event) => {
         if (event.kind === 'tokenLost' && event.state === 'operational') {
           log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);
@@ -162,6 +165,10 @@ export class Daemon {
       if (sent !== undefined) this.latency.add(wallMicros() - sent);
       const id = payloadId(d.data);
       if (id !== undefined) this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
+    });
+    this.node.on('path', ({ nodeId, whole, wholeBytes }) => {
+      if (whole) log.info({ peer: nodeId }, `node ${nodeId}: the path carries IP fragments, frames of up to ${wholeBytes} bytes now go to it as one datagram`);
+      else log.warn({ peer: nodeId }, `node ${nodeId}: path probes go unanswered, frames above netmtu go to it in ringcast's pieces again`);
     });
     this.node.on('rejected', ({ code, detail, from }) => {
       // One line per reason and source, then a summary at most every 10 s (crypto's own limiter).
@@ -273,6 +280,9 @@ export class Daemon {
         tokensReceived: s.stats.tokensReceived,
         deliveries: this.deliveries,
         fragmentsOut: this.node.stats.fragmentsOut,
+        wholeFramesOut: this.node.stats.wholeFramesOut,
+        probesOut: this.node.stats.probesOut,
+        probeAnswersIn: this.node.stats.probeAnswersIn,
         fragmentsIn: this.node.stats.reassembly.fragmentsIn,
         framesReassembled: this.node.stats.reassembly.framesCompleted,
         framesAbandoned: this.node.stats.reassembly.framesAbandoned,
@@ -280,6 +290,7 @@ export class Daemon {
         loadSent: this.load?.sent ?? 0,
         loadRefused: this.load?.refused ?? 0,
       },
+      wholeFramePeers: this.node.wholeFramePeers(),
       rates: this.rates,
       latencyMicros: this.lastLatency,
       ...this.host.statusSections(),

@@ -14,10 +14,11 @@ import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
 import { TotemGroup, type GroupDelivery, type SubmitOptions, type SubmitResult } from '../totem/group.js';
-import type { ConfigChange, TraceEvent } from '../totem/state.js';
+import type { ConfigChange, OutFrame, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
 import { MemoryRingSeqStore, type RingSeqStore } from './ring-seq-store.js';
 import { Reassembler, fragmentFrame, isFragment, type ReassemblerStats } from './fragments.js';
+import { PROBE_MARKER, PathProbes, decodeProbe, encodeProbe, type PathChange, type PathProbeTiming, type ProbeMessage } from './path-probe.js';
 
 export interface RingNodeAddress {
   readonly nodeId: number;
@@ -39,6 +40,12 @@ export interface RingNodeStats {
   /** Datagrams carrying pieces of frames larger than one datagram (src/net/fragments.ts). */
   fragmentsOut: number;
   reassembly: ReassemblerStats;
+  /** Frames above a datagram sent whole (one datagram the kernel fragments) to a peer whose path was proven. */
+  wholeFramesOut: number;
+  /** Path probes (src/net/path-probe.ts): requests sent, answers sent, answers received. */
+  probesOut: number;
+  probeAnswersOut: number;
+  probeAnswersIn: number;
   /** Frames dropped before the core, by reason (authentication failed, truncated...). */
   rejected: Record<string, number>;
 }
@@ -65,6 +72,13 @@ export interface RingNodeOptions {
   readonly maxFrameBytes?: number;
   /** Receive and send buffer sizes to ask the kernel for; bursts of fragments need room. */
   readonly socketBufferBytes?: number;
+  /**
+   * Frames above `maxDatagramBytes`: 'auto' (default) sends them to a peer as one datagram that
+   * the kernel cuts into IP fragments once that peer answered a probe of that size
+   * (src/net/path-probe.ts), else in ringcast's own pieces; 'off' always uses the pieces.
+   */
+  readonly ipFragmentation?: 'auto' | 'off';
+  readonly probeTiming?: Partial<PathProbeTiming>;
 }
 
 export interface RingNodeEvents {
@@ -73,7 +87,14 @@ export interface RingNodeEvents {
   error: [Error];
   /** A frame was dropped before reaching the core; listeners rate-limit their logs. */
   rejected: [{ code: string; detail: string; from: string }];
+  /** A peer's frames above a datagram now go whole (its path carries IP fragments) or in pieces again. */
+  path: [PathChange & { readonly wholeBytes: number }];
 }
+
+/** The largest UDP payload one IP datagram can carry (the 16-bit IP length less the headers). */
+const UDP_PAYLOAD_MAX_V4 = 65_535 - 20 - 8;
+const UDP_PAYLOAD_MAX_V6 = 65_535 - 8;
+const PROBE_TICK_MS = 250;
 
 export class RingNode extends EventEmitter<RingNodeEvents> {
   private readonly group: TotemGroup;
@@ -105,6 +126,14 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   /** Datagrams handed to the socket and not yet sent: close() waits for them (the leave message). */
   private pendingSends = 0;
   private drained: (() => void) | undefined;
+  private readonly maxFrameBytes: number;
+  private readonly ipFragmentation: 'auto' | 'off';
+  private readonly probeTiming: Partial<PathProbeTiming> | undefined;
+  /** Set while frames above a datagram exist and 'auto' is on: which peers get them whole. */
+  private probes: PathProbes | undefined;
+  /** The size a probe proves (its datagram's length): frames up to this go whole to proven peers. */
+  private wholeBytes = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RingNodeOptions) {
     super();
@@ -116,8 +145,14 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.sealer = options.sealer;
     this.maxDatagramBytes = options.maxDatagramBytes ?? Infinity;
     this.socketBufferBytes = options.socketBufferBytes ?? 4 * 1024 * 1024;
-    this.reassembler = new Reassembler({ senders: options.nodes.map((n) => n.nodeId), maxFrameBytes: options.maxFrameBytes ?? 65_536 });
-    this.stats = { framesIn: 0, framesOut: 0, unreachable: 0, fragmentsOut: 0, reassembly: this.reassembler.stats, rejected: {} };
+    this.maxFrameBytes = options.maxFrameBytes ?? 65_536;
+    this.ipFragmentation = options.ipFragmentation ?? 'auto';
+    this.probeTiming = options.probeTiming;
+    this.reassembler = new Reassembler({ senders: options.nodes.map((n) => n.nodeId), maxFrameBytes: this.maxFrameBytes });
+    this.stats = {
+      framesIn: 0, framesOut: 0, unreachable: 0, fragmentsOut: 0, reassembly: this.reassembler.stats,
+      wholeFramesOut: 0, probesOut: 0, probeAnswersOut: 0, probeAnswersIn: 0, rejected: {},
+    };
     this.multicastGroup = options.multicastGroup;
     this.group = new TotemGroup({
       nodeId: options.nodeId,
@@ -162,8 +197,72 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     for (const peer of this.peers.values()) this.peerSockets.set(peer.nodeId, await this.connectedSocket(peer, v6));
     this.running = true;
     this.stopping = false;
+    this.startProbes(v6);
     this.group.start(performance.now());
     this.flush();
+  }
+
+  /** Probes only matter when some frames are larger than a datagram. */
+  private startProbes(v6: boolean): void {
+    this.wholeBytes = Math.min(this.maxFrameBytes, v6 ? UDP_PAYLOAD_MAX_V6 : UDP_PAYLOAD_MAX_V4);
+    if (this.ipFragmentation === 'off' || this.wholeBytes <= this.maxDatagramBytes) return;
+    const peerIds = [...this.peers.keys()].filter((id) => id !== this.self.nodeId);
+    this.probes = new PathProbes(peerIds, () => randomInt(0, 2 ** 32), this.probeTiming, performance.now());
+    this.probeTimer = setInterval(() => this.probeTick(), PROBE_TICK_MS);
+    this.probeTimer.unref();
+    this.probeTick();
+  }
+
+  private probeTick(): void {
+    const probes = this.probes;
+    if (!probes || !this.running) return;
+    const now = performance.now();
+    for (const change of probes.expire(now)) this.emit('path', { ...change, wholeBytes: this.wholeBytes });
+    for (const { nodeId, nonce } of probes.due(now)) {
+      this.stats.probesOut++;
+      this.sendProbe(nodeId, { kind: 'request', sender: this.self.nodeId, target: nodeId, nonce }, this.wholeBytes);
+    }
+  }
+
+  /** A probe datagram of exactly `datagramBytes` (requests) or as small as it gets (answers). */
+  private sendProbe(nodeId: number, message: ProbeMessage, datagramBytes = 0): void {
+    const socket = this.peerSockets.get(nodeId);
+    if (!socket) return;
+    const overhead = this.sealer ? this.sealer.seal(new Uint8Array(0)).length : 0;
+    const body = encodeProbe(message, datagramBytes - 1 - overhead);
+    const sealed = this.sealer ? this.sealer.seal(body) : body;
+    const datagram = new Uint8Array(1 + sealed.length);
+    datagram[0] = PROBE_MARKER;
+    datagram.set(sealed, 1);
+    socket.send(datagram);
+  }
+
+  private onProbe(datagram: Uint8Array, from: string): void {
+    let body = datagram.subarray(1);
+    if (this.sealer) {
+      const opened = this.sealer.open(body);
+      if (!opened.ok) return this.reject(opened.code, opened.detail, from);
+      body = opened.frame;
+    }
+    const decoded = decodeProbe(body);
+    if (!decoded.ok) return this.reject('BAD_PROBE', decoded.detail, from);
+    const m = decoded.message;
+    if (m.target !== this.self.nodeId || m.sender === this.self.nodeId || !this.peers.has(m.sender)) {
+      return this.reject('BAD_PROBE', `probe from node ${m.sender} for node ${m.target}`, from);
+    }
+    if (m.kind === 'request') {
+      this.stats.probeAnswersOut++;
+      this.sendProbe(m.sender, { kind: 'answer', sender: this.self.nodeId, target: m.sender, nonce: m.nonce });
+      return;
+    }
+    this.stats.probeAnswersIn++;
+    const change = this.probes?.answered(m.sender, m.nonce, performance.now());
+    if (change) this.emit('path', { ...change, wholeBytes: this.wholeBytes });
+  }
+
+  /** Peers that get frames above a datagram whole (their path was proven by a probe). */
+  wholeFramePeers(): number[] {
+    return this.probes?.wholePeers() ?? [];
   }
 
   /** Asks for bigger socket buffers; the kernel caps them (net.core.rmem_max / wmem_max). */
@@ -236,6 +335,8 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
     this.emitPending();
     const socket = this.socket!;
     if (this.pendingSends > 0) await new Promise<void>((resolve) => (this.drained = resolve));
@@ -247,6 +348,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private onFrame(datagram: Buffer, from: string): void {
     if (!this.running) return;
     let frame: Uint8Array = new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.length);
+    if (frame.length > 0 && frame[0] === PROBE_MARKER) return this.onProbe(frame, from);
     if (isFragment(frame)) {
       const piece = this.reassembler.accept(frame);
       if (!piece.ok) {
@@ -288,7 +390,12 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     for (const event of events) if (event.kind === 'persistRingSeq') this.store.save(event.seq);
     const frames = this.group.takeFrames();
     if (this.socket && frames.length > 0) this.sendFrames(frames);
-    for (const event of events) if (event.kind === 'deliver' || event.kind === 'config') this.pendingEvents.push(event);
+    for (const event of events) {
+      if (event.kind !== 'deliver' && event.kind !== 'config') continue;
+      this.pendingEvents.push(event);
+      // A node that (re)joined may sit at the end of a long probe back-off: ask it now.
+      if (event.kind === 'config' && event.type === 'regular' && this.probes) for (const id of event.joined) this.probes.probeSoon(id, performance.now());
+    }
     if (this.pendingEvents.length > 0 && !this.emitScheduled) {
       this.emitScheduled = true;
       setImmediate(() => this.emitPending());
@@ -308,19 +415,20 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
    * woken once per frame (on a VM each wake-up costs the sender tens of microseconds). Order is
    * kept per destination, the only order a datagram socket has.
    */
-  private sendFrames(frames: readonly { readonly to: number | 'all'; readonly frame: Uint8Array }[]): void {
+  private sendFrames(frames: readonly OutFrame[]): void {
     const done = this.stopping ? this.sendDone : undefined;
-    const wires = frames.map((out) => this.datagrams(this.sealer ? this.sealer.seal(out.frame) : out.frame));
+    if (this.probes && frames.some((out) => out.retransmit)) this.probes.recheck(performance.now());
+    const wires = new OutWires(frames.map((out) => this.sealer ? this.sealer.seal(out.frame) : out.frame), frames, this);
     if (this.multicastGroup) {
       for (let i = 0; i < frames.length; i++) {
         const to = frames[i]!.to;
         if (to !== 'all') {
-          this.sendTo(to, wires[i]!, done);
+          this.sendTo(to, wires.to(i, to), done);
           continue;
         }
-        this.stats.framesOut++;
-        if (wires[i]!.length > 1) this.stats.fragmentsOut += wires[i]!.length;
-        for (const datagram of wires[i]!) {
+        const datagrams = wires.to(i, undefined);
+        this.count(datagrams);
+        for (const datagram of datagrams) {
           if (done) this.pendingSends++;
           this.socket!.send(datagram, this.self.port, this.multicastGroup, done);
         }
@@ -333,38 +441,51 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const last = frames[frames.length - 1]!;
     const simple = frames.every((out, i) => out.to === 'all' || i === frames.length - 1);
     if (!simple) {
-      for (let i = 0; i < frames.length; i++) this.sendToAll(frames[i]!.to, wires[i]!, done);
+      for (let i = 0; i < frames.length; i++) this.sendToAll(frames[i]!.to, i, wires, done);
       return;
     }
     const data = last.to === 'all' ? frames.length : frames.length - 1;
     const first = last.to === 'all' ? undefined : last.to;
-    if (first !== undefined && first !== this.self.nodeId) for (let i = 0; i < data; i++) this.sendTo(first, wires[i]!, done);
+    if (first !== undefined && first !== this.self.nodeId) for (let i = 0; i < data; i++) this.sendTo(first, wires.to(i, first), done);
     for (const id of this.peerSockets.keys()) {
       if (id === first || id === this.self.nodeId) continue;
-      for (let i = 0; i < data; i++) this.sendTo(id, wires[i]!, done);
+      for (let i = 0; i < data; i++) this.sendTo(id, wires.to(i, id), done);
     }
-    if (first !== undefined) this.sendTo(first, wires[data]!, done);
+    if (first !== undefined) this.sendTo(first, wires.to(data, first), done);
   }
 
-  /** The datagrams of one sealed frame: itself, or its pieces when it is larger than a datagram. */
-  private datagrams(wire: Uint8Array): Uint8Array[] {
-    if (wire.length <= this.maxDatagramBytes) return [wire];
+  /** Whether a sealed frame may go to `nodeId` (or, for undefined, to everyone) as one datagram. */
+  mayGoWhole(wire: Uint8Array, nodeId: number | undefined, retransmit: boolean): boolean {
+    if (wire.length <= this.maxDatagramBytes || nodeId === this.self.nodeId) return true;
+    // A retransmission always travels in pieces: if fragments stopped getting through since the
+    // last probe, the ring still makes progress until the next probe notices.
+    if (retransmit || wire.length > this.wholeBytes || !this.probes) return false;
+    return nodeId === undefined ? this.probes.allWhole() : this.probes.whole(nodeId);
+  }
+
+  /** The pieces of one sealed frame larger than a datagram, under this node's next serial. */
+  pieces(wire: Uint8Array): Uint8Array[] {
     const pieces = fragmentFrame(wire, { senderId: this.self.nodeId, serial: this.fragmentSerial, maxDatagramBytes: this.maxDatagramBytes });
     this.fragmentSerial = (this.fragmentSerial + 1) >>> 0;
     return pieces;
   }
 
-  private sendToAll(to: number | 'all', wire: Uint8Array[], done: (() => void) | undefined): void {
-    if (to !== 'all') this.sendTo(to, wire, done);
-    else for (const id of this.peerSockets.keys()) if (id !== this.self.nodeId) this.sendTo(id, wire, done);
+  private sendToAll(to: number | 'all', i: number, wires: OutWires, done: (() => void) | undefined): void {
+    if (to !== 'all') this.sendTo(to, wires.to(i, to), done);
+    else for (const id of this.peerSockets.keys()) if (id !== this.self.nodeId) this.sendTo(id, wires.to(i, id), done);
+  }
+
+  private count(datagrams: readonly Uint8Array[]): void {
+    this.stats.framesOut++;
+    if (datagrams.length > 1) this.stats.fragmentsOut += datagrams.length;
+    else if (datagrams[0]!.length > this.maxDatagramBytes) this.stats.wholeFramesOut++;
   }
 
   private sendTo(nodeId: number, wire: Uint8Array[], done: (() => void) | undefined): void {
     if (nodeId === this.self.nodeId) return this.passToSelf(wire);
     const socket = this.peerSockets.get(nodeId);
     if (!socket) return;
-    this.stats.framesOut++;
-    if (wire.length > 1) this.stats.fragmentsOut += wire.length;
+    this.count(wire);
     for (const datagram of wire) {
       if (done) this.pendingSends++;
       socket.send(datagram, done);
@@ -375,11 +496,10 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
    * A ring of one passes the token (and the commit token) to itself. Through its socket that
    * costs a send and a receive system call per rotation; here it is one turn of the event loop
    * (setImmediate, so client requests and timers get theirs between rotations, as they would
-   * between datagrams), through the same path a datagram takes (pieces, sealing).
+   * between datagrams), through the same path a datagram takes (sealing).
    */
   private passToSelf(wire: Uint8Array[]): void {
     this.stats.framesOut++;
-    if (wire.length > 1) this.stats.fragmentsOut += wire.length;
     setImmediate(() => {
       for (const w of wire) this.onFrame(Buffer.from(w.buffer, w.byteOffset, w.byteLength), 'self');
     });
@@ -399,5 +519,26 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       if (event.kind === 'deliver') this.emit('deliver', event);
       else this.emit('config', event);
     }
+  }
+}
+
+/**
+ * One step's sealed frames and the datagrams each leaves as: the frame itself, or its pieces, cut
+ * at most once per frame however many peers get them.
+ */
+class OutWires {
+  readonly #pieces: (Uint8Array[] | undefined)[] = [];
+
+  constructor(
+    private readonly sealed: readonly Uint8Array[],
+    private readonly frames: readonly OutFrame[],
+    private readonly node: Pick<RingNode, 'mayGoWhole' | 'pieces'>,
+  ) {}
+
+  /** The datagrams of frame `i` for peer `nodeId`, or for a multicast to every peer (undefined). */
+  to(i: number, nodeId: number | undefined): Uint8Array[] {
+    const wire = this.sealed[i]!;
+    if (this.node.mayGoWhole(wire, nodeId, this.frames[i]!.retransmit === true)) return [wire];
+    return (this.#pieces[i] ??= this.node.pieces(wire));
   }
 }

@@ -64,6 +64,8 @@ export interface OutFrame {
   /** A node id for unicast (the token), or 'all' for a multicast to every other node. */
   readonly to: NodeId | 'all';
   readonly frame: Uint8Array;
+  /** A message sent again for a retransmission request (the driver may send it more cautiously). */
+  readonly retransmit?: true;
 }
 
 export type TraceEvent =

@@ -147,7 +147,7 @@ function serveAndRequestRetransmits(n: Node, t: WorkingToken, allowed: number): 
     const ours = sameRing(item.ringId, n.ringId);
     const stored = ours && sent < allowed ? store.get(item.seq) : undefined;
     if (stored) {
-      n.frames.push({ to: 'all', frame: stored.frame });
+      n.frames.push({ to: 'all', frame: stored.frame, retransmit: true });
       n.stats.framesOut++;
       n.stats.mcastRetx++;
       sent++;

@@ -57,10 +57,10 @@ export class DaemonCluster {
     writeFileSync(path, `totem {\n  version: 2\n  cluster_name: ${clusterName}\n  transport: udpu\n  token: ${TOKEN_MS}\n  token_coefficient: 0\n  crypto_cipher: aes256\n  crypto_hash: sha256\n  keyfile: ${join(this.dir, 'authkey')}\n}\nnodelist {\n${nodes}\n}\nlogging {\n  to_stderr: yes\n}\n`);
   }
 
-  /** Starts node m's daemon under `--load 200:64`, collecting its log. */
-  start(m: Member, config = this.config): void {
+  /** Starts node m's daemon under `--load 200:64` (or `load`), collecting its log. */
+  start(m: Member, config = this.config, load = '200:64'): void {
     m.proc = this.lab.spawnIn(m.id, process.execPath, [DAEMON, '--config', config, '--nodeid', String(m.id),
-      '--state-dir', m.stateDir, '--history', m.history, '--load', '200:64'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--state-dir', m.stateDir, '--history', m.history, '--load', load], { stdio: ['ignore', 'ignore', 'pipe'] });
     m.proc.stderr!.on('data', (b: Buffer) => (m.log += b.toString()));
   }
 

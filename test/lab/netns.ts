@@ -77,6 +77,24 @@ export class NetnsLab {
     }
   }
 
+  /**
+   * Drops (or stops dropping) every IP fragment but the first arriving at node `id`, as a firewall
+   * that refuses fragments does: a UDP datagram larger than the MTU never arrives whole. A chain of
+   * its own at prerouting, ahead of the kernel's reassembly, so the loss rules stay apart.
+   */
+  dropIpFragments(id: number, drop: boolean): void {
+    const ns = this.ns(id);
+    try {
+      sh(['ip', 'netns', 'exec', ns, 'nft', 'delete', 'chain', 'inet', 'ringcast', 'fragments']);
+    } catch {
+      // not there
+    }
+    if (!drop) return;
+    sh(['ip', 'netns', 'exec', ns, 'nft', 'add', 'chain', 'inet', 'ringcast', 'fragments',
+      '{ type filter hook prerouting priority -450 ; policy accept ; }']);
+    sh(['ip', 'netns', 'exec', ns, 'nft', 'add', 'rule', 'inet', 'ringcast', 'fragments', 'ip', 'frag-off', '&', '0x1fff', '!=', '0', 'drop']);
+  }
+
   /** Symmetric partition: nodes in different groups drop each other's datagrams. */
   partition(groups: readonly (readonly number[])[]): void {
     for (const n of this.nodes) this.flush(n.id);
