@@ -4,20 +4,24 @@ import { decodeCpgLibResponse, encodeCpgLibRequest, type CpgLibRequest, type Cpg
 import { groupText } from './cpg-types.js';
 import { RingcastError, statusError, toRingcastError } from './errors.js';
 
+const WAIT = { whenFull: 'wait' } as const;
+const REJECT = { whenFull: 'reject' } as const;
+
 /** `wait`: when the IPC client's own queue is full, line up for room instead of failing CS_ERR_TRY_AGAIN. */
 export async function requestOn(ipc: IpcClient, request: CpgLibRequest, signal: AbortSignal | undefined, wait: boolean): Promise<CpgLibResponse> {
-  const what = 'group' in request ? `cpg ${request.kind} "${groupText(request.group)}"` : `cpg ${request.kind}`;
+  // Named only when something fails: an mcast flood should not build a string per message.
+  const what = (): string => 'group' in request ? `cpg ${request.kind} "${groupText(request.group)}"` : `cpg ${request.kind}`;
   const frame = encodeCpgLibRequest(request);
   let res;
   try {
-    res = await ipc.request(frame.messageId, frame.payload, { whenFull: wait ? 'wait' : 'reject', ...(signal ? { signal } : {}) });
+    res = await ipc.request(frame.messageId, frame.payload, signal ? { whenFull: wait ? 'wait' : 'reject', signal } : wait ? WAIT : REJECT);
   } catch (err) {
-    throw toRingcastError(err, what);
+    throw toRingcastError(err, what());
   }
-  if (res.status !== CS_ERROR.CS_OK) throw statusError(res.status, what);
+  if (res.status !== CS_ERROR.CS_OK) throw statusError(res.status, what());
   const decoded = decodeCpgLibResponse(request.kind, res.payload);
   if (!decoded.ok) {
-    throw new RingcastError('CS_ERR_LIBRARY', `${what}: undecodable answer (${decoded.error.code}: ${decoded.error.detail})`, { reason: 'BAD_RESPONSE' });
+    throw new RingcastError('CS_ERR_LIBRARY', `${what()}: undecodable answer (${decoded.error.code}: ${decoded.error.detail})`, { reason: 'BAD_RESPONSE' });
   }
   return decoded.value;
 }

@@ -118,6 +118,8 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
   #reconnected: Promise<void> | undefined;
   /** Settles once the latest mcast was handed to the connection (or gave up): the next one's turn. */
   #mcastTail: Promise<unknown> = Promise.resolve();
+  /** Mcasts called and not yet handed to the connection (waiting for an earlier one or a slot). */
+  #mcastsWaiting = 0;
   /** Mcasts handed to the connection and not yet answered: at most the daemon's in-flight window. */
   #mcastsInFlight = 0;
   /** The one mcast waiting for a slot (mcasts take turns, so there is never more than one). */
@@ -194,9 +196,26 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
       return Promise.reject(new RingcastError('CS_ERR_TRY_AGAIN', `cpg mcast "${groupText(bytes)}": flow control is on`, { reason: 'FLOW_CONTROL' }));
     }
     const request: CpgLibRequest = { kind: 'mcast', group: bytes, guarantee: options.guarantee ?? 'agreed', data, ...(wait ? {} : { wait: false }) };
+    // The common case of a flood: no earlier mcast is still waiting for its turn, the window has
+    // room and the connection is up, so this one is written now, in call order, with no chain of
+    // turns (each costs promises, and a sender of small messages pays them per message).
+    const ipc = this.#ipc;
+    if (this.#mcastsWaiting === 0 && ipc && !this.#reconnected && !this.#closed && options.signal === undefined &&
+        this.#mcastsInFlight < ipc.maxInFlightRequests) {
+      this.#mcastsInFlight++;
+      return this.#directMcast(ipc, request, options);
+    }
+    this.#mcastsWaiting++;
     const previous = this.#mcastTail;
-    let handedOver!: () => void;
-    const turn = new Promise<void>((resolve) => (handedOver = resolve));
+    let resolveTurn!: () => void;
+    const turn = new Promise<void>((resolve) => (resolveTurn = resolve));
+    let handed = false;
+    const handedOver = (): void => {
+      if (handed) return;
+      handed = true;
+      this.#mcastsWaiting--;
+      resolveTurn();
+    };
     // The next mcast is written after this one, or after this one gave up (abort, closed handle).
     this.#mcastTail = previous.then(() => turn);
     return this.#pipelined(previous, request, options, handedOver);
@@ -212,6 +231,27 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
     } finally {
       handedOver();
       if (slot) this.#releaseSlot();
+    }
+  }
+
+  /** An mcast written at once (its slot is taken); a TRY_AGAIN goes on as #call retries it. */
+  async #directMcast(ipc: IpcClient, request: CpgLibRequest, options: CpgMcastOptions): Promise<void> {
+    try {
+      try {
+        await requestOn(ipc, request, undefined, request.kind !== 'mcast' || request.wait !== false);
+        return;
+      } catch (err) {
+        if ((err as RingcastError).code !== 'CS_ERR_TRY_AGAIN') throw err;
+        this.stats.tryAgain++;
+        if (options.wait === false) throw err;
+        if (this.#retry.maxAttempts <= 1) {
+          throw new RingcastError('CS_ERR_TRY_AGAIN', `${(err as Error).message} (still after 1 try)`, { reason: 'RETRIES_EXHAUSTED', cause: err });
+        }
+      }
+      await this.#pause(backoffDelayMs(this.#retry, 1), undefined);
+      await this.#call(request, options, false, undefined, 2);
+    } finally {
+      this.#releaseSlot();
     }
   }
 
@@ -293,9 +333,9 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
    * One request, retried on TRY_AGAIN (and BUSY when `busyToo`) while `wait`, bounded by #retry.
    * `handedOver` runs once the request is queued on the connection (its write order is fixed).
    */
-  async #call(request: CpgLibRequest, options: CpgRetryOptions, busyToo = false, handedOver?: () => void): Promise<CpgLibResponse> {
+  async #call(request: CpgLibRequest, options: CpgRetryOptions, busyToo = false, handedOver?: () => void, firstAttempt = 1): Promise<CpgLibResponse> {
     const wait = options.wait ?? true;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = firstAttempt; ; attempt++) {
       const ipc = await this.#link(options.signal);
       try {
         const answer = requestOn(ipc, request, options.signal, wait);

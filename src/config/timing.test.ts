@@ -18,7 +18,7 @@ describe('describeEffectiveTiming', () => {
       'token 3650 ms (3000 + 650 per node beyond 2), token_retransmit 869 ms, hold 685 ms, consensus 4380 ms, join 50 ms, merge 200 ms',
       'derived: token_retransmit = token / (4 retransmits before loss + 0.2), hold ≈ 0.8 × token_retransmit, consensus = 1.2 × token; set in the file: none (Corosync 3.1 defaults)',
       'a silent token is re-sent every 869 ms and declared lost after 3650 ms; a crashed node leaves the membership after about 8030 ms (token + consensus)',
-      'flow control: window_size 50 frames per rotation, max_messages 17 frames per token visit, frames of up to 65536 bytes (65418 bytes of messages) in datagrams of at most netmtu 1500 bytes',
+      'flow control: window_size 50 frames per rotation, max_messages 17 frames per token visit, frames of up to 65536 bytes (65418 bytes of messages) in datagrams of at most netmtu 1500 bytes (or whole, as IP fragments, to peers whose path answers a probe)',
     ]);
   });
 
