@@ -99,9 +99,9 @@ class IpcClientConnection implements ClientConnection {
     }
   }
 
-  sendEvent(messageId: number, payload: Uint8Array): void {
+  sendEvent(messageId: number, payload: Uint8Array, tail?: Uint8Array): void {
     try {
-      if (!this.conn.sendEvent(messageId, payload)) this.host.congested(this);
+      if (!this.conn.sendEvent(messageId, payload, tail)) this.host.congested(this);
     } catch (err) {
       this.host.refuse(this.conn, err);
     }

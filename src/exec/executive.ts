@@ -12,7 +12,7 @@
  */
 import type { ConfigChange } from '../totem/state.js';
 import type { NodeId, RingId } from '../totem/wire/types.js';
-import { decodeHeader, encodeExecMessage, execBody, SYNC_SERVICE_ID } from './header.js';
+import { decodeHeader, encodeExecMessage, execBody, SYNC_SERVICE_ID, writeExecHeader } from './header.js';
 import { Outbound, type OwnMessage } from './outbound.js';
 import { ServiceRegistry } from './registry.js';
 import type { ClientConnection, ExecHandler, LibHandler, LibRequest, SendOptions, Service, ServiceApi } from './service.js';
@@ -268,7 +268,9 @@ export class Executive {
     const handler = this.registry.get(serviceId)?.execHandlers[messageId];
     if (!handler) return fail('CS_ERR_INVALID_PARAM', `no executive message ${messageId} in service ${serviceId}`);
     const safe = options.safe === true;
-    if (handler.sync) return mapRingResult(this.options.ring.send(encodeExecMessage(serviceId, messageId, body), { safe, transfer: true }));
+    const message = (tag: number): Uint8Array =>
+      options.headerRoom ? writeExecHeader(body, serviceId, messageId, tag) : encodeExecMessage(serviceId, messageId, body, tag);
+    if (handler.sync) return mapRingResult(this.options.ring.send(message(0), { safe, transfer: true }));
     // Corosync's sending_allowed: a client's request waits for the end of sync (held or retried).
     if (options.request && this.sync.syncInProcess) return fail('CS_ERR_TRY_AGAIN', 'synchronization in progress');
     if (options.request && this.ownFull) {
@@ -281,7 +283,7 @@ export class Executive {
     }
     if (this.outbound.full) return fail('CS_ERR_TRY_AGAIN', `${this.outbound.maxMessages} own messages already in flight`);
     const tag = this.outbound.allocateTag();
-    const own: OwnMessage = { tag, serviceId, messageId, message: encodeExecMessage(serviceId, messageId, body, tag), safe, request: options.request };
+    const own: OwnMessage = { tag, serviceId, messageId, message: message(tag), safe, request: options.request };
     if (this.sync.syncInProcess || this.outbound.deferredCount > 0) {
       this.outbound.defer(own);
       return { ok: true };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeHeader, encodeExecMessage, execBody, EXEC_HEADER_BYTES, serviceIdMake, SERVICES_COUNT_MAX } from './header.js';
+import { decodeHeader, encodeExecMessage, writeExecHeader, execBody, EXEC_HEADER_BYTES, serviceIdMake, SERVICES_COUNT_MAX } from './header.js';
 import { decodeSyncMessage, encodeBarrier, encodeServiceBuild, SYNC_MSG_BARRIER, SYNC_MSG_SERVICE_BUILD } from './sync-wire.js';
 
 test('SERVICE_ID_MAKE puts the service in the high 16 bits', () => {
@@ -71,3 +71,15 @@ test('sync messages carry the ring id and round-trip; malformed ones are typed e
 function pick(r: { ok: boolean; code?: string }): string | undefined {
   return r.ok ? undefined : r.code;
 }
+
+test('a header written into a message built with room for it equals encodeExecMessage, with no copy', () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0x7fff }), fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 300 }), fc.nat(),
+    (service, message, body, tag) => {
+      const roomy = new Uint8Array(EXEC_HEADER_BYTES + body.length).fill(0xee);
+      roomy.set(body, EXEC_HEADER_BYTES);
+      const written = writeExecHeader(roomy, service, message, tag);
+      assert.equal(written, roomy);
+      assert.deepEqual(written, encodeExecMessage(service, message, body, tag));
+    }));
+  assert.throws(() => writeExecHeader(new Uint8Array(15), 1, 1), RangeError);
+});

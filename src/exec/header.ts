@@ -55,11 +55,23 @@ export function encodeExecMessage(serviceId: number, messageId: number, body: Ui
   if (!Number.isInteger(serviceId) || serviceId < 0 || serviceId > 0x7fff) throw new RangeError(`service id ${serviceId} out of range`);
   if (!Number.isInteger(messageId) || messageId < 0 || messageId > MESSAGE_ID_MAX) throw new RangeError(`message id ${messageId} out of range`);
   const out = new Uint8Array(EXEC_HEADER_BYTES + body.length);
+  out.set(body, EXEC_HEADER_BYTES);
+  return writeExecHeader(out, serviceId, messageId, sourceTag);
+}
+
+/**
+ * Writes the header into the first EXEC_HEADER_BYTES of `message` (a whole message built with room
+ * for it) and returns it: no copy of the body. Ids out of range throw, as in encodeExecMessage.
+ */
+export function writeExecHeader(message: Uint8Array, serviceId: number, messageId: number, sourceTag = 0): Uint8Array {
+  if (!Number.isInteger(serviceId) || serviceId < 0 || serviceId > 0x7fff) throw new RangeError(`service id ${serviceId} out of range`);
+  if (!Number.isInteger(messageId) || messageId < 0 || messageId > MESSAGE_ID_MAX) throw new RangeError(`message id ${messageId} out of range`);
+  if (message.length < EXEC_HEADER_BYTES) throw new RangeError(`a ${message.length}-byte message has no room for the header`);
+  const out = message;
   writeU32(out, OFF_ID, serviceIdMake(serviceId, messageId));
   writeU32(out, OFF_TAG, sourceTag >>> 0);
   writeU32(out, OFF_SIZE, out.length);
   writeU32(out, OFF_RESERVED, 0);
-  out.set(body, EXEC_HEADER_BYTES);
   return out;
 }
 

@@ -27,8 +27,12 @@ export interface ClientConnection {
   readonly pid: number;
   /** The answer to request `requestId`. Called exactly once per request. */
   respond(requestId: number, status: CsStatus, payload: Uint8Array): void;
-  /** An unsolicited message to the client (a callback: a delivery, a configuration change). */
-  sendEvent(messageId: number, payload: Uint8Array): void;
+  /**
+   * An unsolicited message to the client (a callback: a delivery, a configuration change). Its
+   * payload is `payload` followed by `tail`, if given; the tail is written without a copy, so it
+   * must not change afterwards.
+   */
+  sendEvent(messageId: number, payload: Uint8Array, tail?: Uint8Array): void;
   /**
    * Stop (true) or resume (false) handing this connection's further requests to the executive:
    * one of its requests is held until the ring can take it (LibRequest.retryLater), and the ones
@@ -136,6 +140,11 @@ export interface SendOptions {
    * Corosync's sending_allowed refuses flow-controlled requests during sync.
    */
   readonly request?: LibRequest;
+  /**
+   * `body` is the whole message with EXEC_HEADER_BYTES of room at its start, which the executive
+   * fills in (no copy of the body); the buffer becomes the ring's and must not change afterwards.
+   */
+  readonly headerRoom?: boolean;
 }
 
 /** What the executive gives a service at start. */

@@ -10,6 +10,7 @@ import type { DisconnectReason, RejectCode } from './codes.js';
 import { CS_ERROR, IpcError } from './errors.js';
 import {
   decodeFrame,
+  encodeEventHead,
   encodeFrame,
   encodedFrameBytes,
   EVENT_HEADER_BYTES,
@@ -73,6 +74,8 @@ export class Connection extends EventEmitter {
   #aboveSoft = false;
   #paused = false;
   #corked = false;
+  /** Bytes written since the last uncork: their completion is counted at once. */
+  #batchBytes = 0;
   /** Inside #pump: a nested call (an answer given inside the request handler) leaves the work to it. */
   #pumping = false;
   #timer: NodeJS.Timeout | undefined;
@@ -139,10 +142,21 @@ export class Connection extends EventEmitter {
   }
 
   /** Pushes an unsolicited event. Returns `writable` afterwards (false: hold back until 'drain'). */
-  sendEvent(messageId: number, payload: Uint8Array = EMPTY): boolean {
+  sendEvent(messageId: number, payload: Uint8Array = EMPTY, tail?: Uint8Array): boolean {
     if (this.#state !== 'open') return false;
-    this.#checkSize(payload.length, this.maxEventPayloadBytes, 'event');
-    this.#write({ kind: 'event', messageId, payload });
+    if (tail === undefined || tail.length === 0) {
+      this.#checkSize(payload.length, this.maxEventPayloadBytes, 'event');
+      this.#write({ kind: 'event', messageId, payload });
+      return this.writable;
+    }
+    // The event's payload is payload ‖ tail: the head is encoded with the frame header, the tail
+    // (a delivery's data) is handed to the socket as it is, one more chunk of the same writev.
+    this.#checkSize(payload.length + tail.length, this.maxEventPayloadBytes, 'event');
+    const length = encodedFrameBytes('event', payload.length + tail.length);
+    if (!this.#mayQueue(length)) return false;
+    const head = encodeEventHead(messageId, payload, tail.length);
+    this.#queue(head, length);
+    this.#socket.write(tail);
     return this.writable;
   }
 
@@ -258,24 +272,35 @@ export class Connection extends EventEmitter {
    */
   #write(frame: IpcFrame): void {
     const length = 'payload' in frame && frame.kind !== 'request' ? encodedFrameBytes(frame.kind, frame.payload.length) : CONTROL_FRAME_BYTES_MAX;
-    const max = this.#hooks.limits.outboundMaxBytes;
-    if (this.#outboundBytes + length > max) {
-      this.#close('SLOW_CONSUMER', `${this.#outboundBytes} bytes queued, a ${length}-byte frame would pass ${max}`);
-      return;
-    }
+    if (!this.#mayQueue(length)) return;
     const wire = encodeFrame(frame);
-    this.#outboundBytes += wire.length;
+    this.#queue(wire, wire.length);
+  }
+
+  /** False (and the connection cut) if `length` more bytes would pass the hard outbound bound. */
+  #mayQueue(length: number): boolean {
+    const max = this.#hooks.limits.outboundMaxBytes;
+    if (this.#outboundBytes + length <= max) return true;
+    this.#close('SLOW_CONSUMER', `${this.#outboundBytes} bytes queued, a ${length}-byte frame would pass ${max}`);
+    return false;
+  }
+
+  /** Writes the start of a frame of `length` bytes (the rest, if any, follows at once) and counts it. */
+  #queue(wire: Uint8Array, length: number): void {
+    this.#outboundBytes += length;
     if (this.#outboundBytes >= this.#hooks.limits.outboundSoftBytes) this.#aboveSoft = true;
-    this.#hooks.stats.bytesOut += wire.length;
+    this.#hooks.stats.bytesOut += length;
     this.#hooks.stats.framesOut++;
     this.#cork();
-    this.#socket.write(wire, () => this.#written(wire.length));
+    this.#batchBytes += length;
+    this.#socket.write(wire);
   }
 
   /**
    * Frames written in one turn of the event loop leave in one writev: a burst of deliveries (a
    * token visit's worth, to every client) would otherwise cost one write system call per event.
-   * Uncorked on the next tick, before any I/O, so an answer is not delayed.
+   * Uncorked on the next tick, before any I/O, so an answer is not delayed. One completion
+   * callback per batch (an empty write after the frames completes after them), not per frame.
    */
   #cork(): void {
     if (this.#corked) return;
@@ -286,6 +311,9 @@ export class Connection extends EventEmitter {
 
   readonly #uncork = (): void => {
     this.#corked = false;
+    const bytes = this.#batchBytes;
+    this.#batchBytes = 0;
+    if (bytes > 0 && !this.#socket.destroyed && !this.#socket.writableEnded) this.#socket.write(EMPTY, () => this.#written(bytes));
     this.#socket.uncork();
   };
 

@@ -137,6 +137,18 @@ export function encodeFrame(frame: IpcFrame): Buffer {
   }
 }
 
+/**
+ * The start of an event frame whose payload is `head` followed by `tailBytes` more bytes that the
+ * caller writes next (the length prefix covers both).
+ */
+export function encodeEventHead(messageId: number, head: Uint8Array, tailBytes: number): Buffer {
+  const b = alloc(FRAME_KIND.event, 4 + head.length);
+  b.writeUInt32LE(1 + 4 + head.length + tailBytes, 0);
+  b.writeUInt32LE(messageId, 5);
+  b.set(head, 9);
+  return b;
+}
+
 /** Encoded size of a payload-carrying frame, prefix included, without building it. */
 export function encodedFrameBytes(kind: 'request' | 'response' | 'event', payloadBytes: number): number {
   const header = kind === 'event' ? EVENT_HEADER_BYTES : REQUEST_HEADER_BYTES;

@@ -52,6 +52,37 @@ test('events arrive through the async iterator and the emitter, in order', async
   }
 });
 
+test('an event sent as head and tail arrives as one payload, between whole events, in order', async () => {
+  const f = await startFixture();
+  try {
+    const client = await connectIpc({ path: f.server.path, serviceName: 'test' });
+    const iterator = client.events();
+    const held = client.request(MSG_HOLD);
+    await waitFor(() => f.held.length === 1, 'held');
+    const { connection, request } = f.held.pop()!;
+    const tail = new Uint8Array(70_000).map((_, i) => i % 251);
+    connection.sendEvent(1, new Uint8Array([1]));
+    connection.sendEvent(2, new Uint8Array([2, 2]), tail);
+    connection.sendEvent(3, new Uint8Array([3]), new Uint8Array(0));
+    connection.respond(request.requestId, CS_ERROR.CS_OK);
+    await held;
+    const seen: { messageId: number; payload: Uint8Array }[] = [];
+    for await (const event of iterator) {
+      seen.push(event);
+      if (seen.length === 3) break;
+    }
+    assert.deepEqual(seen.map((e) => e.messageId), [1, 2, 3]);
+    assert.deepEqual([...seen[1]!.payload.subarray(0, 2)], [2, 2]);
+    assert.deepEqual(Buffer.from(seen[1]!.payload.subarray(2)), Buffer.from(tail));
+    assert.deepEqual([...seen[2]!.payload], [3]);
+    assert.equal(connection.outboundBytes, 0, 'every byte counted written');
+    assert.throws(() => connection.sendEvent(4, new Uint8Array(8), new Uint8Array(2 * 1024 * 1024)), { code: 'CS_ERR_TOO_BIG' });
+    await client.close();
+  } finally {
+    await f.done();
+  }
+});
+
 test('1,000 concurrent requests answered out of order correlate by request id', async () => {
   const f = await startFixture();
   try {

@@ -12,6 +12,7 @@ import { CS_ERROR, IpcServer, type Connection, type CsErrorName } from '../../ip
 import {
   decodeCpgLibRequest,
   encodeCpgLibEvent,
+  encodeCpgLibEventParts,
   encodeCpgLibResponse,
   type CpgLibEvent,
   type CpgLibRequest,
@@ -219,7 +220,8 @@ export class FakeDaemon {
   }
 
   #send(connection: Connection, event: CpgLibEvent): void {
-    const frame = encodeCpgLibEvent(event);
-    if (connection.serviceName === 'cpg') connection.sendEvent(frame.messageId, frame.payload);
+    // The daemon's encoding: a delivery's data goes out as the frame's tail.
+    const frame = encodeCpgLibEventParts(event);
+    if (connection.serviceName === 'cpg') connection.sendEvent(frame.messageId, frame.payload, frame.tail);
   }
 }

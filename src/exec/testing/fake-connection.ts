@@ -18,8 +18,8 @@ export class FakeConnection implements ClientConnection {
     this.responses.push({ requestId, status, payload });
   }
 
-  sendEvent(messageId: number, payload: Uint8Array): void {
-    this.events.push({ messageId, payload });
+  sendEvent(messageId: number, payload: Uint8Array, tail?: Uint8Array): void {
+    this.events.push({ messageId, payload: tail === undefined ? payload : Buffer.concat([payload, tail]) });
   }
 
   responsesTo(requestId: number): RecordedResponse[] {

@@ -127,6 +127,8 @@ export type CpgLibEvent = CpgCallback | FlowControlEvent;
 export interface CpgLibFrame {
   readonly messageId: number;
   readonly payload: Uint8Array;
+  /** More payload after `payload`, sent as it is (a delivery's data is not copied into the event). */
+  readonly tail?: Uint8Array;
 }
 
 const MEMBER_BYTES = 8;
@@ -244,6 +246,16 @@ export function decodeCpgLibResponse(kind: CpgLibRequestKind, payload: Uint8Arra
 }
 
 // ---- events --------------------------------------------------------------------------------
+
+/**
+ * encodeCpgLibEvent for the daemon's hot path: a deliver event's data stays where it is (a view of
+ * the received frame) and goes out as the frame's tail; the bytes on the wire are the same.
+ */
+export function encodeCpgLibEventParts(ev: CpgLibEvent): CpgLibFrame {
+  if (ev.kind !== 'deliver') return encodeCpgLibEvent(ev);
+  const head = new LibWriter(9 + ev.group.length).groupName(ev.group).u32(ev.nodeId).u32(ev.pid).finish();
+  return { messageId: CpgLibEventId.deliver, payload: head, tail: ev.data };
+}
 
 export function encodeCpgLibEvent(ev: CpgLibEvent): CpgLibFrame {
   const w = new LibWriter(ev.kind === 'deliver' ? 9 + ev.group.length + ev.data.length : 64);

@@ -29,11 +29,12 @@ import type {
 import type { HandleCallback, HandleId } from './callbacks.js';
 import { decodeCpgMessage } from './decode.js';
 import { encodeCpgMessage } from './encode.js';
-import { CPG_SERVICE_ID, CpgMessageId, REQUEST_HEADER_SIZE, type CpgMessageIdCode } from './layout.js';
+import { CPG_SERVICE_ID, CpgMessageId, type CpgMessageIdCode } from './layout.js';
 import {
   CpgLibRequestId,
   decodeCpgLibRequest,
   encodeCpgLibEvent,
+  encodeCpgLibEventParts,
   encodeCpgLibResponse,
   type CpgFlowControlState,
   type CpgLibEvent,
@@ -194,8 +195,9 @@ export class CpgService implements Service {
 
   #send(msg: CpgExecMessage, options: { safe?: boolean; request?: LibRequest } = {}): ExecSendResult {
     if (this.#api === undefined) return { ok: false, code: 'CS_ERR_LIBRARY', detail: 'cpg service stopped' };
-    // The executive writes its own 16-byte header where Corosync's qb_ipc_request_header sits.
-    return this.#api.send(MESSAGE_ID[msg.kind], encodeCpgMessage(msg).subarray(REQUEST_HEADER_SIZE), options);
+    // The executive writes its own 16-byte header where Corosync's qb_ipc_request_header sits,
+    // in place: the encoded message already has those bytes.
+    return this.#api.send(MESSAGE_ID[msg.kind], encodeCpgMessage(msg), { ...options, headerRoom: true });
   }
 
   // ---- executive handlers ------------------------------------------------------------------
@@ -274,14 +276,14 @@ export class CpgService implements Service {
     for (const { handle, callback } of callbacks) {
       const conn = this.#conns.get(handle);
       if (conn === undefined) continue;
-      if (last?.callback !== callback) last = { callback, frame: encodeCpgLibEvent(callback) };
+      if (last?.callback !== callback) last = { callback, frame: encodeCpgLibEventParts(callback) };
       this.#sendEvent(conn, last.frame);
     }
   }
 
   #sendEvent(conn: ClientConnection, frame: CpgLibFrame): void {
     try {
-      conn.sendEvent(frame.messageId, frame.payload);
+      conn.sendEvent(frame.messageId, frame.payload, frame.tail);
       this.stats.eventsSent++;
     } catch {
       // A connection's failure is its own (the IPC layer cuts it); the other handles still hear.
