@@ -247,12 +247,15 @@ export function decodeCpgLibResponse(kind: CpgLibRequestKind, payload: Uint8Arra
 
 // ---- events --------------------------------------------------------------------------------
 
+const SEPARATE_TAIL_BYTES_MIN = 512;
+
 /**
  * encodeCpgLibEvent for the daemon's hot path: a deliver event's data stays where it is (a view of
  * the received frame) and goes out as the frame's tail; the bytes on the wire are the same.
  */
 export function encodeCpgLibEventParts(ev: CpgLibEvent): CpgLibFrame {
-  if (ev.kind !== 'deliver') return encodeCpgLibEvent(ev);
+  // A small delivery is cheaper copied than written as a chunk of its own.
+  if (ev.kind !== 'deliver' || ev.data.length < SEPARATE_TAIL_BYTES_MIN) return encodeCpgLibEvent(ev);
   const head = new LibWriter(9 + ev.group.length).groupName(ev.group).u32(ev.nodeId).u32(ev.pid).finish();
   return { messageId: CpgLibEventId.deliver, payload: head, tail: ev.data };
 }
