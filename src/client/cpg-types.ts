@@ -122,6 +122,17 @@ export function groupText(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/** The last group name decoded for an event: a flood names the same group on every delivery. */
+let lastGroup: { readonly bytes: Uint8Array; readonly text: string } | undefined;
+
+function eventGroupText(bytes: Uint8Array): string {
+  const last = lastGroup;
+  if (last && Buffer.compare(last.bytes, bytes) === 0) return last.text;
+  const text = decoder.decode(bytes);
+  lastGroup = { bytes: bytes.slice(), text };
+  return text;
+}
+
 /** A plain Uint8Array view (the transport hands out Buffers; the API promises Uint8Array, deep-equal included). */
 function plain(bytes: Uint8Array): Uint8Array {
   return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -139,7 +150,7 @@ function changes(list: readonly { nodeId: number; pid: number; reason: number }[
 export function toCpgEvent(ev: Exclude<CpgLibEvent, { kind: 'partial_deliver' }>): CpgEvent {
   switch (ev.kind) {
     case 'deliver':
-      return { type: 'deliver', group: groupText(ev.group), groupBytes: plain(ev.group), nodeId: ev.nodeId, pid: ev.pid, data: plain(ev.data) };
+      return { type: 'deliver', group: eventGroupText(ev.group), groupBytes: plain(ev.group), nodeId: ev.nodeId, pid: ev.pid, data: plain(ev.data) };
     case 'confchg':
       return {
         type: 'confchg', group: groupText(ev.group), groupBytes: plain(ev.group),

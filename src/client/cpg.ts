@@ -12,7 +12,7 @@
  * the ring). Calls made while reconnecting wait for the re-join (their `signal` still aborts).
  */
 import { EventEmitter } from 'node:events';
-import type { IpcClient, IpcDisconnect } from '../ipc/index.js';
+import type { IpcClient, IpcDisconnect, IpcEvent } from '../ipc/index.js';
 import { decodeCpgLibEvent, type CpgLibRequest, type CpgLibResponse } from '../services/cpg/lib-protocol.js';
 import { abortable, backoffDelayMs, checkBackoff, type BackoffOptions } from './backoff.js';
 import { keyOf, requestOn } from './cpg-request.js';
@@ -402,21 +402,19 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
     this.#ipc = ipc;
     this.#nodeId = ipc.nodeId;
     this.#flowControl = 'disabled';
-    ipc.once('disconnected', (info) => this.#onDisconnected(ipc, info));
-    void this.#pump(ipc);
-  }
-
-  /** Moves events from the IPC client to the emitter and the iterator, pausing while the iterator is full. */
-  async #pump(ipc: IpcClient): Promise<void> {
-    try {
-      for await (const raw of ipc.events()) {
-        this.#onRawEvent(raw.messageId, raw.payload);
-        const room = this.#events.room();
-        if (room) await room;
-      }
-    } catch {
-      // The connection ended; #onDisconnected decides what happens next.
-    }
+    // Events are taken as they are parsed (no promise per event: a flood delivers tens of
+    // thousands a second); while the iterator's queue is full the connection is not read.
+    const onEvent = (raw: IpcEvent): void => {
+      this.#onRawEvent(raw.messageId, raw.payload);
+      if (!this.#events.full) return;
+      ipc.holdReading(true);
+      void this.#events.room()!.then(() => ipc.holdReading(false));
+    };
+    ipc.on('event', onEvent);
+    ipc.once('disconnected', (info) => {
+      ipc.off('event', onEvent);
+      this.#onDisconnected(ipc, info);
+    });
   }
 
   #onRawEvent(messageId: number, payload: Uint8Array): void {

@@ -55,6 +55,11 @@ export class EventStream<T> {
     this.#queue?.push(item);
   }
 
+  /** The open iterator's queue is full: stop taking events until room() settles. */
+  get full(): boolean {
+    return this.#full;
+  }
+
   /** A promise to await before taking the next event, or undefined when there is room now. */
   room(): Promise<void> | undefined {
     if (!this.#full) return undefined;

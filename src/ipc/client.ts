@@ -94,6 +94,7 @@ export class IpcClient extends EventEmitter {
   #nextRequestId = 0;
   #events: EventQueue<IpcEvent> | undefined;
   #readPaused = false;
+  #heldByOwner = false;
   #corked = false;
   #disconnect: IpcDisconnect | undefined;
   #settleReady: { resolve(): void; reject(e: unknown): void } | undefined;
@@ -227,9 +228,23 @@ export class IpcClient extends EventEmitter {
     return this.#accept;
   }
 
+  /**
+   * For an owner that takes events from the 'event' emitter and buffers them itself: stop reading
+   * the socket (true) while its buffer is full, so events (and responses) wait in the kernel and
+   * the daemon's flow control, not in this process; false reads on.
+   */
+  holdReading(held: boolean): void {
+    this.#heldByOwner = held;
+    this.#applyReading();
+  }
+
   #setReadPaused(paused: boolean): void {
     this.#readPaused = paused;
-    if (paused) this.#socket.pause();
+    this.#applyReading();
+  }
+
+  #applyReading(): void {
+    if (this.#readPaused || this.#heldByOwner) this.#socket.pause();
     else if (!this.#disconnect) {
       this.#socket.resume();
       this.#pumpIn();
@@ -278,7 +293,7 @@ export class IpcClient extends EventEmitter {
   }
 
   #pumpIn(): void {
-    while (!this.#disconnect && !this.#readPaused) {
+    while (!this.#disconnect && !this.#readPaused && !this.#heldByOwner) {
       const step = this.#parser.next();
       if (step.kind === 'need-more') return;
       if (step.kind === 'error') return this.#fail(step.code === 'OVERSIZE' ? 'OVERSIZE_FRAME' : 'BAD_FRAME', step.detail);
