@@ -21,6 +21,7 @@
  * decodeHeader never throws: a malformed header is a typed value the router counts and drops.
  */
 import { readI32, readU32, writeU32 } from '../totem/wire/bytes.js';
+import { allocBytes } from '../bytes/alloc.js';
 
 export const EXEC_HEADER_BYTES = 16;
 /** Corosync's SERVICES_COUNT_MAX (coroapi.h): the size of the service table. */
@@ -54,7 +55,7 @@ export function serviceIdMake(serviceId: number, messageId: number): number {
 export function encodeExecMessage(serviceId: number, messageId: number, body: Uint8Array, sourceTag = 0): Uint8Array {
   if (!Number.isInteger(serviceId) || serviceId < 0 || serviceId > 0x7fff) throw new RangeError(`service id ${serviceId} out of range`);
   if (!Number.isInteger(messageId) || messageId < 0 || messageId > MESSAGE_ID_MAX) throw new RangeError(`message id ${messageId} out of range`);
-  const out = new Uint8Array(EXEC_HEADER_BYTES + body.length);
+  const out = allocBytes(EXEC_HEADER_BYTES + body.length);
   out.set(body, EXEC_HEADER_BYTES);
   return writeExecHeader(out, serviceId, messageId, sourceTag);
 }

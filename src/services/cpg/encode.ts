@@ -10,6 +10,7 @@
 import { writeU32 } from '../../totem/wire/bytes.js';
 import * as L from './layout.js';
 import type { CpgExecMessage, GroupName, MessageSource, NodeId } from './messages.js';
+import { allocBytes } from '../../bytes/alloc.js';
 
 const U32_MAX = 0xffff_ffff;
 const U64_MAX = (1n << 64n) - 1n;
@@ -38,7 +39,8 @@ export function cpgEncodedLength(msg: CpgExecMessage): number {
 export function encodeCpgMessage(msg: CpgExecMessage): Uint8Array {
   const size = cpgEncodedLength(msg);
   if (size > 0x7fff_ffff) throw new RangeError(`CPG message of ${size} bytes does not fit header.size (i32)`);
-  const b = new Uint8Array(size);
+  // Short-lived: on its way to the ring, which copies it into a frame.
+  const b = allocBytes(size);
   switch (msg.kind) {
     case 'procjoin':
     case 'procleave':

@@ -5,6 +5,7 @@
  * checked against the bytes that are actually there before anything is allocated.
  */
 import { CPG_MAX_NAME_LENGTH } from './layout.js';
+import { allocBytes } from '../../bytes/alloc.js';
 
 /** Why a library payload was rejected. Stable codes: counters and logs key on them. */
 export type CpgLibDecodeErrorCode =
@@ -133,16 +134,17 @@ export class LibWriter {
    * allocations and copies, on every event to every client.
    */
   constructor(capacity = 64) {
-    this.#buf = new Uint8Array(capacity);
-    this.#view = new DataView(this.#buf.buffer);
+    // Short-lived: an encoded request or event on its way to a socket.
+    this.#buf = allocBytes(capacity);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   }
 
   #room(n: number): number {
     if (this.#length + n > this.#buf.length) {
-      const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#length + n));
+      const next = allocBytes(Math.max(this.#buf.length * 2, this.#length + n));
       next.set(this.#buf.subarray(0, this.#length));
       this.#buf = next;
-      this.#view = new DataView(next.buffer);
+      this.#view = new DataView(next.buffer, next.byteOffset, next.byteLength);
     }
     const at = this.#length;
     this.#length += n;
@@ -181,6 +183,6 @@ export class LibWriter {
 
   /** The bytes written: the buffer itself when it is exactly full (the writer is not used again). */
   finish(): Uint8Array {
-    return this.#length === this.#buf.length ? this.#buf : this.#buf.slice(0, this.#length);
+    return this.#length === this.#buf.length ? this.#buf : this.#buf.subarray(0, this.#length);
   }
 }
