@@ -3,7 +3,6 @@
  * `watch` speak the history-id payload format (src/check/payload.ts), so a run of senders and
  * watchers can be judged by the history checker.
  */
-import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { HistoryWriter } from '../check/history.js';
 import { makePayload } from '../check/payload.js';
@@ -95,8 +94,10 @@ export async function sendAll(cpg: CpgHandle, o: CpgSendOptions, signal: AbortSi
   const node = await cpg.localNodeId({ signal });
   const boot = String(process.pid);
   await cpg.join(o.group, { signal });
-  // Every pending mcast listens on the one interrupt signal (its turn, its IPC request).
-  setMaxListeners(3 * o.inFlight + 10, signal);
+  // An interrupt closes the handle: that settles every pending mcast at once (and the daemon
+  // reports this process as gone from the group), so no mcast needs a listener of its own.
+  const onInterrupt = (): void => void cpg.close();
+  signal.addEventListener('abort', onInterrupt, { once: true });
   const start = performance.now();
   let sent = 0;
   // Answers come in call order, so the oldest pending mcast is the next to settle.
@@ -112,19 +113,21 @@ export async function sendAll(cpg: CpgHandle, o: CpgSendOptions, signal: AbortSi
         await pending.shift();
         sent++;
       }
-      const p = cpg.mcast(o.group, makePayload(`${node}.${boot}:${n}`, o.size), { guarantee: o.guarantee, signal });
+      const p = cpg.mcast(o.group, makePayload(`${node}.${boot}:${n}`, o.size), { guarantee: o.guarantee });
       p.catch(() => {}); // awaited below; this only keeps a later failure from being unhandled meanwhile
       pending.push(p);
     }
-    while (pending.length > 0) {
+    while (pending.length > 0 && !signal.aborted) {
       await pending.shift();
       sent++;
     }
   } catch (err) {
-    if (!(err instanceof RingcastError && err.code === 'ABORT_ERR')) throw err;
+    if (!signal.aborted) throw err;
+  } finally {
+    signal.removeEventListener('abort', onInterrupt);
   }
   const elapsedMs = performance.now() - start;
-  await cpg.leave(o.group);
+  if (!signal.aborted) await cpg.leave(o.group);
   return {
     group: o.group, sent, size: o.size, guarantee: o.guarantee, elapsedMs: Math.round(elapsedMs * 1000) / 1000,
     msgsPerSec: elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : sent, tryAgain: cpg.stats.tryAgain,
