@@ -110,8 +110,17 @@ export function reasonName(code: number): CpgChangeReason {
 }
 
 /** The name's bytes; over 128 bytes is CS_ERR_NAME_TOO_LONG before anything is sent. */
+/** The last group name encoded: an mcast flood names the same group every time. Never mutated. */
+let lastName: { readonly text: string; readonly bytes: Uint8Array } | undefined;
+
 export function groupBytes(group: CpgGroupName): Uint8Array {
-  const bytes = typeof group === 'string' ? encoder.encode(group) : group;
+  let bytes: Uint8Array;
+  if (typeof group !== 'string') bytes = group;
+  else if (lastName?.text === group) bytes = lastName.bytes;
+  else {
+    bytes = encoder.encode(group);
+    lastName = { text: group, bytes };
+  }
   if (bytes.length > GROUP_NAME_BYTES_MAX) {
     throw new RingcastError('CS_ERR_NAME_TOO_LONG', `group name of ${bytes.length} bytes exceeds ${GROUP_NAME_BYTES_MAX}`);
   }
