@@ -167,7 +167,7 @@ export class Daemon {
       if (id !== undefined) this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
     });
     this.node.on('path', ({ nodeId, whole, wholeBytes }) => {
-      if (whole) log.info({ peer: nodeId }, `node ${nodeId}: the path carries IP fragments, frames of up to ${wholeBytes} bytes now go to it as one datagram`);
+      if (whole) log.info({ peer: nodeId }, `node ${nodeId}: a ${wholeBytes}-byte probe got through, frames above netmtu now go to it as one datagram (IP fragments where the path's MTU is smaller)`);
       else log.warn({ peer: nodeId }, `node ${nodeId}: path probes go unanswered, frames above netmtu go to it in ringcast's pieces again`);
     });
     this.node.on('rejected', ({ code, detail, from }) => {

@@ -76,4 +76,8 @@ test('recheck probes proven peers at once; probeSoon cuts an unproven peer\'s ba
   assert.deepEqual(p.due(800).map((d) => d.nodeId), [2]);
   p.probeSoon(3, 900);
   assert.deepEqual(p.due(900).map((d) => d.nodeId), [3]);
+  // A probe still outstanding when the peer joins is forgotten: the new one goes at once.
+  p.probeSoon(3, 950);
+  assert.deepEqual(p.due(950).map((d) => d.nodeId), [3]);
+  assert.equal(p.answered(3, 103, 960), undefined, 'the forgotten probe\'s answer counts for nothing');
 });

@@ -172,10 +172,14 @@ export class PathProbes {
     for (const p of this.#peers.values()) if (p.whole && p.outstanding === undefined) p.nextAt = Math.min(p.nextAt, now);
   }
 
-  /** A peer (re)joined the ring: probe it soon rather than at the end of a long back-off. */
+  /**
+   * A peer (re)joined the ring: probe it now rather than at the end of a back-off. A probe still
+   * waiting for its answer was most likely sent before the peer was up: forget it, uncounted.
+   */
   probeSoon(nodeId: number, now: number): void {
     const p = this.#peers.get(nodeId);
     if (!p || p.whole) return;
+    p.outstanding = undefined;
     p.misses = 0;
     p.nextAt = Math.min(p.nextAt, now);
   }
