@@ -156,16 +156,22 @@ test('a message caught by a ring change is dropped by all before activation and 
   assert.deepEqual(c.responsesTo(1).map((r) => r.status), ['CS_OK'], 'answered once, after the resend applied');
 });
 
-test('own messages are bounded: beyond maxOwnMessages sends get CS_ERR_TRY_AGAIN', () => {
+test('own messages are bounded for clients: beyond maxOwnMessages a client send gets CS_ERR_TRY_AGAIN, a service\'s own send waits its turn', () => {
   const ring = new LoopRing();
   const a = new RecorderService({ id: 5 });
   ring.add(1, [a], 3);
   ring.configure([1]);
   ring.pump();
+  const exec = ring.execs.get(1)!;
   for (let i = 0; i < 3; i++) assert.equal(a.api!.send(0, utf8.encode(`${i}`)).ok, true);
-  const over = a.api!.send(0, utf8.encode('over'));
-  assert.equal(over.ok ? 'ok' : over.code, 'CS_ERR_TRY_AGAIN');
+  const c = new FakeConnection(1);
+  exec.request(c, 5, 0, 1, utf8.encode('client'));
+  assert.deepEqual(c.responses.map((r) => r.status), ['CS_ERR_TRY_AGAIN']);
+  assert.deepEqual(a.api!.send(0, utf8.encode('over')), { ok: true });
+  assert.deepEqual(a.api!.send(0, utf8.encode('over2')), { ok: true });
+  assert.equal(exec.stats.ownOverBound, 2, 'both taken beyond the bound');
   ring.pump();
+  assert.deepEqual(a.notes, ['0', '1', '2', 'over', 'over2'], 'every service send delivered, in order');
   assert.equal(a.api!.send(0, utf8.encode('later')).ok, true);
 });
 

@@ -69,7 +69,8 @@ export interface ExecutiveOptions {
    * how deep a flood from local clients queues up, hence delivery latency under flood: the ring
    * is kept busy by far fewer (50 frames per rotation), and a deeper queue only adds waiting
    * (1 KiB, three senders: 4096 gave 565 ms p50, 256 gave 38 ms, at the same rate). The rest of
-   * maxOwnMessages stays for the services' own sends (a procleave must not be refused).
+   * maxOwnMessages stays for the services' own sends (a procleave must not be refused; past
+   * maxOwnMessages they are not refused either, they wait).
    */
   readonly maxClientMessages?: number;
   readonly trace?: (event: ExecTraceEvent) => void;
@@ -94,6 +95,8 @@ export interface ExecStats {
   held: number;
   /** Times a held request was handed to its handler again. */
   heldRetries: number;
+  /** Services' own sends taken beyond maxOwnMessages (they wait their turn; only client sends are refused there). */
+  ownOverBound: number;
 }
 
 export const DEFAULT_MAX_OWN_MESSAGES = 4096;
@@ -127,7 +130,7 @@ export class Executive {
   private readonly clientMax: number;
   private readonly ownLowMark: number;
   readonly stats: ExecStats = {
-    delivered: 0, applied: 0, resent: 0, requests: 0, unknownRequests: 0, duplicateAnswers: 0, configChanges: 0, held: 0, heldRetries: 0,
+    delivered: 0, applied: 0, resent: 0, requests: 0, unknownRequests: 0, duplicateAnswers: 0, configChanges: 0, held: 0, heldRetries: 0, ownOverBound: 0,
     dropped: { malformedHeader: 0, unknownService: 0, unknownMessage: 0, malformedPayload: 0, malformedSync: 0, notActive: 0, staleSync: 0 },
   };
 
@@ -281,9 +284,19 @@ export class Executive {
       this.ownFull = true;
       return fail('CS_ERR_TRY_AGAIN', `${this.outbound.size} own messages already in flight (client bound ${this.clientMax})`);
     }
-    if (this.outbound.full) return fail('CS_ERR_TRY_AGAIN', `${this.outbound.maxMessages} own messages already in flight`);
+    const overBound = this.outbound.full;
+    // A client's send is refused there (it is held or retried); a service's own send is not: it
+    // records something that happened (a process left a group), and losing it would leave the
+    // members' tables disagreeing. It waits its turn behind the others instead.
+    if (overBound && options.request) return fail('CS_ERR_TRY_AGAIN', `${this.outbound.maxMessages} own messages already in flight`);
     const tag = this.outbound.allocateTag();
     const own: OwnMessage = { tag, serviceId, messageId, message: message(tag), safe, request: options.request };
+    if (overBound) {
+      this.stats.ownOverBound++;
+      this.outbound.defer(own);
+      this.scheduleFlush();
+      return { ok: true };
+    }
     if (this.sync.syncInProcess || this.outbound.deferredCount > 0) {
       this.outbound.defer(own);
       return { ok: true };
