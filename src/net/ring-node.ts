@@ -1,22 +1,25 @@
 /**
  * RingNode: a Totem ring member on real UDP sockets, embeddable in any Node.js process
- * (`import { RingNode } from 'ringcast'`). It binds the pure core (with its group layer) to
- * `node:dgram` in Corosync's `udpu` style: every multicast is a unicast to each node of the node
- * list. One OS timer is armed for the core's next deadline. Time is `performance.now()`.
+ * (`import { RingNode } from 'ringcast'`). The loop that runs the core is the shared RingDriver
+ * (src/driver); this file is its real transport and scheduler: `node:dgram` in Corosync's `udpu`
+ * style (every multicast is a unicast to each node of the node list), frame sealing, pieces and
+ * path probes, one OS timer for the core's next deadline, `performance.now()` for time.
  *
  * The hot path is the token's visit: a node should pass the token on as soon as it can. So
- * sends carry no completion callback (except while leaving), and ordered messages and configuration changes reach listeners after the frames of the same
- * step have been sent (Corosync also delivers after it has passed the token on).
+ * sends carry no completion callback (except while leaving), and ordered messages and
+ * configuration changes reach listeners on the next turn of the event loop, after the frames of
+ * the same step have been sent (Corosync also delivers after it has passed the token on).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
-import { TotemGroup, type GroupDelivery, type SubmitOptions, type SubmitResult } from '../totem/group.js';
+import type { GroupDelivery, SubmitOptions, SubmitResult } from '../totem/group.js';
 import type { ConfigChange, OutFrame, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
-import { MemoryRingSeqStore, type RingSeqStore } from './ring-seq-store.js';
+import { RingDriver, type RingEvent, type RingScheduler, type RingSeqStore } from '../driver/ring-driver.js';
+import { MemoryRingSeqStore } from './ring-seq-store.js';
 import { Reassembler, fragmentFrame, isFragment, type ReassemblerStats } from './fragments.js';
 import { PROBE_MARKER, PathProbes, decodeProbe, encodeProbe, type PathChange, type PathProbeTiming, type ProbeMessage } from './path-probe.js';
 
@@ -96,8 +99,18 @@ const UDP_PAYLOAD_MAX_V4 = 65_535 - 20 - 8;
 const UDP_PAYLOAD_MAX_V6 = 65_535 - 8;
 const PROBE_TICK_MS = 250;
 
+/** Node's clock and timers as the driver's scheduler; listeners hear of a step on the next turn. */
+const REAL_TIME: RingScheduler = {
+  now: () => performance.now(),
+  timer: (at, fire) => {
+    const timer = setTimeout(fire, Math.max(0, at - performance.now()));
+    return () => clearTimeout(timer);
+  },
+  defer: (run) => setImmediate(run),
+};
+
 export class RingNode extends EventEmitter<RingNodeEvents> {
-  private readonly group: TotemGroup;
+  private readonly driver: RingDriver;
   private readonly self: RingNodeAddress;
   private readonly peers: Map<number, RingNodeAddress>;
   private readonly store: RingSeqStore;
@@ -108,11 +121,6 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
    * unreachable on that peer's socket only (ECONNREFUSED, counted, not an error).
    */
   private readonly peerSockets = new Map<number, Socket>();
-  /** Deliveries and configuration changes waiting to be handed to listeners, in order. */
-  private pendingEvents: (GroupDelivery | ConfigChange)[] = [];
-  private emitScheduled = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
   private running = false;
   private stopping = false;
   private readonly sealer: FrameSealer | undefined;
@@ -154,10 +162,13 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       wholeFramesOut: 0, probesOut: 0, probeAnswersOut: 0, probeAnswersIn: 0, rejected: {},
     };
     this.multicastGroup = options.multicastGroup;
-    this.group = new TotemGroup({
+    this.driver = new RingDriver({
       nodeId: options.nodeId,
       config: deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem }),
-      persistedRingSeq: this.store.load(),
+      store: this.store,
+      transport: { send: (frames) => this.sendFrames(frames) },
+      scheduler: REAL_TIME,
+      onEvent: (event) => this.onRingEvent(event),
       trace: options.trace,
     });
   }
@@ -198,8 +209,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.running = true;
     this.stopping = false;
     this.startProbes(v6);
-    this.group.start(performance.now());
-    this.flush();
+    this.driver.start();
   }
 
   /** Probes only matter when some frames are larger than a datagram. */
@@ -305,39 +315,32 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
   send(data: Uint8Array, options: SubmitOptions = {}): SubmitResult {
     if (!this.running) return { ok: false, code: 'NOT_RUNNING', detail: 'the ring node is not started' };
-    const result = this.group.submit(data, options, performance.now());
-    this.flush();
-    return result;
+    return this.driver.submit(data, options);
   }
 
   status(): TotemStatus {
-    return this.group.status();
+    return this.driver.status();
   }
 
   /** A reload of timeouts and flow control (sizes keep their start values); returns what changed. */
   reconfigure(totem: TotemConfigInput): string[] {
-    return this.group.reconfigure(deriveTotemConfig({ nodeCount: this.peers.size, ...totem }));
+    return this.driver.reconfigure(deriveTotemConfig({ nodeCount: this.peers.size, ...totem }));
   }
 
   /** Bytes queued for sending: the application's view of flow control. */
   get queuedBytes(): number {
-    return this.group.queuedBytes;
+    return this.driver.queuedBytes;
   }
 
   /** Leaves the ring (announcing it, so the others reform at once) and closes the socket. */
   async stop(options: { readonly leave?: boolean } = {}): Promise<void> {
     if (!this.running) return;
     this.stopping = true;
-    if (options.leave !== false) {
-      this.group.leave(performance.now());
-      this.flush();
-    }
+    // Hands listeners everything delivered so far, at once: nothing is emitted after stop().
+    this.driver.leave({ announce: options.leave !== false });
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = undefined;
-    this.emitPending();
     const socket = this.socket!;
     if (this.pendingSends > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     const sockets = [socket, ...this.peerSockets.values()];
@@ -367,8 +370,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       }
       frame = opened.frame;
     }
-    this.group.receive(frame, performance.now());
-    this.flush();
+    this.driver.receive(frame);
   }
 
   private reject(code: string, detail: string, from: string): void {
@@ -376,37 +378,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.emit('rejected', { code, detail, from });
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    if (!this.running) return;
-    this.group.timeout(performance.now());
-    this.flush();
-  }
-
-  /** Persist first, then send, then re-arm the one timer; listeners hear of events afterwards. */
-  private flush(): void {
-    const events = this.group.takeEvents();
-    for (const event of events) if (event.kind === 'persistRingSeq') this.store.save(event.seq);
-    const frames = this.group.takeFrames();
-    if (this.socket && frames.length > 0) this.sendFrames(frames);
-    for (const event of events) {
-      if (event.kind !== 'deliver' && event.kind !== 'config') continue;
-      this.pendingEvents.push(event);
-      // A node that (re)joined may sit at the end of a long probe back-off: ask it now.
-      if (event.kind === 'config' && event.type === 'regular' && this.probes) for (const id of event.joined) this.probes.probeSoon(id, performance.now());
-    }
-    if (this.pendingEvents.length > 0 && !this.emitScheduled) {
-      this.emitScheduled = true;
-      setImmediate(() => this.emitPending());
-    }
-    if (!this.running) return;
-    const deadline = this.group.nextDeadline();
-    if (deadline !== undefined && deadline < this.timerAt) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timerAt = deadline;
-      this.timer = setTimeout(() => this.onTimer(), Math.max(0, deadline - performance.now()));
-    }
+  private onRingEvent(event: RingEvent): void {
+    // A node that (re)joined may sit at the end of a long probe back-off: ask it now.
+    if (event.kind === 'config' && event.type === 'regular' && this.probes) for (const id of event.joined) this.probes.probeSoon(id, performance.now());
+    if (event.kind === 'deliver') this.emit('deliver', event);
+    else this.emit('config', event);
   }
 
   /**
@@ -509,17 +485,6 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.pendingSends--;
     if (this.pendingSends === 0) this.drained?.();
   };
-
-  /** Hands queued deliveries and configuration changes to listeners, in order. */
-  private emitPending(): void {
-    this.emitScheduled = false;
-    const events = this.pendingEvents;
-    this.pendingEvents = [];
-    for (const event of events) {
-      if (event.kind === 'deliver') this.emit('deliver', event);
-      else this.emit('config', event);
-    }
-  }
 }
 
 /**

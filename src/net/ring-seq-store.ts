@@ -6,10 +6,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface RingSeqStore {
-  load(): number;
-  save(seq: number): void;
-}
+import type { RingSeqStore } from '../driver/ring-driver.js';
+
+export type { RingSeqStore };
 
 export class FileRingSeqStore implements RingSeqStore {
   private readonly path: string;

@@ -1,12 +1,15 @@
 /**
  * A simulated cluster: N real Totem processors (with the group layer) in one process, on a
- * virtual clock, talking through the packet simulator. The cluster owns each node's lifecycle
+ * virtual clock, talking through the packet simulator. Each node runs in the same RingDriver as
+ * ringcastd (src/driver), with the packet simulator as its transport and the virtual clock as its
+ * scheduler. The cluster owns each node's lifecycle
  * (start, pause, crash, restart with its persisted ring sequence, graceful leave), runs the load,
  * and writes one history per node in the format of shared/design/history.md.
  */
-import { TotemGroup, type GroupEvent } from '../totem/group.js';
+import type { TotemGroup } from '../totem/group.js';
 import type { TotemConfig } from '../totem/config.js';
-import type { TraceEvent } from '../totem/state.js';
+import type { OutFrame, TraceEvent } from '../totem/state.js';
+import { RingDriver, type RingEvent, type RingScheduler, type RingTransport } from '../driver/ring-driver.js';
 import type { HistoryRecord } from '../check/history.js';
 import { formatRingId } from '../check/history.js';
 import { EventQueue } from './event-queue.js';
@@ -19,7 +22,7 @@ export type NodeStatus = 'absent' | 'up' | 'paused' | 'crashed' | 'left';
 interface SimNode {
   readonly id: number;
   status: NodeStatus;
-  group: TotemGroup | undefined;
+  driver: RingDriver | undefined;
   boot: string;
   incarnation: number;
   counter: number;
@@ -27,8 +30,6 @@ interface SimNode {
   persistedRingSeq: number;
   /** Datagrams that reached a paused process wait in its socket buffer (bounded, like a kernel's). */
   inbox: Uint8Array[];
-  /** Time of the earliest timer event queued for this node, if any. */
-  timerAt: number | undefined;
   loadGen: number;
   readonly rng: Prng;
   readonly history: HistoryRecord[];
@@ -36,7 +37,7 @@ interface SimNode {
 
 type SimEvent =
   | { readonly kind: 'frame'; readonly to: number; readonly frame: Uint8Array }
-  | { readonly kind: 'timer'; readonly node: number }
+  | { readonly kind: 'timer'; readonly fire: () => void }
   | { readonly kind: 'load'; readonly node: number; readonly gen: number }
   | { readonly kind: 'action'; readonly run: () => void };
 
@@ -49,7 +50,7 @@ export interface ClusterOptions {
   /** Socket buffer of a paused node, in datagrams. */
   readonly pausedInboxMax?: number;
   readonly onTrace?: (node: number, event: TraceEvent, now: number) => void;
-  readonly onEvent?: (node: number, event: GroupEvent, now: number) => void;
+  readonly onEvent?: (node: number, event: RingEvent, now: number) => void;
   /** Keep histories (default true); benchmarks turn them off to measure the protocol alone. */
   readonly recordHistory?: boolean;
 }
@@ -65,8 +66,8 @@ export class SimCluster {
     this.network = new SimNetwork(options.rng.fork(), { baseDelayMs: options.baseDelayMs });
     for (const id of options.nodeIds) {
       this.nodes.set(id, {
-        id, status: 'absent', group: undefined, boot: '', incarnation: 0, counter: 0,
-        persistedRingSeq: 0, inbox: [], timerAt: undefined, loadGen: 0, rng: options.rng.fork(), history: [],
+        id, status: 'absent', driver: undefined, boot: '', incarnation: 0, counter: 0,
+        persistedRingSeq: 0, inbox: [], loadGen: 0, rng: options.rng.fork(), history: [],
       });
     }
   }
@@ -84,7 +85,11 @@ export class SimCluster {
   }
 
   group(id: number): TotemGroup | undefined {
-    return this.node(id).group;
+    return this.node(id).driver?.group;
+  }
+
+  driver(id: number): RingDriver | undefined {
+    return this.node(id).driver;
   }
 
   histories(): HistoryRecord[][] {
@@ -146,17 +151,24 @@ export class SimCluster {
     node.boot = `${(node.rng.u32() & 0xffff).toString(16).padStart(4, '0')}${node.incarnation}`;
     node.counter = 0;
     node.inbox = [];
-    node.timerAt = undefined;
     node.status = 'up';
-    node.group = new TotemGroup({
+    node.driver = new RingDriver({
       nodeId: id,
       config: this.options.config,
-      persistedRingSeq: node.persistedRingSeq,
+      store: {
+        load: () => node.persistedRingSeq,
+        save: (seq) => (node.persistedRingSeq = Math.max(node.persistedRingSeq, seq)),
+      },
+      transport: this.transportOf(node),
+      scheduler: this.scheduler,
+      onEvent: (event) => {
+        this.record(node, event);
+        this.options.onEvent?.(node.id, event, this.now);
+      },
       trace: this.options.onTrace ? (event) => this.options.onTrace!(id, event, this.now) : undefined,
     });
     node.history.push({ ev: 'start', node: id, boot: node.boot, t: this.stamp() });
-    node.group.start(this.now);
-    this.flush(node);
+    node.driver.start();
     this.scheduleLoad(node);
   }
 
@@ -164,7 +176,8 @@ export class SimCluster {
     const node = this.node(id);
     if (node.status !== 'up' && node.status !== 'paused') return;
     node.status = 'crashed';
-    node.group = undefined;
+    node.driver!.halt();
+    node.driver = undefined;
     node.inbox = [];
     node.loadGen++;
     node.history.push({ ev: 'crash', t: this.stamp() });
@@ -173,27 +186,25 @@ export class SimCluster {
   leave(id: number): void {
     const node = this.node(id);
     if (node.status !== 'up') return;
-    node.group!.leave(this.now);
-    this.flush(node);
+    node.driver!.leave();
     node.status = 'left';
-    node.group = undefined;
+    node.driver = undefined;
     node.loadGen++;
     node.history.push({ ev: 'stop', t: this.stamp() });
   }
 
   pause(id: number): void {
     const node = this.node(id);
-    if (node.status === 'up') node.status = 'paused';
+    if (node.status !== 'up') return;
+    node.status = 'paused';
+    node.driver!.suspend();
   }
 
   resume(id: number): void {
     const node = this.node(id);
     if (node.status !== 'paused') return;
     node.status = 'up';
-    const waiting = node.inbox.splice(0);
-    for (const frame of waiting) node.group!.receive(frame, this.now);
-    node.group!.timeout(this.now);
-    this.flush(node);
+    node.driver!.resume(node.inbox.splice(0));
     this.scheduleLoad(node);
   }
 
@@ -202,11 +213,15 @@ export class SimCluster {
     const node = this.node(id);
     if (node.status !== 'up') return false;
     const msgId = `${id}.${node.boot}:${node.counter + 1}`;
-    const result = node.group!.submit(makePayload(msgId, size), { safe }, this.now);
-    if (!result.ok) return false;
-    node.counter++;
+    // The send record goes first: the submit's step may already deliver the message (a ring of one).
+    const before = node.history.length;
     if (this.options.recordHistory !== false) node.history.push({ ev: 'send', id: msgId, t: this.stamp() });
-    this.flush(node);
+    const result = node.driver!.submit(makePayload(msgId, size), { safe });
+    if (!result.ok) {
+      node.history.splice(before, 1);
+      return false;
+    }
+    node.counter++;
     return true;
   }
 
@@ -223,20 +238,14 @@ export class SimCluster {
         if (node.status === 'paused') {
           if (node.inbox.length < (this.options.pausedInboxMax ?? 2000)) node.inbox.push(event.frame);
         } else if (node.status === 'up') {
-          node.group!.receive(event.frame, this.now);
-          this.flush(node);
+          node.driver!.receive(event.frame);
         }
         return;
       }
-      case 'timer': {
-        const node = this.node(event.node);
-        // A paused node's timers wait; resume() reschedules them through flush().
-        node.timerAt = undefined;
-        if (node.status !== 'up') return;
-        node.group!.timeout(this.now);
-        this.flush(node);
+      case 'timer':
+        // A paused node's driver lets the timer lapse; resume() runs what came due.
+        event.fire();
         return;
-      }
       case 'load': {
         const node = this.node(event.node);
         if (node.status !== 'up' || event.gen !== node.loadGen || !this.loadActive || !this.options.load) return;
@@ -257,37 +266,38 @@ export class SimCluster {
     this.queue.push(this.now + nextGapMs(node.rng, this.options.load), { kind: 'load', node: node.id, gen: node.loadGen });
   }
 
-  /** Moves a node's outputs into the world: datagrams, history records, its next timer. */
-  private flush(node: SimNode): void {
-    const group = node.group;
-    if (!group) return;
-    for (const event of group.takeEvents()) {
-      this.record(node, event);
-      this.options.onEvent?.(node.id, event, this.now);
-    }
-    for (const out of group.takeFrames()) {
-      const targets = out.to === 'all' ? this.nodeIds.filter((id) => id !== node.id) : [out.to];
-      for (const to of targets) {
-        for (const delay of this.network.route(node.id, to, out.frame)) {
-          this.queue.push(this.now + delay, { kind: 'frame', to, frame: out.frame });
+  /**
+   * The virtual clock as a driver's scheduler. A cancelled timer stays in the queue and fires
+   * anyway: the driver then finds nothing due and re-arms, so cancelling costs no heap search.
+   * Events reach listeners as a separate event at the same virtual time, after whatever was
+   * already due then, as setImmediate does in the daemon: never from inside a submit().
+   */
+  private readonly scheduler: RingScheduler = {
+    now: () => this.now,
+    timer: (at, fire) => {
+      this.queue.push(at, { kind: 'timer', fire });
+      return () => {};
+    },
+    defer: (run) => this.queue.push(this.now, { kind: 'action', run }),
+  };
+
+  /** Multicasts reach every other node of the cluster, each copy through the packet simulator. */
+  private transportOf(node: SimNode): RingTransport {
+    return {
+      send: (frames: readonly OutFrame[]) => {
+        for (const out of frames) {
+          const targets = out.to === 'all' ? this.nodeIds.filter((id) => id !== node.id) : [out.to];
+          for (const to of targets) {
+            for (const delay of this.network.route(node.id, to, out.frame)) {
+              this.queue.push(this.now + delay, { kind: 'frame', to, frame: out.frame });
+            }
+          }
         }
-      }
-    }
-    // Queue a timer event only when the deadline moved earlier: a later-than-needed event just
-    // finds nothing due and reschedules, so the heap does not fill with stale timers.
-    const deadline = group.nextDeadline();
-    if (deadline !== undefined && (node.timerAt === undefined || deadline < node.timerAt)) {
-      const at = Math.max(deadline, this.now);
-      node.timerAt = at;
-      this.queue.push(at, { kind: 'timer', node: node.id });
-    }
+      },
+    };
   }
 
-  private record(node: SimNode, event: GroupEvent): void {
-    if (event.kind === 'persistRingSeq') {
-      node.persistedRingSeq = Math.max(node.persistedRingSeq, event.seq);
-      return;
-    }
+  private record(node: SimNode, event: RingEvent): void {
     if (this.options.recordHistory === false) return;
     switch (event.kind) {
       case 'deliver': {

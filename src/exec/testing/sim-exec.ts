@@ -62,7 +62,7 @@ export class SimExecCluster<S extends Service> {
       maxOwnMessages: this.options.maxOwnMessages,
       ring: {
         send: (data, opts) =>
-          this.cluster.group(nodeId)?.submit(data, opts, this.cluster.now) ?? { ok: false, code: 'NOT_RUNNING', detail: 'node down' },
+          this.cluster.driver(nodeId)?.submit(data, opts) ?? { ok: false, code: 'NOT_RUNNING', detail: 'node down' },
       },
       // Work of an executive that crashed meanwhile is dropped with it.
       schedule: (run) => this.cluster.at(this.cluster.now + delay, () => this.nodes.get(nodeId)?.exec === exec && run()),
