@@ -21,6 +21,14 @@ export interface RingGateOptions {
   readonly onChange: (closed: boolean) => void;
   /** Fallback re-check period while closed; default 100 ms. */
   readonly recheckMs?: number;
+  /** Runs `run` every `ms` until cancelled; default Node's setInterval (unref'd). */
+  readonly every?: (ms: number, run: () => void) => () => void;
+}
+
+function nodeEvery(ms: number, run: () => void): () => void {
+  const timer = setInterval(run, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export interface RingGateStats {
@@ -36,7 +44,7 @@ export class RingGate implements ExecRing {
   readonly #options: RingGateOptions;
   #closed = false;
   #reopenAtBytes = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelRecheck: (() => void) | undefined;
 
   constructor(ring: GatedRing, options: RingGateOptions) {
     this.#ring = ring;
@@ -60,14 +68,13 @@ export class RingGate implements ExecRing {
   check(): void {
     if (!this.#closed || this.#ring.queuedBytes > this.#reopenAtBytes) return;
     this.#closed = false;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.stop();
     this.#options.onChange(false);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#cancelRecheck?.();
+    this.#cancelRecheck = undefined;
   }
 
   #close(): void {
@@ -75,8 +82,7 @@ export class RingGate implements ExecRing {
     this.#closed = true;
     this.stats.closes++;
     this.#reopenAtBytes = Math.floor(this.#ring.queuedBytes / 2);
-    this.#timer = setInterval(() => this.check(), this.#options.recheckMs ?? 100);
-    this.#timer.unref();
+    this.#cancelRecheck = (this.#options.every ?? nodeEvery)(this.#options.recheckMs ?? 100, () => this.check());
     this.#options.onChange(true);
   }
 }
