@@ -16,7 +16,7 @@ import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
 import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../check/payload.js';
 import type { TotemConfigInput } from '../totem/config.js';
-import { decodeHeader } from '../exec/index.js';
+import type { ExecDelivery } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import { ExecHost } from './exec-host.js';
@@ -152,6 +152,8 @@ export class Daemon {
       cpg: options.cpg,
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
+      // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.
+      onForeign: (d) => this.onLoadDelivery(d),
     });
     this.node.on('config', (c) => {
       this.history?.write({ ev: 'config', kind: c.type, ring: formatRingId(c.ringId.rep, c.ringId.seq), members: [...c.members], t: Date.now() });
@@ -159,12 +161,7 @@ export class Daemon {
     });
     this.node.on('deliver', (d) => {
       this.deliveries++;
-      // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.
-      if (decodeHeader(d.data).ok) return this.host.deliver(d);
-      const sent = payloadSentMicros(d.data);
-      if (sent !== undefined) this.latency.add(wallMicros() - sent);
-      const id = payloadId(d.data);
-      if (id !== undefined) this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
+      this.host.deliver(d);
     });
     this.node.on('path', ({ nodeId, whole, wholeBytes }) => {
       if (whole) log.info({ peer: nodeId }, `node ${nodeId}: a ${wholeBytes}-byte probe got through, frames above netmtu now go to it as one datagram (IP fragments where the path's MTU is smaller)`);
@@ -180,6 +177,14 @@ export class Daemon {
         : `Dropped a bad frame from ${from}: ${code} ${detail}${more}`);
     });
     this.node.on('error', (err) => log.error({ err }, 'socket error'));
+  }
+
+  /** A delivery of the synthetic load (or a test payload): latency and the history. */
+  private onLoadDelivery(d: ExecDelivery): void {
+    const sent = payloadSentMicros(d.data);
+    if (sent !== undefined) this.latency.add(wallMicros() - sent);
+    const id = payloadId(d.data);
+    if (id !== undefined) this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
   }
 
   async start(): Promise<void> {

@@ -69,6 +69,8 @@ export interface ServiceHostOptions {
   readonly status: StatusSource;
   readonly logger: Logger;
   readonly clock?: HostClock;
+  /** Ordered messages without an executive header (see ExecutiveOptions.onForeign). */
+  readonly onForeign?: (delivery: ExecDelivery) => void;
 }
 
 export interface ServiceHostStats {
@@ -155,6 +157,7 @@ export class ServiceHost {
       ring: this.gate,
       services,
       schedule: this.#clock.defer,
+      onForeign: options.onForeign,
       trace: (event) => this.#trace(event),
       // The own-message bound is flow control too; it ends without a gate event.
       onOwnMessagesRoom: () => {

@@ -79,6 +79,11 @@ export interface ExecutiveOptions {
    * the low mark. The daemon turns CPG flow control off here (if the ring's queue has room).
    */
   readonly onOwnMessagesRoom?: () => void;
+  /**
+   * Ordered messages that carry no executive header (the daemon's synthetic load, test
+   * payloads) go here instead of being dropped as malformed: the header is decoded once.
+   */
+  readonly onForeign?: (delivery: ExecDelivery) => void;
 }
 
 export interface ExecStats {
@@ -207,10 +212,13 @@ export class Executive {
 
   /** One ordered message from the ring. */
   deliver(delivery: ExecDelivery): void {
+    const decoded = decodeHeader(delivery.data);
+    if (!decoded.ok && this.options.onForeign) return this.options.onForeign(delivery);
     if (!this.running) return;
     this.stats.delivered++;
-    const decoded = decodeHeader(delivery.data);
-    if (!decoded.ok) return this.drop('malformedHeader', delivery.from, `${decoded.code}: ${decoded.detail}`);
+    if (!decoded.ok) {
+      return this.drop('malformedHeader', delivery.from, `${decoded.code}: ${decoded.detail}`);
+    }
     const { serviceId, messageId, sourceTag } = decoded.header;
     const body = execBody(delivery.data);
     if (serviceId === SYNC_SERVICE_ID) {
