@@ -51,6 +51,8 @@ export interface RingDriverOptions {
   readonly scheduler: RingScheduler;
   readonly onEvent: (event: RingEvent) => void;
   readonly trace?: ((event: TraceEvent) => void) | undefined;
+  /** The group layer's send queue bound (TotemGroup's default when absent). */
+  readonly maxQueuedBytes?: number | undefined;
 }
 
 export type DriverState = 'new' | 'running' | 'suspended' | 'stopped';
@@ -80,6 +82,7 @@ export class RingDriver {
       nodeId: options.nodeId,
       config: options.config,
       persistedRingSeq: this.#store.load(),
+      maxQueuedBytes: options.maxQueuedBytes,
       trace: options.trace,
     });
   }

@@ -11,6 +11,8 @@ import { serializeRecord } from '../check/history.js';
 import { FAULT_PROFILES, type FaultProfile } from './faults.js';
 import { runSimulation, type SimRunResult } from './run.js';
 import { runDemo } from './demo.js';
+import { DAEMON_SERVICES, type DaemonService } from './daemon/cluster.js';
+import { runDaemonSimulation, type DaemonRunResult } from './daemon/run.js';
 
 const USAGE = `usage: npm run sim -- [options]
   --nodes N            processors in the ring, 1..32 (default 5)
@@ -18,6 +20,10 @@ const USAGE = `usage: npm run sim -- [options]
   --seeds A..B         run every seed from A to B
   --duration-ms T      virtual duration of each run (default 30000)
   --faults PROFILE     calm | lossy | partitions | churn | chaos (default chaos)
+  --stack STACK        totem: the protocol with its synthetic load (default);
+                       daemon: the whole daemon (executive, services, flow control) on every
+                       node, with simulated client processes; histories are the applications'
+  --services LIST      with --stack daemon: services to exercise, comma-separated (default cpg)
   --token MS           Totem token timeout (default 1000 in the simulator)
   --history-dir DIR    write one history file per node (history.md format)
   --verbose            print faults and ring formations as they happen
@@ -43,7 +49,7 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
   return n;
 }
 
-function writeHistories(dir: string, result: SimRunResult): void {
+function writeHistories(dir: string, result: SimRunResult | DaemonRunResult): void {
   const runDir = join(dir, `seed-${result.seed}`);
   mkdirSync(runDir, { recursive: true });
   result.histories.forEach((records, i) => {
@@ -52,8 +58,20 @@ function writeHistories(dir: string, result: SimRunResult): void {
   });
 }
 
-function summary(r: SimRunResult): string {
-  const verdict = r.report.ok && r.converged ? 'ok' : 'FAIL';
+function parseServices(stack: string, list: string | undefined): DaemonService[] {
+  if (list === undefined) return ['cpg'];
+  if (stack !== 'daemon') throw new Error('--services needs --stack daemon');
+  const names = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const name of names) {
+    if (!(DAEMON_SERVICES as readonly string[]).includes(name)) throw new Error(`--services: unknown service "${name}" (the simulated daemon hosts ${DAEMON_SERVICES.join(', ')})`);
+  }
+  if (names.length === 0) throw new Error('--services needs at least one service');
+  return names as DaemonService[];
+}
+
+function summary(r: SimRunResult | DaemonRunResult): string {
+  const problems = 'serviceProblems' in r ? r.serviceProblems.length : 0;
+  const verdict = r.report.ok && r.converged && problems === 0 ? 'ok' : 'FAIL';
   return `${verdict} seed=${r.seed} nodes=${r.options.nodes} faults=${r.options.faults} virtual=${r.virtualMs}ms ` +
     `wall=${r.wallMs.toFixed(0)}ms sends=${r.sends} deliveries=${r.deliveries} ` +
     `configs=${r.report.stats.configs} dropped=${r.network.dropped}`;
@@ -65,7 +83,7 @@ function main(): number {
       nodes: { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' },
       'duration-ms': { type: 'string' }, faults: { type: 'string' }, token: { type: 'string' },
       'history-dir': { type: 'string' }, verbose: { type: 'boolean' }, trace: { type: 'boolean' }, demo: { type: 'boolean' },
-      json: { type: 'boolean' }, help: { type: 'boolean' },
+      json: { type: 'boolean' }, help: { type: 'boolean' }, stack: { type: 'string' }, services: { type: 'string' },
     },
     strict: true,
   });
@@ -80,6 +98,9 @@ function main(): number {
   const faults = (values.faults ?? 'chaos') as FaultProfile;
   if (!FAULT_PROFILES.includes(faults)) throw new Error(`--faults must be one of ${FAULT_PROFILES.join('|')}, got "${faults}"`);
   const [first, last] = parseSeeds(values.seed, values.seeds);
+  const stack = values.stack ?? 'totem';
+  if (stack !== 'totem' && stack !== 'daemon') throw new Error(`--stack must be totem or daemon, got "${stack}"`);
+  const services = parseServices(stack, values.services);
 
   let failures = 0;
   let runs = 0;
@@ -87,29 +108,34 @@ function main(): number {
   let deliveries = 0;
   const started = performance.now();
   for (let seed = first; seed <= last; seed++) {
-    const result = runSimulation({
+    const runOptions = {
       seed, nodes, durationMs, faults,
       totem: token === undefined ? undefined : { token },
-      log: values.verbose || values.trace ? (line) => console.log(line) : undefined,
+      log: values.verbose || values.trace ? (line: string) => console.log(line) : undefined,
       traceStates: values.trace,
-    });
+    };
+    const result: SimRunResult | DaemonRunResult = stack === 'daemon' ? runDaemonSimulation({ ...runOptions, services }) : runSimulation(runOptions);
+    const serviceProblems: readonly string[] = 'serviceProblems' in result ? (result as DaemonRunResult).serviceProblems : [];
     runs++;
     virtual += result.virtualMs;
     deliveries += result.deliveries;
     if (values['history-dir']) writeHistories(values['history-dir'], result);
-    const ok = result.report.ok && result.converged;
+    const ok = result.report.ok && result.converged && serviceProblems.length === 0;
     if (values.json) {
-      console.log(JSON.stringify({ seed, ok, nodes, faults, virtualMs: result.virtualMs, wallMs: Math.round(result.wallMs),
+      console.log(JSON.stringify({ seed, ok, nodes, faults, ...(stack === 'daemon' ? { stack, services } : {}),
+        virtualMs: result.virtualMs, wallMs: Math.round(result.wallMs),
         sends: result.sends, deliveries: result.deliveries, converged: result.converged,
-        violations: result.report.violations.slice(0, 20) }));
+        violations: result.report.violations.slice(0, 20), ...(stack === 'daemon' ? { serviceProblems: serviceProblems.slice(0, 20) } : {}) }));
     } else if (!ok || first === last || values.verbose) {
       console.log(summary(result));
     }
     if (!ok) {
       failures++;
       for (const v of result.report.violations.slice(0, 10)) console.log(`  ${v.property}: ${v.message}`);
+      for (const p of serviceProblems.slice(0, 10)) console.log(`  service: ${p}`);
       if (!result.converged) console.log(`  not converged: ${result.convergenceDetail}`);
-      console.log(`  reproduce: npm run sim -- --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''} --verbose`);
+      const stackArgs = stack === 'daemon' ? ` --stack daemon --services ${services.join(',')}` : '';
+      console.log(`  reproduce: npm run sim --${stackArgs} --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''} --verbose`);
     }
   }
   if (first !== last) {

@@ -51,6 +51,8 @@ export interface ClusterOptions {
   readonly pausedInboxMax?: number;
   readonly onTrace?: (node: number, event: TraceEvent, now: number) => void;
   readonly onEvent?: (node: number, event: RingEvent, now: number) => void;
+  /** The group layer's send queue bound per node (TotemGroup's default when absent). */
+  readonly maxQueuedBytes?: number;
   /** Keep histories (default true); benchmarks turn them off to measure the protocol alone. */
   readonly recordHistory?: boolean;
 }
@@ -155,6 +157,7 @@ export class SimCluster {
     node.driver = new RingDriver({
       nodeId: id,
       config: this.options.config,
+      maxQueuedBytes: this.options.maxQueuedBytes,
       store: {
         load: () => node.persistedRingSeq,
         save: (seq) => (node.persistedRingSeq = Math.max(node.persistedRingSeq, seq)),

@@ -9,8 +9,14 @@ import type { Prng } from './prng.js';
 export const FAULT_PROFILES = ['calm', 'lossy', 'partitions', 'churn', 'chaos'] as const;
 export type FaultProfile = (typeof FAULT_PROFILES)[number];
 
+/**
+ * What a fault profile acts on: the protocol-level cluster itself, or the daemon stack's cluster
+ * (src/sim/daemon), whose planned stops first let its applications finish.
+ */
+export type FaultTarget = Pick<SimCluster, 'nodeIds' | 'liveNodes' | 'statusOf' | 'start' | 'crash' | 'pause' | 'resume' | 'leave' | 'at' | 'network' | 'now'>;
+
 export interface FaultPlan {
-  readonly cluster: SimCluster;
+  readonly cluster: FaultTarget;
   readonly rng: Prng;
   /** When faults may start (after the initial ring formed). */
   readonly from: number;

@@ -4,9 +4,9 @@
  */
 import { checkHistories, type CheckReport } from '../check/index.js';
 import type { HistoryRecord } from '../check/history.js';
-import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
-import { SimCluster } from './cluster.js';
-import { scheduleFaults, type FaultProfile } from './faults.js';
+import { deriveTotemConfig, type TotemConfig, type TotemConfigInput } from '../totem/config.js';
+import { SimCluster, type ClusterOptions } from './cluster.js';
+import { scheduleFaults, type FaultProfile, type FaultTarget } from './faults.js';
 import { DEFAULT_LOAD, type LoadOptions } from './load.js';
 import { Prng } from './prng.js';
 
@@ -47,46 +47,15 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
   const rng = new Prng(options.seed);
   const config = deriveTotemConfig({ ...SIM_TOTEM_DEFAULTS, ...options.totem });
   const nodeIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
-  const log = options.log;
   const cluster = new SimCluster({
     nodeIds,
     config,
     load: options.load ?? DEFAULT_LOAD,
     rng: rng.fork(),
     baseDelayMs: options.baseDelayMs ?? 0.5,
-    onTrace: log
-      ? (node, event, now) => {
-          if (event.kind === 'ringFormed') {
-            log(`${fmt(now)} node ${node}: ring ${event.ringId.rep}.${event.ringId.seq} formed, members ${event.members.join(',')}`);
-          } else if (options.traceStates && event.kind === 'state') {
-            log(`${fmt(now)} node ${node}: ${event.from} -> ${event.to} (${event.reason})`);
-          } else if (options.traceStates && event.kind === 'tokenLost') {
-            log(`${fmt(now)} node ${node}: token lost in ${event.state}`);
-          }
-        }
-      : undefined,
+    onTrace: ringTraceLog(options),
   });
-  const faultRng = rng.fork();
-  const churn = options.faults === 'churn' || options.faults === 'chaos';
-  // Under churn some nodes start late: joins of new nodes are part of the profile.
-  const lateStarters = churn ? nodeIds.filter(() => faultRng.chance(0.2)).slice(0, Math.floor(options.nodes / 2)) : [];
-  for (const id of nodeIds) if (!lateStarters.includes(id)) cluster.at(faultRng.float() * 50, () => cluster.start(id));
-
-  const quietMs = Math.max(config.tokenTimeoutMs * 6 + config.consensusMs * 2, options.durationMs * 0.3);
-  const healAt = Math.max(0, options.durationMs - quietMs);
-  const loadStopAt = options.durationMs - Math.max(2000, config.tokenTimeoutMs * 2);
-  scheduleFaults(options.faults, {
-    cluster,
-    rng: faultRng,
-    from: Math.min(2000, healAt),
-    healAt,
-    tokenTimeoutMs: config.tokenTimeoutMs,
-    log: (line) => log?.(`${fmt(cluster.now)} ${line}`),
-  });
-  cluster.at(loadStopAt, () => cluster.setLoad(false));
-  // About 2,000 events per virtual second per node is typical; far beyond it means a livelock.
-  const budget = Math.max(1_000_000, options.nodes * options.durationMs * 20);
-  const finished = cluster.runUntil(options.durationMs, budget);
+  const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
 
   const histories = cluster.histories();
   const report = checkHistories(histories, { requireConvergence: true });
@@ -103,7 +72,57 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
   };
 }
 
-function convergence(cluster: SimCluster): { converged: boolean; detail: string } {
+/** Ring formations (and, with traceStates, every state transition) as log lines. */
+export function ringTraceLog(options: SimRunOptions): ClusterOptions['onTrace'] {
+  const log = options.log;
+  if (!log) return undefined;
+  return (node, event, now) => {
+    if (event.kind === 'ringFormed') {
+      log(`${fmt(now)} node ${node}: ring ${event.ringId.rep}.${event.ringId.seq} formed, members ${event.members.join(',')}`);
+    } else if (options.traceStates && event.kind === 'state') {
+      log(`${fmt(now)} node ${node}: ${event.from} -> ${event.to} (${event.reason})`);
+    } else if (options.traceStates && event.kind === 'tokenLost') {
+      log(`${fmt(now)} node ${node}: token lost in ${event.state}`);
+    }
+  };
+}
+
+/** The parts of a run every stack shares: starts, faults, the quiet end, the event budget. */
+export interface RunTarget extends FaultTarget {
+  setLoad(active: boolean): void;
+  runUntil(until: number, maxEvents?: number): boolean;
+}
+
+/**
+ * Starts the nodes (under churn some start late: joins of new nodes are part of the profile),
+ * applies the fault profile until the heal, stops the load before the end so it drains, and runs
+ * to the end within an event budget (about 2,000 events per virtual second per node is typical;
+ * far beyond it means a livelock).
+ */
+export function runScheduled(cluster: RunTarget, options: SimRunOptions, config: TotemConfig, faultRng: Prng): { finished: boolean; budget: number } {
+  const log = options.log;
+  const nodeIds = cluster.nodeIds;
+  const churn = options.faults === 'churn' || options.faults === 'chaos';
+  const lateStarters = churn ? nodeIds.filter(() => faultRng.chance(0.2)).slice(0, Math.floor(options.nodes / 2)) : [];
+  for (const id of nodeIds) if (!lateStarters.includes(id)) cluster.at(faultRng.float() * 50, () => cluster.start(id));
+
+  const quietMs = Math.max(config.tokenTimeoutMs * 6 + config.consensusMs * 2, options.durationMs * 0.3);
+  const healAt = Math.max(0, options.durationMs - quietMs);
+  const loadStopAt = options.durationMs - Math.max(2000, config.tokenTimeoutMs * 2);
+  scheduleFaults(options.faults, {
+    cluster,
+    rng: faultRng,
+    from: Math.min(2000, healAt),
+    healAt,
+    tokenTimeoutMs: config.tokenTimeoutMs,
+    log: (line) => log?.(`${fmt(cluster.now)} ${line}`),
+  });
+  cluster.at(loadStopAt, () => cluster.setLoad(false));
+  const budget = Math.max(1_000_000, options.nodes * options.durationMs * 20);
+  return { finished: cluster.runUntil(options.durationMs, budget), budget };
+}
+
+export function convergence(cluster: SimCluster): { converged: boolean; detail: string } {
   const live = cluster.liveNodes();
   const views = live.map((id) => cluster.group(id)!.status());
   const rings = new Set(views.map((v) => `${v.ringId.rep}.${v.ringId.seq}`));
@@ -114,6 +133,6 @@ function convergence(cluster: SimCluster): { converged: boolean; detail: string 
   return { converged, detail };
 }
 
-function fmt(ms: number): string {
+export function fmt(ms: number): string {
   return `[${(ms / 1000).toFixed(3).padStart(8)}s]`;
 }

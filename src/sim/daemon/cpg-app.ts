@@ -1,0 +1,281 @@
+/**
+ * Simulated CPG applications: client processes of one simulated daemon, speaking the CPG library
+ * protocol (the same codecs as the client library) over a SimConnection.
+ *
+ * - The *recorder*: one per node incarnation, in the group `sim` for the node's whole life. It
+ *   writes the node's application-level history as `ringcast cpg watch` does (ring
+ *   configurations from totem confchgs, with the implied transitional configuration), and
+ *   multicasts messages that carry history ids. It asks to join before its daemon's ring runs,
+ *   so the join is normally ordered in the node's first ring, which holds the node alone. Only
+ *   then does it record: a ring it joined in the middle of holds messages it was never meant to
+ *   see (CPG delivers to a member only what was ordered after its join, and messages sent in an
+ *   earlier ring may be ordered there first), so such an incarnation records nothing at all and
+ *   is counted (`unrecorded`). A planned stop drains: no new message, wait (bounded) until its
+ *   own were delivered back, then `stop`, leave and hang up.
+ * - *Churners*: short-lived processes that join other groups, multicast a little, and leave
+ *   cleanly or die (procdown), so group tables meet every kind of change under faults.
+ */
+import { CS_ERROR } from '../../ipc/index.js';
+import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibEvent, type CpgLibRequest } from '../../services/cpg/lib-protocol.js';
+import type { HistoryRecord } from '../../check/history.js';
+import { makePayload, payloadId } from '../../check/payload.js';
+import type { Prng } from '../prng.js';
+import type { ConnectionClient, SimConnection } from './sim-connection.js';
+
+export const RECORDER_GROUP = 'sim';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What an application needs of its world: the clock, timers, and a connection to its daemon. */
+export interface AppWorld {
+  readonly now: () => number;
+  /** Runs `run` after `delayMs`, unless the application's node incarnation ended meanwhile. */
+  after(delayMs: number, run: () => void): void;
+  connect(client: ConnectionClient, pid: number): SimConnection;
+  /** Whether the daemon process runs (not paused): a paused daemon's clients wait too. */
+  readonly daemonRunning: boolean;
+}
+
+export type AppState = 'connecting' | 'joining' | 'member' | 'leaving' | 'gone';
+
+/** The member an application is, and what its group looks like to it. */
+export interface AppView {
+  readonly group: string;
+  readonly pid: number;
+  readonly state: AppState;
+  /** The group's members as its last confchg listed them, `node/pid`, sorted. */
+  readonly members: readonly string[];
+}
+
+abstract class CpgApp implements ConnectionClient {
+  protected conn: SimConnection | undefined;
+  protected state: AppState = 'connecting';
+  #members: string[] = [];
+  #nextRequestId = 1;
+  readonly #pending = new Map<number, (ok: boolean) => void>();
+
+  constructor(
+    protected readonly world: AppWorld,
+    readonly node: number,
+    readonly pid: number,
+    readonly group: string,
+  ) {}
+
+  view(): AppView {
+    return { group: this.group, pid: this.pid, state: this.state, members: this.#members };
+  }
+
+  start(): void {
+    this.conn = this.world.connect(this, this.pid);
+    this.state = 'joining';
+    this.request({ kind: 'join', group: encoder.encode(this.group), deliverInitialTotemConf: this.initialTotemConf }, (ok) => {
+      if (this.state !== 'joining') return;
+      this.state = ok ? 'member' : 'gone';
+      if (ok) this.joined();
+    });
+  }
+
+  protected request(req: CpgLibRequest, done: (ok: boolean) => void = () => {}): void {
+    const requestId = this.#nextRequestId++;
+    const { messageId, payload } = encodeCpgLibRequest(req);
+    this.#pending.set(requestId, done);
+    this.conn!.send(messageId, requestId, payload);
+  }
+
+  onResponse(requestId: number, code: number): void {
+    const done = this.#pending.get(requestId);
+    this.#pending.delete(requestId);
+    done?.(code === CS_ERROR.CS_OK);
+  }
+
+  onEvent(messageId: number, payload: Uint8Array): void {
+    const decoded = decodeCpgLibEvent(messageId, payload);
+    if (!decoded.ok) throw new Error(`node ${this.node} pid ${this.pid}: undecodable CPG event ${messageId}: ${JSON.stringify(decoded.error)}`);
+    const ev = decoded.value;
+    if (ev.kind === 'confchg' && decoder.decode(ev.group) === this.group) {
+      this.#members = ev.members.map((m) => `${m.nodeId}/${m.pid}`).sort();
+    }
+    this.heard(ev);
+  }
+
+  onClosed(): void {
+    this.state = 'gone';
+  }
+
+  /** Leaves the group and hangs up (a clean exit). */
+  protected exit(): void {
+    if (this.state === 'gone') return;
+    this.state = 'leaving';
+    this.request({ kind: 'leave', group: encoder.encode(this.group) }, () => this.hangUp());
+  }
+
+  /** Hangs up without leaving: the daemon reports procdown. */
+  protected hangUp(): void {
+    this.state = 'gone';
+    this.conn?.hangUp();
+  }
+
+  /** Whether the join asks for the ring it was ordered in (a totem confchg right after it). */
+  protected readonly initialTotemConf: boolean = false;
+  protected abstract joined(): void;
+  protected abstract heard(ev: CpgLibEvent): void;
+}
+
+export interface RecorderOptions {
+  readonly boot: string;
+  readonly rng: Prng;
+  readonly ratePerSec: number;
+  readonly safeFraction: number;
+  readonly history: HistoryRecord[];
+  /** Bound on a planned stop's wait for its own messages. */
+  readonly drainMs: number;
+}
+
+export class RecorderApp extends CpgApp {
+  protected override readonly initialTotemConf = true;
+  #recording = false;
+  #sending = false;
+  #stopping = false;
+  #counter = 0;
+  /** Ids this process sent and has not delivered yet. */
+  readonly #outstanding = new Set<string>();
+  #lastMembers: readonly number[] | undefined;
+  #lastRing: string | undefined;
+
+  /** The join landed in a ring with other nodes: this incarnation records nothing. */
+  unrecorded = false;
+
+  constructor(world: AppWorld, node: number, pid: number, private readonly options: RecorderOptions) {
+    super(world, node, pid, RECORDER_GROUP);
+  }
+
+  get sent(): number {
+    return this.#counter;
+  }
+
+  /** Sending on or off (the quiet end of a run turns it off). */
+  setSending(on: boolean): void {
+    const was = this.#sending;
+    this.#sending = on;
+    if (on && !was) this.#scheduleSend();
+  }
+
+  /** A planned stop: drain, record `stop`, leave, hang up; then `done` (the daemon may go). */
+  stop(done: () => void): void {
+    this.#stopping = true;
+    const deadline = this.world.now() + this.options.drainMs;
+    const check = (): void => {
+      if (this.#outstanding.size > 0 && this.world.now() < deadline && this.state !== 'gone') return this.world.after(20, check);
+      if (this.#recording) this.#record({ ev: 'stop' });
+      this.#recording = false;
+      if (this.state === 'member') this.exit();
+      this.world.after(5, done);
+    };
+    check();
+  }
+
+  /** The node died under it. */
+  crashed(): void {
+    if (this.#recording) this.#record({ ev: 'crash' });
+    this.#recording = false;
+    this.state = 'gone';
+  }
+
+  protected joined(): void {
+    // Recording starts with the totem confchg of the join's ring, which comes right after it.
+  }
+
+  protected heard(ev: CpgLibEvent): void {
+    if (ev.kind === 'totem_confchg') {
+      if (!this.#recording) {
+        if (this.unrecorded || this.state !== 'member') return;
+        if (ev.nodes.length !== 1 || ev.nodes[0] !== this.node) {
+          this.unrecorded = true;
+          return;
+        }
+        this.#record({ ev: 'start', node: this.node, boot: this.options.boot });
+      }
+      this.#config(`${ev.ringId.nodeId}.${ev.ringId.seq}`, [...ev.nodes].sort((a, b) => a - b));
+      return;
+    }
+    if (ev.kind !== 'deliver' || !this.#recording || decoder.decode(ev.group) !== this.group) return;
+    const id = payloadId(ev.data);
+    if (id === undefined) return;
+    this.#outstanding.delete(id);
+    this.#record({ ev: 'deliver', id, from: ev.nodeId });
+  }
+
+  #config(ring: string, members: number[]): void {
+    if (ring === this.#lastRing) return;
+    const first = !this.#recording;
+    const previous = this.#lastMembers;
+    const transitional = previous === undefined ? [this.node] : members.filter((m) => previous.includes(m));
+    this.#recording = true;
+    this.#record({ ev: 'config', kind: 'transitional', ring, members: transitional });
+    this.#record({ ev: 'config', kind: 'regular', ring, members });
+    this.#lastMembers = members;
+    this.#lastRing = ring;
+    if (first && this.#sending) this.#scheduleSend();
+  }
+
+  #scheduleSend(): void {
+    const gap = -Math.log(1 - this.options.rng.float()) * (1000 / this.options.ratePerSec);
+    this.world.after(gap, () => {
+      if (!this.#sending || this.#stopping || this.state === 'gone') return;
+      if (this.#recording && this.state === 'member' && this.world.daemonRunning) this.#send();
+      this.#scheduleSend();
+    });
+  }
+
+  #send(): void {
+    const id = `${this.node}.${this.options.boot}:${++this.#counter}`;
+    const size = this.options.rng.int(16, 300);
+    const guarantee = this.options.rng.chance(this.options.safeFraction) ? 'safe' : 'agreed';
+    // The send is on record before the daemon sees the message: a delivery elsewhere must never
+    // precede it, even if this process dies right after.
+    this.#record({ ev: 'send', id });
+    this.#outstanding.add(id);
+    this.request({ kind: 'mcast', group: encoder.encode(this.group), guarantee, data: makePayload(id, size) }, (ok) => {
+      if (!ok) throw new Error(`node ${this.node}: mcast of ${id} refused`);
+    });
+  }
+
+  #record(r: HistoryRecord): void {
+    this.options.history.push({ ...r, t: Math.round(this.world.now() * 1000) / 1000 });
+  }
+}
+
+export interface ChurnerOptions {
+  readonly rng: Prng;
+  readonly lifeMs: number;
+  /** Exit by leaving (true) or by dying with the group joined (procdown). */
+  readonly clean: boolean;
+  readonly onExit: () => void;
+}
+
+export class ChurnerApp extends CpgApp {
+  constructor(world: AppWorld, node: number, pid: number, group: string, private readonly options: ChurnerOptions) {
+    super(world, node, pid, group);
+  }
+
+  protected joined(): void {
+    const sends = this.options.rng.int(0, 5);
+    for (let i = 0; i < sends; i++) {
+      this.world.after(this.options.rng.float() * this.options.lifeMs, () => {
+        if (this.state !== 'member' || !this.world.daemonRunning) return;
+        this.request({ kind: 'mcast', group: encoder.encode(this.group), guarantee: 'agreed', data: encoder.encode(`churn ${this.node}/${this.pid} ${i}`) });
+      });
+    }
+    this.world.after(this.options.lifeMs, () => this.end());
+  }
+
+  /** Ends now, the way this churner was told to. */
+  end(): void {
+    if (this.state === 'gone' || this.state === 'leaving') return;
+    if (this.options.clean && this.state === 'member') this.exit();
+    else this.hangUp();
+    this.options.onExit();
+  }
+
+  protected heard(): void {}
+}
