@@ -10,7 +10,7 @@
  * sender was big-endian (deliver_fn's endian_conversion_required, from the frame magic); the caller
  * passes that as `bigEndian`.
  */
-import { readI32, readU32 } from '../../totem/wire/bytes.js';
+import { readI32, readU32 } from '../../bytes/index.js';
 import * as L from './layout.js';
 import type {
   CpgDecodeError,

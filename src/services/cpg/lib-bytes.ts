@@ -5,7 +5,7 @@
  * checked against the bytes that are actually there before anything is allocated.
  */
 import { CPG_MAX_NAME_LENGTH } from './layout.js';
-import { allocBytes } from '../../bytes/alloc.js';
+import { allocBytes } from '../../bytes/index.js';
 
 /** Why a library payload was rejected. Stable codes: counters and logs key on them. */
 export type CpgLibDecodeErrorCode =
