@@ -472,7 +472,8 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
       this.#reconnected = undefined;
       this.#publish({ type: 'reconnected', groups: this.groupNames, failed, mayHaveMissed: true });
     } catch (err) {
-      const e = toRingcastError(err, 'reconnecting');
+      // reopenLink and #rejoin throw errors the library made (named already); anything else is wrapped.
+      const e = err instanceof RingcastError ? err : toRingcastError(err, 'reconnecting');
       if (!this.#closed) this.#fail(e.code === 'ABORT_ERR' ? new RingcastError('CS_ERR_LIBRARY', 'reconnecting was stopped', { reason: 'RECONNECT_STOPPED', cause: e }) : e);
       throw e;
     } finally {
