@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { labAvailable } from './lab/netns.js';
 import { DaemonCluster, waitFor } from './lab/daemon-cluster.js';
 import { checkHistories, type HistoryRecord } from '../src/check/index.js';
-import { formatRingId } from '../src/check/history.js';
-import { makePayload, payloadId } from '../src/check/payload.js';
+import { formatRingId } from '../src/history/records.js';
+import { makePayload, payloadId } from '../src/history/payload.js';
 import { connect, type CpgConfchgEvent, type CpgHandle, type RingcastClient } from '../src/client/index.js';
 
 const lab = labAvailable();

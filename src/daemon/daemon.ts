@@ -9,12 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { HistoryWriter } from '../check/history.js';
-import { formatRingId } from '../check/history.js';
+import { HistoryWriter } from '../history/records.js';
+import { formatRingId } from '../history/records.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
 import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
-import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../check/payload.js';
+import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../history/payload.js';
 import type { TotemConfigInput } from '../totem/config.js';
 import { decodeHeader } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';

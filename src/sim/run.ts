@@ -3,7 +3,7 @@
  * the load drain, then judge the histories with the checker and check convergence.
  */
 import { checkHistories, type CheckReport } from '../check/index.js';
-import type { HistoryRecord } from '../check/history.js';
+import type { HistoryRecord } from '../history/records.js';
 import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
 import { SimCluster } from './cluster.js';
 import { scheduleFaults, type FaultProfile } from './faults.js';
