@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { labAvailable } from './lab/netns.js';
 import { DaemonCluster, waitFor } from './lab/daemon-cluster.js';
 import { checkHistories, type HistoryRecord } from '../src/check/index.js';
-import { formatRingId } from '../src/history/records.js';
+import { formatRingId } from '../src/history/ids.js';
 import { makePayload, payloadId } from '../src/history/payload.js';
 import { connect, type CpgConfchgEvent, type CpgHandle, type RingcastClient } from '../src/client/index.js';
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryHistoryWriter } from '../history/records.js';
+import { MemoryHistoryWriter } from '../history/writer.js';
 import { parseHistory, recordProblem } from '../history/records.js';
 import { makePayload, payloadId } from '../history/payload.js';
 import { connect } from '../client/index.js';

@@ -4,7 +4,7 @@
  * watchers can be judged by the history checker.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { HistoryWriter } from '../history/records.js';
+import { HistoryWriter } from '../history/writer.js';
 import { makePayload } from '../history/payload.js';
 import { RingcastError, type CpgGroupInfo, type CpgHandle } from '../client/index.js';
 import { CPG_USAGE, parseCpgArgs, type CpgListOptions, type CpgSendOptions, type CpgWatchOptions } from './cpg-args.js';

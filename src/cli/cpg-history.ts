@@ -10,8 +10,8 @@
  * That is Totem's transitional membership when no node left and came back between the two
  * rings; it is always a subset of both, as the checker requires.
  */
-import type { HistorySink } from '../history/records.js';
-import { parseMessageId } from '../history/records.js';
+import type { HistorySink } from '../history/writer.js';
+import { parseMessageId } from '../history/ids.js';
 import { payloadId } from '../history/payload.js';
 import type { CpgEvent } from '../client/index.js';
 

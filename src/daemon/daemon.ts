@@ -9,8 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { HistoryWriter } from '../history/records.js';
-import { formatRingId } from '../history/records.js';
+import { HistoryWriter } from '../history/writer.js';
+import { formatRingId } from '../history/ids.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
 import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';

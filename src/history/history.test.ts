@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 // A whole checker scenario is the richest set of real records at hand (tests may use any layer).
 import { correctScenario } from '../check/fixtures.js';
-import { formatMessageId, formatRingId, parseMessageId, parseRingId } from './records.js';
-import { readHistoryFile, readHistoryFileSync } from './records.js';
+import { formatMessageId, formatRingId, parseMessageId, parseRingId } from './ids.js';
+import { readHistoryFile, readHistoryFileSync } from './read.js';
 import { parseHistory, serializeRecord, type HistoryRecord } from './records.js';
-import { HistoryWriter, MemoryHistoryWriter, type FlushScheduler } from './records.js';
+import { HistoryWriter, MemoryHistoryWriter, type FlushScheduler } from './writer.js';
 
 describe('serializeRecord', () => {
   test('writes the exact lines of history.md', () => {

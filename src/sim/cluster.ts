@@ -8,7 +8,7 @@ import { TotemGroup, type GroupEvent } from '../totem/group.js';
 import type { TotemConfig } from '../totem/config.js';
 import type { TraceEvent } from '../totem/state.js';
 import type { HistoryRecord } from '../history/records.js';
-import { formatRingId } from '../history/records.js';
+import { formatRingId } from '../history/ids.js';
 import { EventQueue } from './event-queue.js';
 import { makePayload, nextGapMs, nextMessageSize, payloadId, type LoadOptions } from './load.js';
 import { SimNetwork } from './network.js';
