@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IpcClient, IpcDisconnect, IpcEvent } from '../ipc/index.js';
-import { decodeCpgLibEvent, type CpgLibRequest, type CpgLibResponse } from '../services/cpg/lib-protocol.js';
+import { CPG_SERVICE_NAME, decodeCpgLibEvent, type CpgLibRequest, type CpgLibResponse } from '../protocol/cpg/lib-protocol.js';
 import { abortable, backoffDelayMs, checkBackoff, type BackoffOptions } from './backoff.js';
 import { keyOf, requestOn } from './cpg-request.js';
 import {
@@ -130,7 +130,7 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
 
   /** Connects to the 'cpg' service at `path`; rejects CS_ERR_LIBRARY (reason DAEMON_NOT_RUNNING) if nothing listens. */
   static async open(path: string, options: CpgHandleOptions = {}): Promise<CpgHandle> {
-    const target: LinkTarget = { path, serviceName: 'cpg', ...(options.pid === undefined ? {} : { pid: options.pid }) };
+    const target: LinkTarget = { path, serviceName: CPG_SERVICE_NAME, ...(options.pid === undefined ? {} : { pid: options.pid }) };
     const ipc = await openLink(target, options.signal);
     return new CpgHandle(target, ipc, options);
   }

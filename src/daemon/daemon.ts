@@ -20,9 +20,9 @@ import { decodeHeader } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import { ExecHost } from './exec-host.js';
-import type { MembersAnswer } from './status-service.js';
+import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
-import { writeStatusFile, type DaemonStatus } from './status-file.js';
+import { writeStatusFile } from './status-file.js';
 
 export interface DaemonOptions {
   readonly nodeId: number;

@@ -17,12 +17,10 @@ import type {
   CpgDecodeErrorCode,
   CpgDecodeResult,
   CpgExecMessage,
-  GroupName,
   JoinListEntry,
   MessageSource,
-  NodeId,
 } from './messages.js';
-import { isCpgReason, type CpgReasonCode, type PartialTypeCode } from './messages.js';
+import { isCpgReason, type CpgReasonCode, type GroupName, type NodeId, type PartialTypeCode } from '../../protocol/cpg/vocabulary.js';
 
 export interface CpgDecodeOptions {
   /** The sender was big-endian (Totem frame magic swapped). Default false. */

@@ -9,7 +9,8 @@
  */
 import { allocBytes, writeU32 } from '../../bytes/index.js';
 import * as L from './layout.js';
-import type { CpgExecMessage, GroupName, MessageSource, NodeId } from './messages.js';
+import type { CpgExecMessage, MessageSource } from './messages.js';
+import type { GroupName, NodeId } from '../../protocol/cpg/vocabulary.js';
 
 const U32_MAX = 0xffff_ffff;
 const U64_MAX = (1n << 64n) - 1n;

@@ -4,17 +4,15 @@ export type {
   ConfchgCallback,
   CpgAddress,
   CpgCallback,
-  CpgError,
-  CpgErrorCode,
   CpgRingId,
   DeliverCallback,
-  HandleCallback,
-  HandleId,
   PartialDeliverCallback,
   TotemConfchgCallback,
-} from './callbacks.js';
+} from '../../protocol/cpg/callbacks.js';
+export type { CpgError, CpgErrorCode, HandleCallback, HandleId } from './handles.js';
 export { CpgNode, type CpgNodeOptions, type CpgStats, type HandleGroupState, type JoinFlags, type LibResult } from './node.js';
-export type { Member, ProcessEntry } from './table.js';
+export type { Member } from '../../protocol/cpg/vocabulary.js';
+export type { ProcessEntry } from './table.js';
 export type { GroupKey } from './names.js';
 /** The library protocol between CPG clients and the daemon (ids, payload codecs). */
-export * from './lib-protocol.js';
+export * from '../../protocol/cpg/lib-protocol.js';
