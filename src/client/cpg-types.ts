@@ -105,7 +105,7 @@ const GROUP_NAME_BYTES_MAX = 128;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function reasonName(code: number): CpgChangeReason {
+function reasonName(code: number): CpgChangeReason {
   return REASONS[code - 1] ?? 'procdown';
 }
 
