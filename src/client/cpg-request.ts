@@ -1,5 +1,6 @@
 /** One CPG library request on one connection: encode, send, map the status to an error, decode the answer. */
-import { CS_ERROR, type IpcClient } from '../ipc/index.js';
+import type { IpcClient } from '../ipc/client.js';
+import { CS_ERROR } from '../ipc/errors.js';
 import {
   decodeCpgLibResponse,
   encodeCpgLibRequest,

@@ -12,7 +12,7 @@
  * the ring). Calls made while reconnecting wait for the re-join (their `signal` still aborts).
  */
 import { EventEmitter } from 'node:events';
-import type { IpcClient, IpcDisconnect, IpcEvent } from '../ipc/index.js';
+import type { IpcClient, IpcDisconnect, IpcEvent } from '../ipc/client.js';
 import { CPG_SERVICE_NAME, decodeCpgLibEvent, type CpgLibRequest, type CpgLibResponse } from '../protocol/cpg/lib-protocol.js';
 import { abortable, backoffDelayMs, checkBackoff, type BackoffOptions } from './backoff.js';
 import { keyOf, requestOn } from './cpg-request.js';

@@ -7,9 +7,9 @@
  * RingcastError is the transport's IpcError under its public name (src/ipc/errors.ts): the two
  * were identical classes, and one class means `instanceof` holds whichever name a caller uses.
  */
-import { CS_ERROR, IpcError as RingcastError, type IpcErrorCode } from '../ipc/index.js';
+import { CS_ERROR, IpcError as RingcastError, type IpcErrorCode } from '../ipc/errors.js';
 
-export { abortError } from '../ipc/index.js';
+export { abortError } from '../ipc/errors.js';
 export { RingcastError };
 export type RingcastErrorCode = IpcErrorCode;
 

@@ -3,7 +3,8 @@
  * payloads. One IPC connection per client, opened by connect() (so connect() fails at once when
  * no daemon listens) and reopened with backoff after a disconnect when the client reconnects.
  */
-import { CS_ERROR, type IpcClient } from '../ipc/index.js';
+import type { IpcClient } from '../ipc/client.js';
+import { CS_ERROR } from '../ipc/errors.js';
 import { StatusRequest, type DaemonStatus, type MembersAnswer } from '../protocol/status.js';
 import { abortable, type BackoffOptions } from './backoff.js';
 import { RingcastError, statusError, toRingcastError } from './errors.js';

@@ -11,7 +11,7 @@ export {
   type IpcRequestOptions,
   type IpcResponse,
 } from './client.js';
-export { abortError, CS_ERROR, IpcError, type CsErrorName, type IpcErrorCode } from './errors.js';
+export { CS_ERROR, IpcError, type CsErrorName, type IpcErrorCode } from './errors.js';
 export { DISCONNECT_REASONS, REJECT_CS_ERROR, type DisconnectReason, type RejectCode } from './codes.js';
 export { DEFAULT_SERVER_LIMITS, MIN_FRAME_BYTES, type IpcServerLimits } from './limits.js';
 export type { IpcServerStats } from './stats.js';
