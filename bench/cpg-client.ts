@@ -11,7 +11,7 @@
  *   stop     → stops sending, leaves, exits
  */
 import { createInterface } from 'node:readline';
-import { makeTimedPayload, payloadSentMicros, wallMicros } from '../src/check/payload.js';
+import { makeTimedPayload, payloadSentMicros, wallMicros } from '../src/history/payload.js';
 import { CpgHandle } from '../src/client/index.js';
 
 /** Latency samples kept between two marks: a flood costs constant memory. */

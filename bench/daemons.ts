@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey, writeKeyFile } from '../src/net/crypto/index.js';
-import type { DaemonStatus } from '../src/daemon/status-file.js';
+import type { DaemonStatus } from '../src/protocol/status.js';
 import { NetnsLab, labAvailable } from '../test/lab/netns.js';
 
 const DAEMON = join(process.cwd(), 'dist/src/cli/ringcastd.js');

@@ -6,13 +6,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { labAvailable } from './lab/netns.js';
 import { DaemonCluster, waitFor } from './lab/daemon-cluster.js';
 import { checkHistories, type HistoryRecord } from '../src/check/index.js';
-import { formatRingId } from '../src/check/history.js';
-import { makePayload, payloadId } from '../src/check/payload.js';
+import { formatRingId } from '../src/history/ids.js';
+import { makePayload, payloadId } from '../src/history/payload.js';
 import { connect, type CpgConfchgEvent, type CpgHandle, type RingcastClient } from '../src/client/index.js';
 
 const lab = labAvailable();

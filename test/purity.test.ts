@@ -1,6 +1,7 @@
 /**
  * The protocol core is a pure state machine: nothing under src/totem may reach for sockets,
  * timers, the clock, randomness, crypto or the file system. This test fails the build if it does.
+ * src/bytes is held to the same rule: the core reads and writes every frame through it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,16 +29,24 @@ function sources(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-test('src/totem touches no sockets, timers, clocks, randomness or crypto', () => {
-  const files = sources('src/totem');
-  assert.ok(files.length > 5, 'expected the core sources under src/totem');
+function impureLines(dir: string): string[] {
   const hits: string[] = [];
-  for (const file of files) {
+  for (const file of sources(dir)) {
     readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
       for (const [pattern, what] of FORBIDDEN) if (pattern.test(line)) hits.push(`${file}:${i + 1}: ${what}: ${line.trim()}`);
     });
   }
-  assert.deepEqual(hits, []);
+  return hits;
+}
+
+test('src/totem touches no sockets, timers, clocks, randomness or crypto', () => {
+  assert.ok(sources('src/totem').length > 5, 'expected the core sources under src/totem');
+  assert.deepEqual(impureLines('src/totem'), []);
+});
+
+test('src/bytes, the byte library the core uses, is pure too', () => {
+  assert.ok(sources('src/bytes').length >= 2, 'expected the byte library under src/bytes');
+  assert.deepEqual(impureLines('src/bytes'), []);
 });
 
 test('the purity check itself catches a forbidden line', () => {

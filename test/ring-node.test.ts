@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { RingNode } from '../src/net/ring-node.js';
 import { FileRingSeqStore } from '../src/net/ring-seq-store.js';
 import { checkHistories, type HistoryRecord } from '../src/check/index.js';
-import { formatRingId } from '../src/check/history.js';
+import { formatRingId } from '../src/history/ids.js';
 import { makePayload, payloadId } from '../src/sim/load.js';
 import { freeUdpPorts as freePorts, waitFor } from '../src/net/testing.js';
 import { createFrameCrypto, generateKey } from '../src/net/crypto/index.js';

@@ -2,7 +2,8 @@
  * One pass over every history: splits it into incarnations, interns ids, records configurations,
  * sends and deliveries, and judges `well-formed` on the way (see design.md for the rules).
  */
-import type { ConfigRecord, DeliverRecord, HistoryRecord, NodeId, SendRecord } from './history.js';
+import type { ConfigRecord, DeliverRecord, HistoryRecord, SendRecord } from '../history/records.js';
+import type { NodeId } from '../history/ids.js';
 import {
   describe, formatMembers, isSubset, MessageTable, RingTable, sortedMembers,
   type Epoch, type HistoryModel, type Incarnation, type Transitional,

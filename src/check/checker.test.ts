@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkHistories, type CheckOptions } from './checker.js';
 import { copyHistories, correctScenario, findRecord, NodeHistoryBuilder, syntheticRun } from './fixtures.js';
-import type { HistoryRecord } from './history.js';
+import type { HistoryRecord } from '../history/records.js';
 import type { CheckReport, PropertyName } from './report.js';
 
 const converge: CheckOptions = { requireConvergence: true };

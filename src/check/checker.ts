@@ -6,7 +6,7 @@
 import { buildModel } from './build.js';
 import { checkConfigurationAgreement, checkConvergence } from './configs.js';
 import { checkDeliveries } from './deliveries.js';
-import type { HistoryRecord } from './history.js';
+import type { HistoryRecord } from '../history/records.js';
 import { checkAgreedOrder, checkRegularPrefixes } from './order.js';
 import { DEFAULT_MAX_VIOLATIONS_PER_PROPERTY, Reporter, type CheckReport } from './report.js';
 import { checkVirtualSynchrony } from './synchrony.js';

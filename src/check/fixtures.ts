@@ -3,7 +3,8 @@
  * partition, a crash, a merge, a restart and a clean stop. Tests break one property at a time by
  * editing a copy of it.
  */
-import { parseMessageId, type HistoryRecord, type NodeId } from './history.js';
+import { parseMessageId, type NodeId } from '../history/ids.js';
+import type { HistoryRecord } from '../history/records.js';
 
 /** Writes one node's history; `t` advances by one per record so messages can point at them. */
 export class NodeHistoryBuilder {

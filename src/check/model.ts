@@ -5,7 +5,8 @@
  * property is judged here, while the records are walked once; a malformed record is reported
  * and left out of the model so the other checks see only what they can interpret.
  */
-import { parseMessageId, parseRingId, type HistoryRecord, type NodeId } from './history.js';
+import { parseMessageId, parseRingId, type NodeId } from '../history/ids.js';
+import type { HistoryRecord } from '../history/records.js';
 
 /** One regular configuration as installed by one incarnation, and what followed it there. */
 export interface Epoch {

@@ -9,7 +9,8 @@
  * messages from senders outside the group (what Totem does after a gap), then the new regular
  * configuration. Crashed and stopped processes leave their history as it is.
  */
-import { parseMessageId, type HistoryRecord, type NodeId } from './history.js';
+import { parseMessageId, type NodeId } from '../history/ids.js';
+import type { HistoryRecord } from '../history/records.js';
 import { NodeHistoryBuilder } from './fixtures.js';
 
 export type RunOpKind = 'send' | 'deliver' | 'split' | 'merge' | 'crash' | 'stop' | 'restart' | 'heal';

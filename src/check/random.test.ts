@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkHistories } from './checker.js';
-import type { HistoryRecord } from './history.js';
+import type { HistoryRecord } from '../history/records.js';
 import { randomRun, type RunOp, type RunOpKind } from './random-run.js';
 import type { CheckReport } from './report.js';
 

@@ -4,7 +4,7 @@
  * its socket refuses us), the convention of the other subcommands for "could not even ask".
  */
 import { connect, RingcastError, type RingcastClient } from '../client/index.js';
-import { resolveStateDir } from './state-dir.js';
+import { resolveStateDir } from '../protocol/paths.js';
 
 export const EXIT_OK = 0;
 /** The daemon answered, the operation failed. */

@@ -1,11 +1,11 @@
 /**
  * `ringcast cpg list | send | watch`: the CPG tools, through the client library. `send` and
- * `watch` speak the history-id payload format (src/check/payload.ts), so a run of senders and
+ * `watch` speak the history-id payload format (src/history/payload.ts), so a run of senders and
  * watchers can be judged by the history checker.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { HistoryWriter } from '../check/history.js';
-import { makePayload } from '../check/payload.js';
+import { HistoryWriter } from '../history/writer.js';
+import { makePayload } from '../history/payload.js';
 import { RingcastError, type CpgGroupInfo, type CpgHandle } from '../client/index.js';
 import { CPG_USAGE, parseCpgArgs, type CpgListOptions, type CpgSendOptions, type CpgWatchOptions } from './cpg-args.js';
 import { connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, signalOnInterrupt } from './cpg-client.js';

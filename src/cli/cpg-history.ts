@@ -1,7 +1,7 @@
 /**
  * What `ringcast cpg watch` writes: the client's view of the ring as a history file
  * (shared/design/history.md), so the checker can follow messages that `ringcast cpg send` (or any
- * client using the payload format of src/check/payload.ts) multicast.
+ * client using the payload format of src/history/payload.ts) multicast.
  *
  * CPG tells a client only the regular configuration of each new ring (totemConfchg), not the
  * transitional one; history.md wants every regular configuration preceded by its transitional.
@@ -10,9 +10,9 @@
  * That is Totem's transitional membership when no node left and came back between the two
  * rings; it is always a subset of both, as the checker requires.
  */
-import type { HistorySink } from '../check/history.js';
-import { parseMessageId } from '../check/history.js';
-import { payloadId } from '../check/payload.js';
+import type { HistorySink } from '../history/writer.js';
+import { parseMessageId } from '../history/ids.js';
+import { payloadId } from '../history/payload.js';
 import type { CpgEvent } from '../client/index.js';
 
 export interface WatchCounts {

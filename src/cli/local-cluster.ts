@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKey, writeKeyFile } from '../net/crypto/index.js';
-import type { DaemonStatus } from '../daemon/status-file.js';
+import type { DaemonStatus } from '../protocol/status.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string' }, dir: { type: 'string' } }, strict: true });
 const base = values.dir ?? join(process.cwd(), '.ringcast-local');

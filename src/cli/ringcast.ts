@@ -12,12 +12,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { keygenCommand } from '../net/crypto/index.js';
-import { STATUS_FILE, type DaemonStatus } from '../daemon/status-file.js';
+import type { DaemonStatus } from '../protocol/status.js';
 import { RingcastError, type RingcastClient } from '../client/index.js';
 import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
 import { cpgCommand } from './cpg-commands.js';
-import { resolveStateDir } from './state-dir.js';
+import { resolveStateDir, STATUS_FILE } from '../protocol/paths.js';
 
 const USAGE = `usage: ringcast <command> [options]
   keygen -k FILE [--force] [--size BYTES]   write a new cluster key file

@@ -16,7 +16,7 @@ import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createDaemonLogger } from '../log/daemon-logger.js';
 import { parseLoadSpec } from '../daemon/load-generator.js';
-import { resolveStateDir } from './state-dir.js';
+import { resolveStateDir } from '../protocol/paths.js';
 
 const USAGE = 'usage: ringcastd --config FILE [--nodeid N] [--state-dir DIR] [--history FILE] [--load RATE:SIZE]';
 

@@ -6,7 +6,8 @@
  */
 import { CpgHandle, type CpgHandleOptions } from './cpg.js';
 import { resolveReconnect, type ReconnectOptions } from './link.js';
-import { resolveSocketPath } from './socket-path.js';
+import { resolveSocketPath } from '../protocol/paths.js';
+import { STATUS_SERVICE_NAME } from '../protocol/status.js';
 import { StatusLink, type RingcastMembers, type RingcastStatus } from './status.js';
 
 export interface ConnectOptions {
@@ -27,7 +28,7 @@ export type CpgOpenOptions = Omit<CpgHandleOptions, 'pid'>;
 export async function connect(options: ConnectOptions = {}): Promise<RingcastClient> {
   const socketPath = resolveSocketPath(options.stateDir);
   const reconnect = resolveReconnect(options.reconnect);
-  const target = { path: socketPath, serviceName: 'status', ...(options.pid === undefined ? {} : { pid: options.pid }) };
+  const target = { path: socketPath, serviceName: STATUS_SERVICE_NAME, ...(options.pid === undefined ? {} : { pid: options.pid }) };
   const status = await StatusLink.open(target, reconnect, options.signal);
   return new RingcastClient(socketPath, status, options);
 }

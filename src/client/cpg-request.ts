@@ -1,6 +1,12 @@
 /** One CPG library request on one connection: encode, send, map the status to an error, decode the answer. */
-import { CS_ERROR, type IpcClient } from '../ipc/index.js';
-import { decodeCpgLibResponse, encodeCpgLibRequest, type CpgLibRequest, type CpgLibResponse } from '../services/cpg/lib-protocol.js';
+import type { IpcClient } from '../ipc/client.js';
+import { CS_ERROR } from '../ipc/errors.js';
+import {
+  decodeCpgLibResponse,
+  encodeCpgLibRequest,
+  type CpgLibRequest,
+  type CpgLibResponse,
+} from '../protocol/cpg/lib-protocol.js';
 import { groupText } from './cpg-types.js';
 import { RingcastError, statusError, toRingcastError } from './errors.js';
 

@@ -1,9 +1,9 @@
 /**
  * What a CPG client sees: members, events and their reasons as plain TypeScript values. The wire
- * shapes (src/services/cpg/lib-protocol.ts) use numeric reasons and raw names; this module turns
+ * shapes (src/protocol/cpg/lib-protocol.ts) use numeric reasons and raw names; this module turns
  * them into these types, so applications never depend on the wire.
  */
-import type { CpgLibEvent } from '../services/cpg/lib-protocol.js';
+import type { CpgLibEvent } from '../protocol/cpg/lib-protocol.js';
 import { RingcastError } from './errors.js';
 
 export type CpgGuarantee = 'agreed' | 'safe';
@@ -105,7 +105,7 @@ const GROUP_NAME_BYTES_MAX = 128;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function reasonName(code: number): CpgChangeReason {
+function reasonName(code: number): CpgChangeReason {
   return REASONS[code - 1] ?? 'procdown';
 }
 

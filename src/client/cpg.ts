@@ -12,8 +12,8 @@
  * the ring). Calls made while reconnecting wait for the re-join (their `signal` still aborts).
  */
 import { EventEmitter } from 'node:events';
-import type { IpcClient, IpcDisconnect, IpcEvent } from '../ipc/index.js';
-import { decodeCpgLibEvent, type CpgLibRequest, type CpgLibResponse } from '../services/cpg/lib-protocol.js';
+import type { IpcClient, IpcDisconnect, IpcEvent } from '../ipc/client.js';
+import { CPG_SERVICE_NAME, decodeCpgLibEvent, type CpgLibRequest, type CpgLibResponse } from '../protocol/cpg/lib-protocol.js';
 import { abortable, backoffDelayMs, checkBackoff, type BackoffOptions } from './backoff.js';
 import { keyOf, requestOn } from './cpg-request.js';
 import {
@@ -130,7 +130,7 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
 
   /** Connects to the 'cpg' service at `path`; rejects CS_ERR_LIBRARY (reason DAEMON_NOT_RUNNING) if nothing listens. */
   static async open(path: string, options: CpgHandleOptions = {}): Promise<CpgHandle> {
-    const target: LinkTarget = { path, serviceName: 'cpg', ...(options.pid === undefined ? {} : { pid: options.pid }) };
+    const target: LinkTarget = { path, serviceName: CPG_SERVICE_NAME, ...(options.pid === undefined ? {} : { pid: options.pid }) };
     const ipc = await openLink(target, options.signal);
     return new CpgHandle(target, ipc, options);
   }
@@ -472,7 +472,8 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
       this.#reconnected = undefined;
       this.#publish({ type: 'reconnected', groups: this.groupNames, failed, mayHaveMissed: true });
     } catch (err) {
-      const e = toRingcastError(err, 'reconnecting');
+      // reopenLink and #rejoin throw errors the library made (named already); anything else is wrapped.
+      const e = err instanceof RingcastError ? err : toRingcastError(err, 'reconnecting');
       if (!this.#closed) this.#fail(e.code === 'ABORT_ERR' ? new RingcastError('CS_ERR_LIBRARY', 'reconnecting was stopped', { reason: 'RECONNECT_STOPPED', cause: e }) : e);
       throw e;
     } finally {

@@ -3,22 +3,15 @@
  * names (the same words `cpg_*` callers and operators already know), plus ABORT_ERR when the
  * caller's signal fired; `reason` narrows the code where the transport knows more (a
  * DisconnectReason, a RejectCode, or DAEMON_NOT_RUNNING).
+ *
+ * RingcastError is the transport's IpcError under its public name (src/ipc/errors.ts): the two
+ * were identical classes, and one class means `instanceof` holds whichever name a caller uses.
  */
-import { CS_ERROR, IpcError, type CsErrorName } from '../ipc/index.js';
+import { CS_ERROR, IpcError as RingcastError, type IpcErrorCode } from '../ipc/errors.js';
 
-export type RingcastErrorCode = Exclude<CsErrorName, 'CS_OK'> | 'ABORT_ERR';
-
-export class RingcastError extends Error {
-  readonly code: RingcastErrorCode;
-  readonly reason: string | undefined;
-
-  constructor(code: RingcastErrorCode, message: string, options: { reason?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = code === 'ABORT_ERR' ? 'AbortError' : 'RingcastError';
-    this.code = code;
-    this.reason = options.reason;
-  }
-}
+export { abortError } from '../ipc/errors.js';
+export { RingcastError };
+export type RingcastErrorCode = IpcErrorCode;
 
 const NAME_OF_STATUS = new Map<number, RingcastErrorCode>(
   Object.entries(CS_ERROR).filter(([name]) => name !== 'CS_OK').map(([name, value]) => [value, name as RingcastErrorCode]),
@@ -35,10 +28,12 @@ export function statusError(status: number, what: string, detail?: string): Ring
 /** Socket errors that mean nobody is listening at the path. */
 const NOT_RUNNING = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTDIR']);
 
-/** Wraps whatever the transport threw; keeps RingcastErrors as they are. */
+/**
+ * Wraps what the transport threw, naming the call that failed (`what`); code and reason stay.
+ * Only for errors straight from the transport: errors the library made itself already name it.
+ */
 export function toRingcastError(err: unknown, what: string): RingcastError {
-  if (err instanceof RingcastError) return err;
-  if (err instanceof IpcError) {
+  if (err instanceof RingcastError) {
     return new RingcastError(err.code, `${what}: ${err.message}`, { reason: err.reason, cause: err });
   }
   return new RingcastError('CS_ERR_LIBRARY', `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -49,7 +44,7 @@ export function toRingcastError(err: unknown, what: string): RingcastError {
  * client reports a refused or missing socket as CS_ERR_LIBRARY with the errno as its detail.
  */
 export function connectError(err: unknown, path: string, serviceName: string): RingcastError {
-  if (err instanceof IpcError && err.code === 'CS_ERR_LIBRARY' && err.reason === 'SOCKET_ERROR') {
+  if (err instanceof RingcastError && err.code === 'CS_ERR_LIBRARY' && err.reason === 'SOCKET_ERROR') {
     const errno = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? err.message.match(/\((E[A-Z]+)\)/)?.[1];
     if (errno !== undefined && NOT_RUNNING.has(errno)) {
       return new RingcastError('CS_ERR_LIBRARY', `ringcastd is not running: nothing listens on ${path} (${errno})`, {
@@ -59,8 +54,4 @@ export function connectError(err: unknown, path: string, serviceName: string): R
     }
   }
   return toRingcastError(err, `connecting to ${serviceName} at ${path}`);
-}
-
-export function abortError(signal: AbortSignal | undefined): RingcastError {
-  return new RingcastError('ABORT_ERR', 'the operation was aborted', { cause: signal?.reason });
 }

@@ -34,4 +34,4 @@ export { RingcastError, type RingcastErrorCode } from './errors.js';
 export type { ReconnectOptions } from './link.js';
 export type { BackoffOptions } from './backoff.js';
 export type { RingcastMembers, RingcastStatus } from './status.js';
-export { resolveSocketPath, SOCKET_NAME } from './socket-path.js';
+export { resolveSocketPath, SOCKET_NAME } from '../protocol/paths.js';

@@ -4,7 +4,7 @@
  * restarting), the server stopping or full, a handshake timeout. Access denied, an unknown
  * service or a version mismatch end the loop at once.
  */
-import { connectIpc, type IpcClient } from '../ipc/index.js';
+import { connectIpc, type IpcClient } from '../ipc/client.js';
 import { backoffDelayMs, checkBackoff, sleep, type BackoffOptions } from './backoff.js';
 import { connectError, RingcastError } from './errors.js';
 

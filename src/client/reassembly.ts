@@ -5,8 +5,8 @@
  * is (group, nodeId, pid). Bounded: at most `maxMessages` in progress and `maxBytes` per message;
  * anything outside the rules is dropped and counted, never thrown.
  */
-import type { PartialDeliverCallback } from '../services/cpg/callbacks.js';
-import { PartialType } from '../services/cpg/messages.js';
+import type { PartialDeliverCallback } from '../protocol/cpg/callbacks.js';
+import { PartialType } from '../protocol/cpg/vocabulary.js';
 
 export interface ReassemblyStats {
   /** Fragments or partial messages discarded (out of order, oversize, too many in progress, wrong size). */

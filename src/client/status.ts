@@ -3,28 +3,18 @@
  * payloads. One IPC connection per client, opened by connect() (so connect() fails at once when
  * no daemon listens) and reopened with backoff after a disconnect when the client reconnects.
  */
-import { CS_ERROR, type IpcClient } from '../ipc/index.js';
-import type { DaemonStatus } from '../daemon/status-file.js';
-import { StatusRequest } from '../daemon/status-service.js';
+import type { IpcClient } from '../ipc/client.js';
+import { CS_ERROR } from '../ipc/errors.js';
+import { StatusRequest, type DaemonStatus, type MembersAnswer } from '../protocol/status.js';
 import { abortable, type BackoffOptions } from './backoff.js';
 import { RingcastError, statusError, toRingcastError } from './errors.js';
 import { openLink, reopenLink, type LinkTarget } from './link.js';
-
-/** Request message ids of the status service (src/daemon/status-service.ts). */
-export const STATUS_MESSAGE = StatusRequest;
 
 /** The daemon's status, as in status.json (membership, ring id, counters, rates). */
 export type RingcastStatus = DaemonStatus & Record<string, unknown>;
 
 /** The current ring: its id, its members' node ids, the daemon's membership state. Unknown fields may follow. */
-export interface RingcastMembers {
-  /** The ring's representative and sequence. */
-  readonly ringId: { readonly rep: number; readonly seq: number };
-  /** The ring id as the logs and status.json print it. */
-  readonly ring: string;
-  readonly state: string;
-  readonly members: readonly number[];
-}
+export type RingcastMembers = MembersAnswer;
 
 export class StatusLink {
   readonly #target: LinkTarget;
@@ -47,11 +37,11 @@ export class StatusLink {
   }
 
   async status(signal?: AbortSignal): Promise<RingcastStatus> {
-    return (await this.#ask(STATUS_MESSAGE.status, 'status', signal)) as RingcastStatus;
+    return (await this.#ask(StatusRequest.status, 'status', signal)) as RingcastStatus;
   }
 
   async members(signal?: AbortSignal): Promise<RingcastMembers> {
-    const answer = await this.#ask(STATUS_MESSAGE.members, 'members', signal);
+    const answer = await this.#ask(StatusRequest.members, 'members', signal);
     const { ringId, ring, members } = answer as Partial<RingcastMembers>;
     if (typeof ringId !== 'object' || ringId === null || typeof ring !== 'string' || !Array.isArray(members)) {
       throw new RingcastError('CS_ERR_LIBRARY', 'status members: answer lacks ringId, ring or members', { reason: 'BAD_RESPONSE' });

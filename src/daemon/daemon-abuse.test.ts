@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { encodeFrame, IPC_PROTOCOL_VERSION } from '../ipc/frame.js';
-import { encodeCpgLibRequest } from '../services/cpg/lib-protocol.js';
+import { encodeCpgLibRequest } from '../protocol/cpg/lib-protocol.js';
 import { connect } from '../client/index.js';
 import { startTestDaemon, waitFor } from './testing.js';
 

@@ -8,8 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectIpc, CS_ERROR, type IpcClient, type IpcEvent } from '../ipc/index.js';
-import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibEvent, type CpgLibRequest } from '../services/cpg/lib-protocol.js';
-import { CpgReason } from '../services/cpg/messages.js';
+import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibEvent, type CpgLibRequest } from '../protocol/cpg/lib-protocol.js';
+import { CpgReason } from '../protocol/cpg/vocabulary.js';
 import { freeUdpPorts, startSyncedPair, startTestDaemon, waitFor, type TestDaemon } from './testing.js';
 
 const enc = new TextEncoder();

@@ -18,10 +18,10 @@ import {
   type CpgLibEvent,
   type CpgLibRequest,
   type CpgLibResponse,
-} from '../services/cpg/lib-protocol.js';
-import { CpgReason } from '../services/cpg/messages.js';
-import { StatusRequest, type MembersAnswer } from './status-service.js';
-import { STATUS_FILE, type DaemonStatus } from './status-file.js';
+} from '../protocol/cpg/lib-protocol.js';
+import { CpgReason } from '../protocol/cpg/vocabulary.js';
+import { STATUS_FILE } from '../protocol/paths.js';
+import { StatusRequest, type DaemonStatus, type MembersAnswer } from '../protocol/status.js';
 import { startTestDaemon, waitFor, type TestDaemon } from './testing.js';
 
 const enc = new TextEncoder();

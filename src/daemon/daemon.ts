@@ -9,20 +9,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { HistoryWriter } from '../check/history.js';
-import { formatRingId } from '../check/history.js';
+import { HistoryWriter } from '../history/writer.js';
+import { formatRingId } from '../history/ids.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
 import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
-import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../check/payload.js';
+import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../history/payload.js';
 import type { TotemConfigInput } from '../totem/config.js';
 import type { ExecDelivery } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import { ExecHost } from './exec-host.js';
-import type { MembersAnswer } from './status-service.js';
+import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
-import { writeStatusFile, type DaemonStatus } from './status-file.js';
+import { writeStatusFile } from './status-file.js';
 
 export interface DaemonOptions {
   readonly nodeId: number;

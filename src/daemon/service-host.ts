@@ -24,7 +24,7 @@ import { Executive, type ClientConnection, type CsStatus, type ExecDelivery, typ
 import { CS_ERROR, IpcError } from '../ipc/index.js';
 import { CpgService, type CpgServiceOptions } from '../services/cpg/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
-import { formatRingId } from '../check/history.js';
+import { formatRingId } from '../history/ids.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
 import { StatusService, type StatusSource } from './status-service.js';
 

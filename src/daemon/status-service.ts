@@ -3,31 +3,14 @@
  * daemon over IPC instead of reading status.json. Local reads only: no executive messages, no
  * sync, nothing replicated.
  *
- * Requests (payload must be empty, else CS_ERR_INVALID_PARAM; answers are UTF-8 JSON):
- * | id | request | CS_OK answer                                                                       |
- * |----|---------|------------------------------------------------------------------------------------|
- * |  0 | status  | the daemon status, the same object status.json holds (DaemonStatus)               |
- * |  1 | members | `{"ringId":{"rep":N,"seq":N},"ring":"<rep hex>.<seq hex>","state":"…","members":[N…]}` |
- * JSON rather than a binary layout: these answers are for tools and people, they are small, and
- * their fields grow with the daemon's counters; a client must ignore fields it does not know.
+ * The requests and their answers are src/protocol/status.ts's.
  */
 import type { ConfigChange } from '../totem/state.js';
-import type { NodeId, RingId } from '../totem/wire/types.js';
 import type { ClientConnection, ExecHandler, LibHandler, LibRequest, Service, ServiceApi } from '../exec/index.js';
-import type { DaemonStatus } from './status-file.js';
+import { STATUS_SERVICE_NAME, type DaemonStatus, type MembersAnswer } from '../protocol/status.js';
 
 /** ringcast's own services take ids from 32 up (orderlog is 32). */
 export const STATUS_SERVICE_ID = 33;
-export const STATUS_SERVICE_NAME = 'status';
-export const StatusRequest = { status: 0, members: 1 } as const;
-
-export interface MembersAnswer {
-  readonly ringId: RingId;
-  /** The ring id as the logs and status.json print it. */
-  readonly ring: string;
-  readonly state: string;
-  readonly members: readonly NodeId[];
-}
 
 export interface StatusSource {
   status(): DaemonStatus;

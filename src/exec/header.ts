@@ -20,8 +20,7 @@
  *
  * decodeHeader never throws: a malformed header is a typed value the router counts and drops.
  */
-import { readI32, readU32, writeU32 } from '../totem/wire/bytes.js';
-import { allocBytes } from '../bytes/alloc.js';
+import { allocBytes, readI32, readU32, writeU32 } from '../bytes/index.js';
 
 export const EXEC_HEADER_BYTES = 16;
 /** Corosync's SERVICES_COUNT_MAX (coroapi.h): the size of the service table. */

@@ -12,7 +12,7 @@
  *   barrier:       16 u32 service id, 20..24 padding
  *   service build: 16 u32 entries, 20..24 padding, 24 + 4*i u32 service_list[i]
  */
-import { isU64Safe, readU32, readU64Safe, writeU32, writeU64 } from '../totem/wire/bytes.js';
+import { isU64Safe, readU32, readU64Safe, writeU32, writeU64 } from '../bytes/index.js';
 import type { RingId } from '../totem/wire/types.js';
 import { SERVICES_COUNT_MAX } from './header.js';
 

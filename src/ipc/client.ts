@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { REJECT_CS_ERROR, type DisconnectReason } from './codes.js';
-import { IpcError } from './errors.js';
+import { abortError, IpcError } from './errors.js';
 import { EventQueue } from './event-queue.js';
 import { decodeFrame, encodeFrame, IPC_PROTOCOL_VERSION, REQUEST_HEADER_BYTES, type AcceptFrame, type IpcFrame } from './frame.js';
 import { DEFAULT_SERVER_LIMITS, HELLO_FRAME_BYTES_MAX } from './limits.js';
@@ -379,8 +379,4 @@ export class IpcClient extends EventEmitter {
 
 function libraryError(info: IpcDisconnect, cause?: unknown): IpcError {
   return new IpcError('CS_ERR_LIBRARY', `IPC connection lost: ${info.reason} (${info.detail})`, { reason: info.reason, cause });
-}
-
-function abortError(signal: AbortSignal | undefined): IpcError {
-  return new IpcError('ABORT_ERR', 'the operation was aborted', { cause: signal?.reason });
 }

@@ -31,6 +31,12 @@ export type CsErrorName = keyof typeof CS_ERROR;
 /** Codes an IpcError can carry: a cs_error_t name, or ABORT_ERR when the caller's signal fired. */
 export type IpcErrorCode = Exclude<CsErrorName, 'CS_OK'> | 'ABORT_ERR';
 
+/**
+ * The one error class of the transport and of the client library, which exports it as
+ * RingcastError (src/client/errors.ts): one class, so `instanceof` holds under either name and an
+ * error crosses from the transport to the application without being copied into another class.
+ * Its name is RingcastError, the name applications have always seen.
+ */
 export class IpcError extends Error {
   readonly code: IpcErrorCode;
   /** Finer reason where one exists (a RejectCode, a DisconnectReason), stable like `code`. */
@@ -38,8 +44,13 @@ export class IpcError extends Error {
 
   constructor(code: IpcErrorCode, message: string, options: { reason?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = code === 'ABORT_ERR' ? 'AbortError' : 'IpcError';
+    this.name = code === 'ABORT_ERR' ? 'AbortError' : 'RingcastError';
     this.code = code;
     this.reason = options.reason;
   }
+}
+
+/** What a call rejects with when its AbortSignal fires; the signal's reason is the cause. */
+export function abortError(signal: AbortSignal | undefined): IpcError {
+  return new IpcError('ABORT_ERR', 'the operation was aborted', { cause: signal?.reason });
 }

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serializeRecord } from '../check/history.js';
+import { serializeRecord } from '../history/records.js';
 import { FAULT_PROFILES, type FaultProfile } from './faults.js';
 import { runSimulation, type SimRunResult } from './run.js';
 import { runDemo } from './demo.js';

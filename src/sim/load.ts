@@ -3,7 +3,7 @@
  * follow each one from `send` to every `deliver`. Payload: `<id>|` followed by padding.
  */
 import type { Prng } from './prng.js';
-export { makePayload, payloadId } from '../check/payload.js';
+export { makePayload, payloadId } from '../history/payload.js';
 
 export interface LoadOptions {
   /** Messages per second of virtual time, per node. */

@@ -3,7 +3,7 @@
  * the load drain, then judge the histories with the checker and check convergence.
  */
 import { checkHistories, type CheckReport } from '../check/index.js';
-import type { HistoryRecord } from '../check/history.js';
+import type { HistoryRecord } from '../history/records.js';
 import { deriveTotemConfig, type TotemConfig, type TotemConfigInput } from '../totem/config.js';
 import { SimCluster, type ClusterOptions } from './cluster.js';
 import { scheduleFaults, type FaultProfile, type FaultTarget } from './faults.js';

@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { NetnsLab } from './netns.js';
 import { generateKey, writeKeyFile } from '../../src/net/crypto/index.js';
 import { parseHistory, type HistoryRecord } from '../../src/check/index.js';
-import type { DaemonStatus } from '../../src/daemon/status-file.js';
+import type { DaemonStatus } from '../../src/protocol/status.js';
 
 const DAEMON = join(process.cwd(), 'dist/src/cli/ringcastd.js');
 export const TOKEN_MS = 1000;

@@ -17,9 +17,9 @@ import {
   type CpgLibEvent,
   type CpgLibRequest,
   type CpgLibResponse,
-} from '../../services/cpg/lib-protocol.js';
-import { CpgReason } from '../../services/cpg/messages.js';
-import { STATUS_MESSAGE } from '../status.js';
+} from '../../protocol/cpg/lib-protocol.js';
+import { CpgReason } from '../../protocol/cpg/vocabulary.js';
+import { StatusRequest } from '../../protocol/status.js';
 
 interface Member {
   readonly connection: Connection;
@@ -126,8 +126,8 @@ export class FakeDaemon {
 
   #onStatus(connection: Connection, requestId: number, messageId: number): void {
     let answer: Record<string, unknown>;
-    if (messageId === STATUS_MESSAGE.status) answer = { nodeId: this.nodeId, ringId: `${this.ring.nodeId}.${this.ring.seq}`, ...this.status };
-    else if (messageId === STATUS_MESSAGE.members) {
+    if (messageId === StatusRequest.status) answer = { nodeId: this.nodeId, ringId: `${this.ring.nodeId}.${this.ring.seq}`, ...this.status };
+    else if (messageId === StatusRequest.members) {
       answer = { ringId: { rep: this.ring.nodeId, seq: this.ring.seq }, ring: `${this.ring.nodeId}.${this.ring.seq}`, state: 'operational', members: [this.nodeId] };
     }
     else return void connection.respond(requestId, CS_ERROR.CS_ERR_INVALID_PARAM);

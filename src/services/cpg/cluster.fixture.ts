@@ -8,8 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { encodeCpgMessage } from './encode.js';
-import type { CpgExecMessage, NodeId } from './messages.js';
-import type { HandleCallback, HandleId } from './callbacks.js';
+import type { CpgExecMessage } from './messages.js';
+import type { NodeId } from '../../protocol/cpg/vocabulary.js';
+import type { HandleCallback, HandleId } from './handles.js';
 import { CpgNode, type CpgNodeOptions, type LibResult } from './node.js';
 
 interface Component {

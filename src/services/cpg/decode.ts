@@ -10,19 +10,17 @@
  * sender was big-endian (deliver_fn's endian_conversion_required, from the frame magic); the caller
  * passes that as `bigEndian`.
  */
-import { readI32, readU32 } from '../../totem/wire/bytes.js';
+import { readI32, readU32 } from '../../bytes/index.js';
 import * as L from './layout.js';
 import type {
   CpgDecodeError,
   CpgDecodeErrorCode,
   CpgDecodeResult,
   CpgExecMessage,
-  GroupName,
   JoinListEntry,
   MessageSource,
-  NodeId,
 } from './messages.js';
-import { isCpgReason, type CpgReasonCode, type PartialTypeCode } from './messages.js';
+import { isCpgReason, type CpgReasonCode, type GroupName, type NodeId, type PartialTypeCode } from '../../protocol/cpg/vocabulary.js';
 
 export interface CpgDecodeOptions {
   /** The sender was big-endian (Totem frame magic swapped). Default false. */

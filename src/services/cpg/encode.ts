@@ -7,10 +7,10 @@
  * above PROCESSOR_COUNT_MAX, a fragment longer than its message) is a programmer error of the
  * caller and throws RangeError; the decoder, which faces the network, never throws.
  */
-import { writeU32 } from '../../totem/wire/bytes.js';
+import { allocBytes, writeU32 } from '../../bytes/index.js';
 import * as L from './layout.js';
-import type { CpgExecMessage, GroupName, MessageSource, NodeId } from './messages.js';
-import { allocBytes } from '../../bytes/alloc.js';
+import type { CpgExecMessage, MessageSource } from './messages.js';
+import type { GroupName, NodeId } from '../../protocol/cpg/vocabulary.js';
 
 const U32_MAX = 0xffff_ffff;
 const U64_MAX = (1n << 64n) - 1n;

@@ -27,8 +27,8 @@ export function cpgHeaderId(messageId: CpgMessageIdCode): number {
   return (CPG_SERVICE_ID << 16) | messageId;
 }
 
-/** CPG_MAX_NAME_LENGTH (cpg.h). */
-export const CPG_MAX_NAME_LENGTH = 128;
+/** CPG_MAX_NAME_LENGTH (cpg.h): the library protocol's bound, which mar_name_t's value field holds. */
+export { CPG_MAX_NAME_LENGTH } from '../../protocol/cpg/vocabulary.js';
 /** PROCESSOR_COUNT_MAX (corodefs.h) in a normal build; HAVE_SMALL_MEMORY_FOOTPRINT builds use 16. */
 export const PROCESSOR_COUNT_MAX = 384;
 

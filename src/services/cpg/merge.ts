@@ -14,8 +14,8 @@
  * lists exactly its own rows, the table after the plan is the union of all joinlists on every node;
  * the changes differ per node because each starts from its own view.
  */
-import { CpgReason, type NodeId } from './messages.js';
-import type { CpgAddress } from './callbacks.js';
+import { CpgReason, type NodeId } from '../../protocol/cpg/vocabulary.js';
+import type { CpgAddress } from '../../protocol/cpg/callbacks.js';
 import { compareGroupKeys, type GroupKey } from './names.js';
 import { compareMembers, type ProcessEntry } from './table.js';
 

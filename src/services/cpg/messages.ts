@@ -1,31 +1,9 @@
 /**
- * Typed CPG executive messages (what Corosync 3.1.7's cpg service multicasts on the ring) and the
- * vocabulary shared with the group state machine. Byte layouts live in layout.ts.
+ * Typed CPG executive messages (what Corosync 3.1.7's cpg service multicasts on the ring). Byte
+ * layouts live in layout.ts; the words they share with the library protocol (node ids, group
+ * names, reasons) in src/protocol/cpg/vocabulary.ts.
  */
-
-/** A Totem node id (u32). */
-export type NodeId = number;
-
-/** A group name: 0..CPG_MAX_NAME_LENGTH bytes, compared bytewise (mar_name_compare). */
-export type GroupName = Uint8Array;
-
-/** `enum lib_cpg_confchg_reason` (ipc_cpg.h), the same values as cpg.h's CPG_REASON_*. */
-export const CpgReason = {
-  join: 1,
-  leave: 2,
-  nodedown: 3,
-  nodeup: 4,
-  procdown: 5,
-} as const;
-export type CpgReasonCode = (typeof CpgReason)[keyof typeof CpgReason];
-
-export function isCpgReason(v: number): v is CpgReasonCode {
-  return v >= CpgReason.join && v <= CpgReason.procdown && Number.isInteger(v);
-}
-
-/** `enum lib_cpg_partial_types` (ipc_cpg.h): where a fragment sits in its message. */
-export const PartialType = { first: 1, continued: 2, last: 3 } as const;
-export type PartialTypeCode = (typeof PartialType)[keyof typeof PartialType];
+import type { CpgReasonCode, GroupName, NodeId, PartialTypeCode } from '../../protocol/cpg/vocabulary.js';
 
 /**
  * mar_message_source_t: the sourcing node and its opaque local connection (a pointer in

@@ -3,7 +3,7 @@
  * string; latin1 maps each byte to one UTF-16 code unit, which makes the key lossless and makes
  * string order equal to bytewise order (our deterministic order of groups in a batch of callbacks).
  */
-import type { GroupName } from './messages.js';
+import type { GroupName } from '../../protocol/cpg/vocabulary.js';
 
 /** Lossless key of a group name. */
 export type GroupKey = string & { readonly __groupKey: unique symbol };

@@ -15,8 +15,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CpgCluster } from './cluster.fixture.js';
-import type { HandleCallback, HandleId } from './callbacks.js';
-import { CpgReason, type NodeId } from './messages.js';
+import type { HandleCallback, HandleId } from './handles.js';
+import { CpgReason, type NodeId } from '../../protocol/cpg/vocabulary.js';
 
 const NODES: NodeId[] = [1, 2, 3, 4];
 const GROUPS = ['a', 'b', 'c'];

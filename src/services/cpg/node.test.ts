@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CpgCluster } from './cluster.fixture.js';
 import { CpgNode } from './node.js';
-import { CpgReason, type GroupName, type NodeId } from './messages.js';
-import type { CpgCallback, HandleCallback, HandleId } from './callbacks.js';
+import { CpgReason, type GroupName, type NodeId } from '../../protocol/cpg/vocabulary.js';
+import type { CpgCallback } from '../../protocol/cpg/callbacks.js';
+import type { HandleCallback, HandleId } from './handles.js';
 import { planMerge } from './merge.js';
 import { groupKey } from './names.js';
 

@@ -16,12 +16,14 @@
  * sender's rows, whenever it is built.
  */
 import { decodeCpgMessage, type CpgDecodeOptions } from './decode.js';
-import { CPG_MAX_NAME_LENGTH, JLE_SIZE, PROCESSOR_COUNT_MAX, RESPONSE_HEADER_SIZE } from './layout.js';
-import { CpgReason, type CpgDecodeError, type CpgExecMessage, type GroupName, type NodeId } from './messages.js';
-import type { CpgAddress, CpgCallback, CpgError, CpgErrorCode, CpgRingId, HandleCallback, HandleId } from './callbacks.js';
+import { CPG_MAX_NAME_LENGTH, CpgReason, type GroupName, type Member, type NodeId } from '../../protocol/cpg/vocabulary.js';
+import { JLE_SIZE, PROCESSOR_COUNT_MAX, RESPONSE_HEADER_SIZE } from './layout.js';
+import type { CpgDecodeError, CpgExecMessage } from './messages.js';
+import type { CpgAddress, CpgCallback, CpgRingId } from '../../protocol/cpg/callbacks.js';
+import type { CpgError, CpgErrorCode, HandleCallback, HandleId } from './handles.js';
 import { planMerge, type GroupChange } from './merge.js';
 import { groupKey, groupNameOf, type GroupKey } from './names.js';
-import { ProcessTable, type Member, type ProcessEntry } from './table.js';
+import { ProcessTable, type ProcessEntry } from './table.js';
 
 export type HandleGroupState = 'joinStarted' | 'joinCompleted' | 'leaveStarted';
 

@@ -11,7 +11,7 @@ import { HoldingConnection } from '../../exec/testing/fake-connection.js';
 import { LoopRing } from '../../exec/testing/loop-ring.js';
 import type { Executive } from '../../exec/index.js';
 import { CPG_SERVICE_ID } from './layout.js';
-import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibRequest } from './lib-protocol.js';
+import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibRequest } from '../../protocol/cpg/lib-protocol.js';
 import { CpgService } from './service.js';
 
 const enc = new TextEncoder();

@@ -15,7 +15,7 @@ import {
   type CpgLibEvent,
   type CpgLibRequest,
   type CpgLibResponse,
-} from './lib-protocol.js';
+} from '../../protocol/cpg/lib-protocol.js';
 import { CpgService, type CpgServiceOptions } from './service.js';
 
 export interface Client {

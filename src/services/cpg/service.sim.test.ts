@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CpgReason } from './messages.js';
+import { CpgReason } from '../../protocol/cpg/vocabulary.js';
 import { bytes, CpgSimCluster, member, text, type Client } from './service.fixture.js';
 
 function started(nodes: number, seed: number): CpgSimCluster {

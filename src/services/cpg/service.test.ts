@@ -9,7 +9,12 @@ import { FakeConnection } from '../../exec/testing/fake-connection.js';
 import { LoopRing } from '../../exec/testing/loop-ring.js';
 import type { Executive } from '../../exec/index.js';
 import { CPG_SERVICE_ID } from './layout.js';
-import { decodeCpgLibEvent, decodeCpgLibResponse, encodeCpgLibRequest, type CpgLibRequest } from './lib-protocol.js';
+import {
+  decodeCpgLibEvent,
+  decodeCpgLibResponse,
+  encodeCpgLibRequest,
+  type CpgLibRequest,
+} from '../../protocol/cpg/lib-protocol.js';
 import { CpgService } from './service.js';
 
 const g = new TextEncoder().encode('g');

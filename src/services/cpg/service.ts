@@ -26,11 +26,12 @@ import type {
   ServiceApi,
   ServiceSync,
 } from '../../exec/index.js';
-import type { HandleCallback, HandleId } from './callbacks.js';
+import type { HandleCallback, HandleId } from './handles.js';
 import { decodeCpgMessage } from './decode.js';
 import { encodeCpgMessage } from './encode.js';
 import { CPG_SERVICE_ID, CpgMessageId, type CpgMessageIdCode } from './layout.js';
 import {
+  CPG_SERVICE_NAME,
   CpgLibRequestId,
   decodeCpgLibRequest,
   encodeCpgLibEvent,
@@ -41,11 +42,9 @@ import {
   type CpgLibFrame,
   type CpgLibRequest,
   type CpgLibResponse,
-} from './lib-protocol.js';
+} from '../../protocol/cpg/lib-protocol.js';
 import type { CpgExecMessage } from './messages.js';
 import { CpgNode, type CpgNodeOptions, type LibResult } from './node.js';
-
-export const CPG_SERVICE_NAME = 'cpg';
 
 export type CpgServiceOptions = Omit<CpgNodeOptions, 'localNodeId'>;
 

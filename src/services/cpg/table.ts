@@ -4,14 +4,8 @@
  * synchronization works properly"); we keep one sorted member array per group, which gives the
  * same member order in every confchg and makes equal tables compare equal.
  */
-import type { NodeId } from './messages.js';
+import type { Member, NodeId } from '../../protocol/cpg/vocabulary.js';
 import { compareGroupKeys, type GroupKey } from './names.js';
-
-/** A group member: one process on one node. Two processes on one node are two members. */
-export interface Member {
-  readonly nodeId: NodeId;
-  readonly pid: number;
-}
 
 /** One row of the table. */
 export interface ProcessEntry extends Member {

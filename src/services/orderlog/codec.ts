@@ -7,7 +7,7 @@
  *   appended   u64 index, 32 bytes hash            (the answer to an append)
  *   event      u64 index, line                     (APPENDED, to tracking clients)
  */
-import { readU32, readU64Safe, writeU32, writeU64 } from '../../totem/wire/bytes.js';
+import { readU32, readU64Safe, writeU32, writeU64 } from '../../bytes/index.js';
 import type { DecodeResult } from '../../exec/index.js';
 import { HASH_BYTES, type LogSnapshot } from './log.js';
 

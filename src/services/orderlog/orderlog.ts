@@ -11,9 +11,9 @@
  */
 import type { ConfigChange } from '../../totem/state.js';
 import type { NodeId, RingId } from '../../totem/wire/types.js';
-import type { ClientConnection, ExecHandler, ExecMeta, LibHandler, LibRequest, Service, ServiceApi, ServiceSync } from '../../exec/index.js';
+import type { ClientConnection, ExecHandler, ExecMeta, LibHandler, Service, ServiceApi, ServiceSync } from '../../exec/index.js';
 import {
-  decodeLine, decodeSnapshot, decodeU32, encodeAppended, encodeAppendedEvent, encodeLine, encodeSnapshot, encodeU32, ORDERLOG_LINE_MAX_BYTES,
+  decodeLine, decodeSnapshot, decodeU32, encodeAppended, encodeAppendedEvent, encodeLine, encodeSnapshot, ORDERLOG_LINE_MAX_BYTES,
 } from './codec.js';
 import { betterSnapshot, OrderLog, type LogSnapshot } from './log.js';
 

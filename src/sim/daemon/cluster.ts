@@ -10,8 +10,8 @@
  */
 import pino from 'pino';
 import type { TotemConfig } from '../../totem/config.js';
-import type { HistoryRecord } from '../../check/history.js';
-import { formatRingId } from '../../check/history.js';
+import type { HistoryRecord } from '../../history/records.js';
+import { formatRingId } from '../../history/ids.js';
 import { ServiceHost, type HostClock } from '../../daemon/service-host.js';
 import { SimCluster, type NodeStatus } from '../cluster.js';
 import type { FaultTarget } from '../faults.js';

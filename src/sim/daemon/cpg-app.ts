@@ -15,10 +15,10 @@
  * - *Churners*: short-lived processes that join other groups, multicast a little, and leave
  *   cleanly or die (procdown), so group tables meet every kind of change under faults.
  */
-import { CS_ERROR } from '../../ipc/index.js';
-import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibEvent, type CpgLibRequest } from '../../services/cpg/lib-protocol.js';
-import type { HistoryRecord } from '../../check/history.js';
-import { makePayload, payloadId } from '../../check/payload.js';
+import { CS_ERROR } from '../../ipc/errors.js';
+import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibEvent, type CpgLibRequest } from '../../protocol/cpg/lib-protocol.js';
+import type { HistoryRecord } from '../../history/records.js';
+import { makePayload, payloadId } from '../../history/payload.js';
 import type { Prng } from '../prng.js';
 import type { ConnectionClient, SimConnection } from './sim-connection.js';
 

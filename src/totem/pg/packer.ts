@@ -16,7 +16,7 @@
  * the number it continues in `continuation`, which is what Corosync's receiver checks
  * (totempg_deliver_fn compares continuation with the sender's last fragment number).
  */
-import { writeU16 } from '../wire/bytes.js';
+import { writeU16 } from '../../bytes/index.js';
 import { MESSAGE_SIZE_MAX } from '../wire/layout.js';
 import { PG_HEADER_SIZE, PG_LEN_SIZE, PG_MSG_COUNT_MAX, PG_PACKET_BYTES_MAX, PG_PIECE_BYTES_MAX, writeHeader } from './packet.js';
 

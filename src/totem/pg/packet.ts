@@ -11,7 +11,7 @@
  * Fields are in the sender's byte order, like the mcast around them (totempg_deliver_fn swaps
  * msg_count and msg_len when the mcast's magic said so).
  */
-import { readU16, writeU16 } from '../wire/bytes.js';
+import { readU16, writeU16 } from '../../bytes/index.js';
 import { FRAME_SIZE_MAX, MCAST_SIZE } from '../wire/layout.js';
 
 export const PG_HEADER_SIZE = 8;

@@ -4,7 +4,7 @@
  * above its array bounds, wrong encapsulation byte, ring seqs we cannot represent) so a bad frame
  * is a typed error here instead of undefined behaviour deeper in the core. Never throws.
  */
-import { readI32, readU32, readU64Safe } from './bytes.js';
+import { readI32, readU32, readU64Safe } from '../../bytes/index.js';
 import * as L from './layout.js';
 import type {
   CommitMembEntry,

@@ -7,7 +7,7 @@
  * the decoder, which faces the network, never throws. u32/i32 fields are written modulo 2^32,
  * as C assignment would.
  */
-import { isU64Safe, writeU16, writeU32, writeU64 } from './bytes.js';
+import { isU64Safe, writeU16, writeU32, writeU64 } from '../../bytes/index.js';
 import * as L from './layout.js';
 import type {
   MembCommitToken,

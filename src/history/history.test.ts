@@ -4,11 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { correctScenario } from './fixtures.js';
-import {
-  formatMessageId, formatRingId, HistoryWriter, MemoryHistoryWriter, parseHistory, parseMessageId, parseRingId,
-  readHistoryFile, readHistoryFileSync, serializeRecord, type FlushScheduler, type HistoryRecord,
-} from './history.js';
+// A whole checker scenario is the richest set of real records at hand (tests may use any layer).
+import { correctScenario } from '../check/fixtures.js';
+import { formatMessageId, formatRingId, parseMessageId, parseRingId } from './ids.js';
+import { readHistoryFile, readHistoryFileSync } from './read.js';
+import { parseHistory, serializeRecord, type HistoryRecord } from './records.js';
+import { HistoryWriter, MemoryHistoryWriter, type FlushScheduler } from './writer.js';
 
 describe('serializeRecord', () => {
   test('writes the exact lines of history.md', () => {

@@ -1,6 +1,6 @@
 /**
- * Integer access on byte arrays without DataView: the decoder runs on every frame and a DataView
- * per frame is an allocation. `be` selects the sender's byte order (Corosync writes host order
+ * Integer access on byte arrays without DataView: decoders run on every frame and message, and a
+ * DataView per frame is an allocation. `be` selects the sender's byte order (Corosync writes host order
  * and the receiver swaps, see *_endian_convert in exec/totemsrp.c); we always write little-endian.
  */
 

@@ -56,10 +56,12 @@ import type {
   TotemConfchgCallback,
 } from './callbacks.js';
 import { LibReader, LibWriter, type CpgLibDecodeResult } from './lib-bytes.js';
-import { isCpgReason, type GroupName, type NodeId, type PartialTypeCode } from './messages.js';
-import type { Member } from './table.js';
+import { isCpgReason, type GroupName, type Member, type NodeId, type PartialTypeCode } from './vocabulary.js';
 
 export type { CpgLibDecodeError, CpgLibDecodeErrorCode, CpgLibDecodeResult } from './lib-bytes.js';
+
+/** The service name a CPG client asks for in its IPC hello. */
+export const CPG_SERVICE_NAME = 'cpg';
 
 export const CpgLibRequestId = {
   join: 0,

@@ -1,12 +1,8 @@
 /**
- * What the CPG state machine hands the executive to deliver to local clients, and the errors of
- * its library requests. Callbacks mirror Corosync's res_lib_cpg_* callbacks (ipc_cpg.h).
+ * The callbacks a CPG client receives: Corosync's res_lib_cpg_* callbacks (ipc_cpg.h), as the
+ * service's state machine produces them and lib-protocol.ts carries them to the client.
  */
-import type { CpgReasonCode, GroupName, NodeId, PartialTypeCode } from './messages.js';
-import type { Member } from './table.js';
-
-/** A local client handle, assigned by the executive (one per IPC connection in Corosync). */
-export type HandleId = number;
+import type { CpgReasonCode, GroupName, Member, NodeId, PartialTypeCode } from './vocabulary.js';
 
 /** mar_cpg_address_t in a left or joined list: the member and why it changed. */
 export interface CpgAddress extends Member {
@@ -56,26 +52,3 @@ export interface TotemConfchgCallback {
 }
 
 export type CpgCallback = ConfchgCallback | DeliverCallback | PartialDeliverCallback | TotemConfchgCallback;
-
-/** A callback addressed to one local handle. The executive forwards them in array order. */
-export interface HandleCallback {
-  readonly handle: HandleId;
-  readonly callback: CpgCallback;
-}
-
-/** Stable error codes a library request can fail with (Corosync's cs_error_t names). */
-export type CpgErrorCode =
-  | 'CS_ERR_BAD_HANDLE'
-  | 'CS_ERR_EXIST'
-  | 'CS_ERR_NOT_EXIST'
-  | 'CS_ERR_BUSY'
-  | 'CS_ERR_TRY_AGAIN'
-  | 'CS_ERR_NAME_TOO_LONG'
-  | 'CS_ERR_INVALID_PARAM'
-  | 'CS_ERR_TOO_BIG'
-  | 'CS_ERR_NO_RESOURCES';
-
-export interface CpgError {
-  readonly code: CpgErrorCode;
-  readonly detail: string;
-}

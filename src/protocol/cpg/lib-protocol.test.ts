@@ -167,7 +167,7 @@ const eventIds = Object.values(CpgLibEventId);
 const kinds = Object.keys(CpgLibRequestId) as CpgLibRequestKind[];
 
 /** Random bytes, or a valid encoding with a few bytes flipped, cut or appended. */
-function mutated<T>(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
+function mutated(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
   const mutate = fc.tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat({ max: 8 }), fc.boolean())
     .map(([bytes, flips, cut, append]) => {
       const out = Uint8Array.from(bytes);
