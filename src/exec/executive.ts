@@ -121,6 +121,8 @@ export class Executive {
   private readonly outbound: Outbound;
   private running = false;
   private flushScheduled = false;
+  /** A deferred message met a full ring queue: retried on the next delivery or ringDrained(). */
+  private roomAwaited = false;
   /**
    * At most one held request per connection (its later ones are not read), by connection id, in
    * the order they were held: memory is bounded by the connection count.
@@ -212,6 +214,7 @@ export class Executive {
 
   /** One ordered message from the ring. */
   deliver(delivery: ExecDelivery): void {
+    this.retryWhenRoom();
     const decoded = decodeHeader(delivery.data);
     if (!decoded.ok && this.options.onForeign) return this.options.onForeign(delivery);
     if (!this.running) return;
@@ -248,6 +251,7 @@ export class Executive {
    * before their connections are read again.
    */
   ringDrained(): void {
+    this.retryWhenRoom();
     this.retryHeld();
   }
 
@@ -315,9 +319,10 @@ export class Executive {
       return result;
     }
     if (result.code === 'QUEUE_FULL' && !options.request) {
-      // The service has no client to tell: keep it and retry, as Corosync's queue would.
+      // The service has no client to tell: keep it and retry once the ring has room, as
+      // Corosync's queue would.
       this.outbound.defer(own);
-      this.scheduleFlush();
+      this.roomAwaited = true;
       return { ok: true };
     }
     return mapRingResult(result);
@@ -405,11 +410,23 @@ export class Executive {
       const own = this.outbound.peekDeferred();
       if (!own) return;
       const result = this.options.ring.send(own.message, { safe: own.safe, transfer: true });
-      if (!result.ok && result.code === 'QUEUE_FULL') return this.scheduleFlush();
+      // Retrying at once would spin (one turn of the event loop after another) until the ring
+      // drains; the next delivery or the gate reopening (ringDrained) tries again instead.
+      if (!result.ok && result.code === 'QUEUE_FULL') {
+        this.roomAwaited = true;
+        return;
+      }
       this.outbound.shiftDeferred();
       if (result.ok) this.outbound.sent(own);
       else own.request?.respond(result.code === 'MESSAGE_TOO_LARGE' ? 'CS_ERR_TOO_BIG' : 'CS_ERR_LIBRARY');
     }
+  }
+
+  /** Deferred messages wait for room in the ring's queue: a delivery or ringDrained() frees some. */
+  private retryWhenRoom(): void {
+    if (!this.roomAwaited) return;
+    this.roomAwaited = false;
+    this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
