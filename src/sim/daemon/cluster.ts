@@ -49,6 +49,8 @@ class NodeStack implements ConnectionHost {
   readonly connections = new Set<SimConnection>();
   readonly recorder: RecorderApp;
   readonly churners = new Set<ChurnerApp>();
+  /** Transitional configurations the ring delivered to this daemon, by ring id. */
+  readonly transitionals = new Map<string, readonly number[]>();
   #nextPid = 1;
 
   constructor(
@@ -145,6 +147,7 @@ class NodeStack implements ConnectionHost {
       get daemonRunning() {
         return stack.alive && !stack.paused;
       },
+      transitionalOf: (ring) => this.transitionals.get(ring),
     };
   }
 
@@ -208,8 +211,9 @@ export class SimDaemonCluster implements FaultTarget {
       onEvent: (id, event) => {
         const stack = this.#stacks.get(id);
         if (!stack?.alive) return;
-        if (event.kind === 'deliver') stack.host.deliver(event);
-        else stack.host.configChange(event);
+        if (event.kind === 'deliver') return stack.host.deliver(event);
+        if (event.type === 'transitional') stack.transitionals.set(formatRingId(event.ringId.rep, event.ringId.seq), event.members);
+        stack.host.configChange(event);
       },
     });
     for (const id of options.nodeIds) this.#histories.set(id, []);

@@ -34,6 +34,13 @@ export interface AppWorld {
   connect(client: ConnectionClient, pid: number): SimConnection;
   /** Whether the daemon process runs (not paused): a paused daemon's clients wait too. */
   readonly daemonRunning: boolean;
+  /**
+   * The real transitional configuration of ring `ring` at this node, when the daemon saw it.
+   * CPG tells a client only the regular one; `ringcast cpg watch` derives the transitional as
+   * the nodes of both rings, which is wrong when a node passed through a ring of its own in
+   * between. The simulator can ask the ring itself, and does.
+   */
+  transitionalOf(ring: string): readonly number[] | undefined;
 }
 
 export type AppState = 'connecting' | 'joining' | 'member' | 'leaving' | 'gone';
@@ -209,7 +216,10 @@ export class RecorderApp extends CpgApp {
     if (ring === this.#lastRing) return;
     const first = !this.#recording;
     const previous = this.#lastMembers;
-    const transitional = previous === undefined ? [this.node] : members.filter((m) => previous.includes(m));
+    // A ring whose sync was cut short gives the client no totem confchg: the real transitional
+    // may name nodes of a ring this history never recorded, so it is cut to the previous one.
+    const real = this.world.transitionalOf(ring) ?? members;
+    const transitional = previous === undefined ? [this.node] : real.filter((m) => previous.includes(m) && members.includes(m));
     this.#recording = true;
     this.#record({ ev: 'config', kind: 'transitional', ring, members: transitional });
     this.#record({ ev: 'config', kind: 'regular', ring, members });
