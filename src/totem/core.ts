@@ -10,12 +10,15 @@
  */
 import type { TotemConfig } from './config.js';
 import { multicast } from './effects.js';
-import { LEAVE_DUMMY_NODEID, consensusTimeoutExpired, enterGather, handleCommitToken, handleJoin, handleMergeDetect, noticeForeignProcessor, restoreOldRingState, sendJoin, sendLeave, sendMergeDetect } from './membership.js';
+import { LEAVE_DUMMY_NODEID, sendJoin, sendLeave } from './joins.js';
+import { consensusTimeoutExpired, handleCommitToken, handleJoin, handleMergeDetect, noticeForeignProcessor, sendMergeDetect } from './membership.js';
+import { restoreOldRingState } from './recovery.js';
 import { deliverInOrder } from './delivery.js';
 import { sameRing, type MembState, type Node, type OutFrame, type PacketSource, type TotemEvent, type TotemStats, type TraceEvent } from './state.js';
 import { MessageStore } from './store.js';
 import { TimerTable, type TimerName } from './timers.js';
 import { handleOrfToken, retransmitToken, revisitHeldToken, updateAru } from './token.js';
+import { enterGather } from './transitions.js';
 import { decodeMessage } from './wire/index.js';
 import { Encapsulation, type Mcast, type NodeId, type RingId, type TokenHoldCancel } from './wire/types.js';
 

@@ -6,13 +6,12 @@
 import { multicast } from './effects.js';
 import { encodeMessage } from './wire/index.js';
 import { deliverInOrder } from './delivery.js';
-import { enterGather } from './membership.js';
-import { enterOperational, nextInRing } from './recovery.js';
-import { setUnion } from './sets.js';
+import { nextInRing, setUnion } from './sets.js';
 import { sameRing, type Node } from './state.js';
 import type { MessageStore } from './store.js';
 import { Encapsulation, type Mcast, type OrfToken, type RtrItem } from './wire/types.js';
 import { GUARANTEE_AGREED, GUARANTEE_SAFE } from './delivery.js';
+import { enterGather, enterOperational } from './transitions.js';
 
 /** Corosync's RETRANSMIT_ENTRIES_MAX. */
 export const RETRANSMIT_ENTRIES_MAX = 30;
