@@ -11,6 +11,7 @@ import { serializeRecord } from '../check/history.js';
 import { FAULT_PROFILES, type FaultProfile } from './faults.js';
 import { runSimulation, type SimRunResult } from './run.js';
 import { runDemo } from './demo.js';
+import type { TotemConfigInput } from '../totem/config.js';
 
 const USAGE = `usage: npm run sim -- [options]
   --nodes N            processors in the ring, 1..32 (default 5)
@@ -19,6 +20,9 @@ const USAGE = `usage: npm run sim -- [options]
   --duration-ms T      virtual duration of each run (default 30000)
   --faults PROFILE     calm | lossy | partitions | churn | chaos (default chaos)
   --token MS           Totem token timeout (default 1000 in the simulator)
+  --seq-start N        every new ring's message sequence starts at N, 0..4294967295 (default 0,
+                       as Corosync's SEQNO_START_MSG; the first message is N+1, mod 2^32): set it
+                       near 2^32, e.g. 4294967000, to run rings across the sequence wrap
   --history-dir DIR    write one history file per node (history.md format)
   --verbose            print faults and ring formations as they happen
   --trace              also print every membership state transition
@@ -43,6 +47,14 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
   return n;
 }
 
+function seqStartArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n > 0xffffffff) {
+    throw new Error(`--seq-start must be an integer in 0..4294967295, got "${value}"`);
+  }
+  return n;
+}
+
 function writeHistories(dir: string, result: SimRunResult): void {
   const runDir = join(dir, `seed-${result.seed}`);
   mkdirSync(runDir, { recursive: true });
@@ -63,7 +75,7 @@ function main(): number {
   const { values } = parseArgs({
     options: {
       nodes: { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' },
-      'duration-ms': { type: 'string' }, faults: { type: 'string' }, token: { type: 'string' },
+      'duration-ms': { type: 'string' }, faults: { type: 'string' }, token: { type: 'string' }, 'seq-start': { type: 'string' },
       'history-dir': { type: 'string' }, verbose: { type: 'boolean' }, trace: { type: 'boolean' }, demo: { type: 'boolean' },
       json: { type: 'boolean' }, help: { type: 'boolean' },
     },
@@ -79,7 +91,11 @@ function main(): number {
   const token = values.token === undefined ? undefined : positiveInt('token', values.token, 1000);
   const faults = (values.faults ?? 'chaos') as FaultProfile;
   if (!FAULT_PROFILES.includes(faults)) throw new Error(`--faults must be one of ${FAULT_PROFILES.join('|')}, got "${faults}"`);
+  const seqStart = values['seq-start'] === undefined ? undefined : seqStartArg(values['seq-start']);
   const [first, last] = parseSeeds(values.seed, values.seeds);
+  const totem: TotemConfigInput | undefined = token === undefined && seqStart === undefined
+    ? undefined
+    : { ...(token === undefined ? {} : { token }), ...(seqStart === undefined ? {} : { seqStart }) };
 
   let failures = 0;
   let runs = 0;
@@ -89,7 +105,7 @@ function main(): number {
   for (let seed = first; seed <= last; seed++) {
     const result = runSimulation({
       seed, nodes, durationMs, faults,
-      totem: token === undefined ? undefined : { token },
+      totem,
       log: values.verbose || values.trace ? (line) => console.log(line) : undefined,
       traceStates: values.trace,
     });
@@ -109,7 +125,7 @@ function main(): number {
       failures++;
       for (const v of result.report.violations.slice(0, 10)) console.log(`  ${v.property}: ${v.message}`);
       if (!result.converged) console.log(`  not converged: ${result.convergenceDetail}`);
-      console.log(`  reproduce: npm run sim -- --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''} --verbose`);
+      console.log(`  reproduce: npm run sim -- --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''}${seqStart !== undefined ? ` --seq-start ${seqStart}` : ''} --verbose`);
     }
   }
   if (first !== last) {

@@ -3,6 +3,7 @@
  * (memb_state_commit_token_update) and passing it on (memb_state_commit_token_send).
  */
 import { unicast } from './effects.js';
+import { seqLt } from './seq.js';
 import { nextInRing } from './sets.js';
 import { sameRing, type Node } from './state.js';
 import type { MembCommitToken } from './wire/types.js';
@@ -23,11 +24,11 @@ export function updateCommitToken(n: Node): void {
   // Processors from the same old ring with a lower aru than another one lack messages.
   let highAru = list[index]!.aru;
   for (let i = 0; i <= index; i++) {
-    if (sameRing(list[i]!.ringId, n.oldRingId) && list[i]!.aru > highAru) highAru = list[i]!.aru;
+    if (sameRing(list[i]!.ringId, n.oldRingId) && seqLt(highAru, list[i]!.aru)) highAru = list[i]!.aru;
   }
   for (let i = 0; i <= index; i++) {
     const entry = list[i]!;
-    if (sameRing(entry.ringId, n.oldRingId) && entry.aru < highAru) {
+    if (sameRing(entry.ringId, n.oldRingId) && seqLt(entry.aru, highAru)) {
       list[i] = { ...entry, receivedFlg: 0 };
       if (i === index) n.receivedFlg = false;
     }

@@ -7,6 +7,7 @@
  * a gap, where we follow the Totem paper (design.md). The transitions themselves are in
  * transitions.ts.
  */
+import { seqLt, seqLte, seqNext } from './seq.js';
 import { setHas, setMinus, toSet } from './sets.js';
 import { sameRing, type Node } from './state.js';
 import { GUARANTEE_SAFE, deliverOne } from './delivery.js';
@@ -41,24 +42,28 @@ export function planRecovery(n: Node, token: MembCommitToken): void {
   n.transMemb = toSet(trans);
   // The furthest any of them delivered on the old ring: all of us deliver up to there in the
   // old regular configuration, so that part agrees (Corosync's my_high_ring_delivered).
-  n.highRingDelivered = 0;
+  // Corosync starts from 0, which is not "before" old-ring numbers near a wrap: start from the
+  // first entry instead (ours is always among them).
+  let highRingDelivered: number | undefined;
   token.addr.forEach((id, i) => {
     const entry = token.membList[i]!;
-    if (setHas(n.transMemb, id) && sameRing(entry.ringId, n.oldRingId) && entry.highDelivered > n.highRingDelivered) {
-      n.highRingDelivered = entry.highDelivered;
+    if (!setHas(n.transMemb, id) || !sameRing(entry.ringId, n.oldRingId)) return;
+    if (highRingDelivered === undefined || seqLt(highRingDelivered, entry.highDelivered)) {
+      highRingDelivered = entry.highDelivered;
     }
   });
+  n.highRingDelivered = highRingDelivered ?? n.highDelivered;
 
   const someoneLacks = token.addr.some((id, i) => setHas(n.transMemb, id) && token.membList[i]!.receivedFlg === 0);
   if (someoneLacks) {
     let lowRingAru = n.oldRingHighSeqReceived;
     token.addr.forEach((id, i) => {
       const entry = token.membList[i]!;
-      if (setHas(n.transMemb, id) && sameRing(entry.ringId, n.oldRingId) && entry.aru < lowRingAru) {
+      if (setHas(n.transMemb, id) && sameRing(entry.ringId, n.oldRingId) && seqLt(entry.aru, lowRingAru)) {
         lowRingAru = entry.aru;
       }
     });
-    for (let seq = lowRingAru + 1; seq <= n.oldRingHighSeqReceived; seq++) {
+    for (let seq = seqNext(lowRingAru); seqLte(seq, n.oldRingHighSeqReceived); seq = seqNext(seq)) {
       const item = n.regular.get(seq);
       if (item) n.retransQueue.push(item.frame);
     }
@@ -89,10 +94,10 @@ export function adoptRecoveredMessages(n: Node): void {
  */
 export function deliverOldRing(n: Node): void {
   const high = n.regular.highestSeq();
-  for (let seq = n.highDelivered + 1; seq <= high; seq++) {
+  for (let seq = seqNext(n.highDelivered); seqLte(seq, high); seq = seqNext(seq)) {
     const item = n.regular.get(seq);
     if (!item) break;
-    if (seq > n.highRingDelivered && item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1) break;
+    if (seqLt(n.highRingDelivered, seq) && item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1) break;
     deliverOne(n, item);
   }
   n.events.push({
@@ -104,7 +109,7 @@ export function deliverOldRing(n: Node): void {
     left: setMinus(n.memb, n.transMemb),
   });
   let afterGap = false;
-  for (let seq = n.highDelivered + 1; seq <= high; seq++) {
+  for (let seq = seqNext(n.highDelivered); seqLte(seq, high); seq = seqNext(seq)) {
     const item = n.regular.get(seq);
     if (!item) {
       afterGap = true;

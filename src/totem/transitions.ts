@@ -11,6 +11,7 @@ import { sendJoin } from './joins.js';
 import { adoptRecoveredMessages, deliverOldRing, planRecovery, saveOldRingState } from './recovery.js';
 import { setMinus, setUnion } from './sets.js';
 import type { GatherReason, MembState, Node } from './state.js';
+import { seqPrev } from './seq.js';
 import { MessageStore } from './store.js';
 import type { MembCommitToken } from './wire/types.js';
 
@@ -62,15 +63,16 @@ export function enterCommit(n: Node): void {
 /** memb_state_recovery_enter: the commit token is back; plan the re-sends, reset the new ring. */
 export function enterRecovery(n: Node, token: MembCommitToken): void {
   n.orfTokenDiscard = false;
-  n.recovery = new MessageStore(0, n.cfg.retransmitQueueMax);
+  n.recovery = new MessageStore(n.seqStart, n.cfg.retransmitQueueMax);
   n.retransQueue = [];
   sendCommitToken(n, token);
-  n.tokenSeq = -1;
+  n.tokenSeq = seqPrev(n.seqStart);
   planRecovery(n, token);
 
-  n.aru = 0;
-  n.highSeqReceived = 0;
-  n.installSeq = 0;
+  // The new ring's sequence starts over (SEQNO_START_MSG); the old ring's is saved.
+  n.aru = n.seqStart;
+  n.highSeqReceived = n.seqStart;
+  n.installSeq = n.seqStart;
   n.aruCount = 0;
   n.seqUnchanged = 0;
   n.retransFlgCount = 0;
@@ -101,10 +103,10 @@ export function enterOperational(n: Node): void {
   // The new ring's store (recovery messages so far) becomes the regular one.
   n.memb = n.newMemb;
   n.regular = n.recovery;
-  n.recovery = new MessageStore(0, n.cfg.retransmitQueueMax);
-  n.highDelivered = 0;
-  n.lastAru = 0;
-  n.safeSeq = 0;
+  n.recovery = new MessageStore(n.seqStart, n.cfg.retransmitQueueMax);
+  n.highDelivered = n.seqStart;
+  n.lastAru = n.seqStart;
+  n.safeSeq = n.seqStart;
   n.procList = n.newMemb;
   n.failedList = [];
   n.leaving.clear();
