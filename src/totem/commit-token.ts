@@ -3,7 +3,7 @@
  * (memb_state_commit_token_update) and passing it on (memb_state_commit_token_send).
  */
 import { unicast } from './effects.js';
-import { seqLt } from './seq.js';
+import { seqLt, seqNext } from './seq.js';
 import { nextInRing } from './sets.js';
 import { sameRing, type Node } from './state.js';
 import type { MembCommitToken } from './wire/types.js';
@@ -39,7 +39,7 @@ export function updateCommitToken(n: Node): void {
 /** Passes the commit token to the next processor in ring order, keeping a copy to retransmit. */
 export function sendCommitToken(n: Node, token: MembCommitToken): void {
   const to = nextInRing(token.addr, n.me);
-  const sent: MembCommitToken = { ...token, tokenSeq: token.tokenSeq + 1, sender: n.me, target: to };
+  const sent: MembCommitToken = { ...token, tokenSeq: seqNext(token.tokenSeq), sender: n.me, target: to };
   n.commitToken = sent;
   const frame = unicast(n, to, sent);
   n.lastToken = { to, frame };

@@ -307,7 +307,7 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
     return;
   }
   n.tokenSeq = t.tokenSeq;
-  t.tokenSeq++;
+  t.tokenSeq = seqNext(t.tokenSeq);
   if (n.state === 'recovery' && recoveryProgress(n, t)) {
     enterOperational(n);
     n.rotationCounter = 0;

@@ -14,9 +14,10 @@ import type { NodeId } from './wire/types.js';
 
 class Queue implements PacketSource {
   readonly items: Uint8Array[] = [];
+  safe = false;
   take(): { payload: Uint8Array; safe: boolean } | undefined {
     const payload = this.items.shift();
-    return payload && { payload, safe: false };
+    return payload && { payload, safe: this.safe };
   }
   backlogFrames(): number {
     return this.items.length;
@@ -35,6 +36,8 @@ class Ring {
   readonly queues = new Map<NodeId, Queue>();
   readonly delivered = new Map<NodeId, Delivery[]>();
   readonly configs = new Map<NodeId, ConfigChange[]>();
+  /** Deliveries and configuration changes in the order the application saw them. */
+  readonly log = new Map<NodeId, string[]>();
   private readonly inFlight: InFlight[] = [];
   now = 0;
   drop: (d: InFlight) => boolean = () => false;
@@ -47,6 +50,7 @@ class Ring {
       this.cores.set(id, new TotemCore({ nodeId: id, config, source: queue }));
       this.delivered.set(id, []);
       this.configs.set(id, []);
+      this.log.set(id, []);
     }
   }
 
@@ -73,8 +77,13 @@ class Ring {
       }
     }
     for (const event of core.takeEvents()) {
-      if (event.kind === 'deliver') this.delivered.get(id)!.push(event);
-      else if (event.kind === 'config') this.configs.get(id)!.push(event);
+      if (event.kind === 'deliver') {
+        this.delivered.get(id)!.push(event);
+        this.log.get(id)!.push(new TextDecoder().decode(event.payload));
+      } else if (event.kind === 'config') {
+        this.configs.get(id)!.push(event);
+        this.log.get(id)!.push(`${event.type} ${event.members.join(',')}`);
+      }
     }
   }
 
@@ -208,4 +217,26 @@ test('a membership change after the wrap recovers the old ring and starts the ne
   // The new ring's sequence started at seqStart again: recovery's re-sends came first.
   assert.ok(seqDistance(START, after[0]!.seq) < 200, `after-0 has seq ${after[0]!.seq}`);
   assert.ok(after[0]!.seq < 200, 'and it wrapped again');
+});
+
+test('safe messages just after the wrap, not yet safe when the ring fails, wait for the transitional configuration', () => {
+  const ring = new Ring([1, 2, 3], START);
+  ring.start();
+  ring.run(5_000);
+  ring.submit(1, 40, 'a'); // START + 1 .. 0xffffffff: all delivered, so highRingDelivered = 0xffffffff
+  ring.run(8_000);
+  assert.equal(ring.delivered.get(1)!.at(-1)!.seq, SEQ_MAX);
+  ring.drop = (d) => d.from === 3 || d.to === 3;
+  ring.queues.get(1)!.safe = true;
+  ring.submit(1, 3, 'safe'); // 0, 1, 2: node 3 never has them, so they are never safe in the old ring
+  ring.run(20_000);
+  for (const id of [1, 2]) {
+    const log = ring.log.get(id)!;
+    const trans = log.indexOf('transitional 1,2');
+    assert.ok(trans > 0, log.slice(-6).join(' | '));
+    assert.deepEqual(log.slice(trans, trans + 4), ['transitional 1,2', 'safe-0', 'safe-1', 'safe-2'],
+      `node ${id} delivered the safe messages in the transitional configuration`);
+  }
+  const common = (id: NodeId): string[] => ring.log.get(id)!.slice(ring.log.get(id)!.indexOf('regular 1,2,3'));
+  assert.deepEqual(common(2), common(1), 'the same deliveries and configurations since the three-node ring');
 });
