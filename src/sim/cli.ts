@@ -22,7 +22,8 @@ const USAGE = `usage: npm run sim -- [options]
   --token MS           Totem token timeout (default 1000 in the simulator)
   --seq-start N        every new ring's message sequence starts at N, 0..4294967295 (default 0,
                        as Corosync's SEQNO_START_MSG; the first message is N+1, mod 2^32): set it
-                       near 2^32, e.g. 4294967000, to run rings across the sequence wrap
+                       near 2^32 to run rings across the sequence wrap, which a ring reaches
+                       after 2^32-N messages (4294967000: 296, within its first seconds)
   --history-dir DIR    write one history file per node (history.md format)
   --verbose            print faults and ring formations as they happen
   --trace              also print every membership state transition
