@@ -13,6 +13,7 @@ import { runSimulation, type SimRunResult } from './run.js';
 import { runDemo } from './demo.js';
 import { DAEMON_SERVICES, type DaemonService } from './daemon/cluster.js';
 import { runDaemonSimulation, type DaemonRunResult } from './daemon/run.js';
+import type { TotemConfigInput } from '../totem/config.js';
 
 const USAGE = `usage: npm run sim -- [options]
   --nodes N            processors in the ring, 1..32 (default 5)
@@ -25,6 +26,10 @@ const USAGE = `usage: npm run sim -- [options]
                        node, with simulated client processes; histories are the applications'
   --services LIST      with --stack daemon: services to exercise, comma-separated (default cpg)
   --token MS           Totem token timeout (default 1000 in the simulator)
+  --seq-start N        every new ring's message sequence starts at N, 0..4294967295 (default 0,
+                       as Corosync's SEQNO_START_MSG; the first message is N+1, mod 2^32): set it
+                       near 2^32 to run rings across the sequence wrap, which a ring reaches
+                       after 2^32-N messages (4294967000: 296, within its first seconds)
   --history-dir DIR    write one history file per node (history.md format)
   --verbose            print faults and ring formations as they happen
   --trace              also print every membership state transition
@@ -46,6 +51,14 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0 || n > max) throw new Error(`--${name} must be an integer in 1..${max}, got "${value}"`);
+  return n;
+}
+
+function seqStartArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n > 0xffffffff) {
+    throw new Error(`--seq-start must be an integer in 0..4294967295, got "${value}"`);
+  }
   return n;
 }
 
@@ -81,7 +94,7 @@ function main(): number {
   const { values } = parseArgs({
     options: {
       nodes: { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' },
-      'duration-ms': { type: 'string' }, faults: { type: 'string' }, token: { type: 'string' },
+      'duration-ms': { type: 'string' }, faults: { type: 'string' }, token: { type: 'string' }, 'seq-start': { type: 'string' },
       'history-dir': { type: 'string' }, verbose: { type: 'boolean' }, trace: { type: 'boolean' }, demo: { type: 'boolean' },
       json: { type: 'boolean' }, help: { type: 'boolean' }, stack: { type: 'string' }, services: { type: 'string' },
     },
@@ -97,10 +110,14 @@ function main(): number {
   const token = values.token === undefined ? undefined : positiveInt('token', values.token, 1000);
   const faults = (values.faults ?? 'chaos') as FaultProfile;
   if (!FAULT_PROFILES.includes(faults)) throw new Error(`--faults must be one of ${FAULT_PROFILES.join('|')}, got "${faults}"`);
+  const seqStart = values['seq-start'] === undefined ? undefined : seqStartArg(values['seq-start']);
   const [first, last] = parseSeeds(values.seed, values.seeds);
   const stack = values.stack ?? 'totem';
   if (stack !== 'totem' && stack !== 'daemon') throw new Error(`--stack must be totem or daemon, got "${stack}"`);
   const services = parseServices(stack, values.services);
+  const totem: TotemConfigInput | undefined = token === undefined && seqStart === undefined
+    ? undefined
+    : { ...(token === undefined ? {} : { token }), ...(seqStart === undefined ? {} : { seqStart }) };
 
   let failures = 0;
   let runs = 0;
@@ -110,7 +127,7 @@ function main(): number {
   for (let seed = first; seed <= last; seed++) {
     const runOptions = {
       seed, nodes, durationMs, faults,
-      totem: token === undefined ? undefined : { token },
+      totem,
       log: values.verbose || values.trace ? (line: string) => console.log(line) : undefined,
       traceStates: values.trace,
     };
@@ -135,7 +152,7 @@ function main(): number {
       for (const p of serviceProblems.slice(0, 10)) console.log(`  service: ${p}`);
       if (!result.converged) console.log(`  not converged: ${result.convergenceDetail}`);
       const stackArgs = stack === 'daemon' ? ` --stack daemon --services ${services.join(',')}` : '';
-      console.log(`  reproduce: npm run sim --${stackArgs} --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''} --verbose`);
+      console.log(`  reproduce: npm run sim --${stackArgs} --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''}${seqStart !== undefined ? ` --seq-start ${seqStart}` : ''} --verbose`);
     }
   }
   if (first !== last) {

@@ -32,6 +32,14 @@ export interface TotemConfig {
   readonly maxPayloadBytes: number;
   /** Bound on messages kept for retransmission (Corosync's QUEUE_RTR_ITEMS_SIZE_MAX). */
   readonly retransmitQueueMax: number;
+  /**
+   * A test knob: where every new ring's message sequence starts (Corosync's SEQNO_START_MSG,
+   * 0 when absent; Corosync's source has a commented-out 0xfffffe00 for the same purpose). The
+   * token starts with seq = seqStart and aru = seqStart - 1 (mod 2^32), so a ring's first
+   * message is seqStart + 1. Set near 2^32 to exercise the wrap. Every member of a ring must use
+   * the same value; it is read once, when a processor is created (a reload does not change it).
+   */
+  readonly seqStart?: number;
 }
 
 export interface TotemConfigInput {
@@ -51,6 +59,8 @@ export interface TotemConfigInput {
   readonly windowSize?: number;
   readonly maxMessages?: number;
   readonly netmtu?: number;
+  /** See TotemConfig.seqStart; a u32. */
+  readonly seqStart?: number;
 }
 
 export const TOTEM_DEFAULTS = {
@@ -68,6 +78,7 @@ export const TOTEM_DEFAULTS = {
   netmtu: 1500,
 } as const;
 
+import { isSeq } from './seq.js';
 import { mcastPayloadBytesMax } from './wire/index.js';
 
 /**
@@ -86,6 +97,9 @@ export function deriveTotemConfig(input: TotemConfigInput = {}): TotemConfig {
   // Corosync: token_retransmit * 0.8 - (1000 / HZ), HZ = 100.
   const holdMs = input.hold ?? Math.floor(tokenRetransmitMs * 0.8 - 10);
   const netmtu = input.netmtu ?? TOTEM_DEFAULTS.netmtu;
+  if (input.seqStart !== undefined && !isSeq(input.seqStart)) {
+    throw new RangeError(`seqStart must be an integer in 0..4294967295, got ${input.seqStart}`);
+  }
   return {
     tokenTimeoutMs,
     tokenRetransmitMs,
@@ -103,5 +117,7 @@ export function deriveTotemConfig(input: TotemConfigInput = {}): TotemConfig {
     // still fits one datagram of the MTU (Corosync subtracts only the two headers).
     maxPayloadBytes: mcastPayloadBytesMax(netmtu),
     retransmitQueueMax: 16384,
+    // Only when set, so the default configuration (and what a reload compares) is as before.
+    ...(input.seqStart === undefined ? {} : { seqStart: input.seqStart }),
   };
 }

@@ -10,12 +10,16 @@
  */
 import type { TotemConfig } from './config.js';
 import { multicast } from './effects.js';
-import { LEAVE_DUMMY_NODEID, consensusTimeoutExpired, enterGather, handleCommitToken, handleJoin, handleMergeDetect, noticeForeignProcessor, restoreOldRingState, sendJoin, sendLeave, sendMergeDetect } from './membership.js';
+import { LEAVE_DUMMY_NODEID, sendJoin, sendLeave } from './joins.js';
+import { consensusTimeoutExpired, handleCommitToken, handleJoin, handleMergeDetect, noticeForeignProcessor, sendMergeDetect } from './membership.js';
+import { restoreOldRingState } from './recovery.js';
 import { deliverInOrder } from './delivery.js';
 import { sameRing, type MembState, type Node, type OutFrame, type PacketSource, type TotemEvent, type TotemStats, type TraceEvent } from './state.js';
+import { isSeq, seqLt, seqPrev } from './seq.js';
 import { MessageStore } from './store.js';
 import { TimerTable, type TimerName } from './timers.js';
 import { handleOrfToken, retransmitToken, revisitHeldToken, updateAru } from './token.js';
+import { enterGather } from './transitions.js';
 import { decodeMessage } from './wire/index.js';
 import { Encapsulation, type Mcast, type NodeId, type RingId, type TokenHoldCancel } from './wire/types.js';
 
@@ -34,6 +38,9 @@ export interface TotemStatus {
   readonly state: MembState;
   readonly ringId: RingId;
   readonly members: readonly NodeId[];
+  /** This ring's all-received-up-to and highest message sequence received (u32, wrap at 2^32). */
+  readonly aru: number;
+  readonly highSeqReceived: number;
   readonly stats: Readonly<TotemStats>;
 }
 
@@ -59,18 +66,22 @@ export class TotemCore {
     const seq = options.persistedRingSeq ?? 0;
     const ringId = { rep: me, seq };
     const cap = options.config.retransmitQueueMax;
+    // The node's first "old ring" is its ring of one, with nothing sent: it starts where every
+    // ring starts (seqStart, 0 by default), like each ring after it.
+    const start = options.config.seqStart ?? 0;
+    if (!isSeq(start)) throw new RangeError(`seqStart must be an integer in 0..2^32-1, got ${start}`);
     this.n = {
       me, cfg: options.config, timers: new TimerTable(), source: options.source,
-      stats: emptyStats(), now: 0, state: 'gather', ringId, highestRingSeq: seq,
+      stats: emptyStats(), now: 0, seqStart: start, state: 'gather', ringId, highestRingSeq: seq,
       // A node starts as the sole member of a ring of its own, so its first change is a merge.
       memb: [me], procList: [me], failedList: [], consensus: new Set(), failedToRecv: false,
-      leaving: new Set(), commitToken: undefined, newMemb: [me], transMemb: [me], highRingDelivered: 0,
-      oldRingId: ringId, oldRingSaved: false, oldRingAru: 0, oldRingHighSeqReceived: 0,
-      regular: new MessageStore(0, cap), recovery: new MessageStore(0, cap),
-      aru: 0, highSeqReceived: 0, highDelivered: 0, lastAru: 0, safeSeq: 0, tokenSeq: -1,
+      leaving: new Set(), commitToken: undefined, newMemb: [me], transMemb: [me], highRingDelivered: start,
+      oldRingId: ringId, oldRingSaved: false, oldRingAru: start, oldRingHighSeqReceived: start,
+      regular: new MessageStore(start, cap), recovery: new MessageStore(start, cap),
+      aru: start, highSeqReceived: start, highDelivered: start, lastAru: start, safeSeq: start, tokenSeq: seqPrev(start),
       lastTokenSeqSeen: -1, seqUnchanged: 0, aruCount: 0, tokenHeld: false,
       trc: 0, pbl: 0, cbl: 0, lastToken: undefined,
-      retransQueue: [], retransFlgSet: false, retransFlgCount: 0, installSeq: 0,
+      retransQueue: [], retransFlgSet: false, retransFlgCount: 0, installSeq: start,
       receivedFlg: true, rotationCounter: 0, originatedOrfToken: false, orfTokenDiscard: true,
       frames: [], events: [], loopback: [], trace: options.trace,
     };
@@ -161,7 +172,10 @@ export class TotemCore {
 
   status(): TotemStatus {
     const n = this.n;
-    return { nodeId: n.me, state: n.state, ringId: n.ringId, members: n.memb, stats: n.stats };
+    return {
+      nodeId: n.me, state: n.state, ringId: n.ringId, members: n.memb,
+      aru: n.aru, highSeqReceived: n.highSeqReceived, stats: n.stats,
+    };
   }
 
   private dispatch(frame: Uint8Array): void {
@@ -226,7 +240,7 @@ export class TotemCore {
       }
       return;
     }
-    if (store.add(msg.seq, { frame, msg }) && msg.seq > n.highSeqReceived) n.highSeqReceived = msg.seq;
+    if (store.add(msg.seq, { frame, msg }) && seqLt(n.highSeqReceived, msg.seq)) n.highSeqReceived = msg.seq;
     updateAru(n);
     if (n.state === 'operational') deliverInOrder(n, n.highSeqReceived);
   }

@@ -1,6 +1,7 @@
 /**
  * Agreed and safe delivery from a ring's store to the layer above (messages_deliver_to_app).
  */
+import { seqLt, seqLte, seqNext } from './seq.js';
 import type { Node } from './state.js';
 import type { StoredMcast } from './store.js';
 import { isBigEndianFrame } from './wire/index.js';
@@ -28,10 +29,10 @@ export function deliverOne(n: Node, item: StoredMcast): void {
 
 /** Delivers in sequence order up to `end`, stopping at a gap or a safe message not yet safe. */
 export function deliverInOrder(n: Node, end: number): void {
-  for (let seq = n.highDelivered + 1; seq <= end; seq++) {
+  for (let seq = seqNext(n.highDelivered); seqLte(seq, end); seq = seqNext(seq)) {
     const item = n.regular.get(seq);
     if (!item) return;
-    if (item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1 && seq > n.safeSeq) return;
+    if (item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1 && seqLt(n.safeSeq, seq)) return;
     deliverOne(n, item);
   }
 }

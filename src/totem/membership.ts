@@ -1,14 +1,17 @@
 /**
- * The membership algorithm: GATHER (join messages until consensus), COMMIT (the commit token's
- * first rotation) and merge detection. Behaviour follows Corosync 3.1's totemsrp.c
- * (memb_state_gather_enter, memb_join_process, message_handler_memb_join,
- * message_handler_memb_commit_token, memb_state_commit_enter); see design.md for where we differ.
+ * The membership algorithm's message handlers: joins until consensus (GATHER), the commit token
+ * (COMMIT, and its return that starts RECOVERY), merge detection. They decide when to change
+ * state; transitions.ts says what entering a state does. Behaviour follows Corosync 3.1's
+ * totemsrp.c (memb_join_process, message_handler_memb_join, message_handler_memb_commit_token);
+ * see design.md for where we differ.
  */
-import { multicast, transition, unicast } from './effects.js';
-import { enterRecovery, nextInRing } from './recovery.js';
+import { multicast } from './effects.js';
+import { LEAVE_DUMMY_NODEID } from './joins.js';
+import { restoreOldRingState } from './recovery.js';
 import { setEqual, setHas, setMinus, setSubset, setUnion, toSet, type NodeSet } from './sets.js';
 import { sameRing, type GatherReason, type Node } from './state.js';
 import { sendInitialOrfToken } from './token.js';
+import { enterCommit, enterGather, enterRecovery } from './transitions.js';
 import {
   Encapsulation,
   type CommitMembEntry,
@@ -17,56 +20,6 @@ import {
   type MembMergeDetect,
   type NodeId,
 } from './wire/types.js';
-
-/** Header node id of a leave announcement (Corosync's LEAVE_DUMMY_NODEID). */
-export const LEAVE_DUMMY_NODEID = 0;
-
-export function enterGather(n: Node, reason: GatherReason): void {
-  n.orfTokenDiscard = true;
-  n.originatedOrfToken = false;
-  n.procList = setUnion(n.procList, [n.me]);
-  sendJoin(n);
-  n.timers.arm('join', n.now + n.cfg.joinMs);
-  n.timers.arm('consensus', n.now + n.cfg.consensusMs);
-  n.timers.cancel('tokenRetransmit');
-  n.timers.cancel('tokenHoldRetransmit');
-  n.timers.cancel('tokenLoss');
-  n.timers.cancel('mergeDetect');
-  n.consensus.clear();
-  n.consensus.add(n.me);
-  n.stats.gatherEntered++;
-  transition(n, 'gather', reason);
-}
-
-export function sendJoin(n: Node): void {
-  const frame = multicast(n, {
-    kind: 'memb_join',
-    sender: n.me,
-    target: 0,
-    encapsulated: Encapsulation.none,
-    systemFrom: n.me,
-    procList: n.procList,
-    failedList: n.failedList,
-    ringSeq: n.ringId.seq,
-  });
-  // Corosync hears its own joins through the transport; we loop them back explicitly.
-  n.loopback.push(frame);
-}
-
-/** Graceful leave: a join with us in the failed set and a dummy sender, so peers reform at once. */
-export function sendLeave(n: Node): void {
-  const failedList = setUnion(n.failedList, [n.me]);
-  multicast(n, {
-    kind: 'memb_join',
-    sender: LEAVE_DUMMY_NODEID,
-    target: 0,
-    encapsulated: Encapsulation.none,
-    systemFrom: n.me,
-    procList: setMinus(n.procList, [n.me]),
-    failedList,
-    ringSeq: n.ringId.seq,
-  });
-}
 
 function candidateMembers(n: Node): NodeSet {
   return setMinus(n.procList, n.failedList);
@@ -200,77 +153,6 @@ function createCommitToken(n: Node): void {
     addr,
     membList: addr.map(() => empty),
   };
-}
-
-/** Remember where the old ring stood, once per membership change (old_ring_state_save). */
-function saveOldRingState(n: Node): void {
-  if (n.oldRingSaved) return;
-  n.oldRingSaved = true;
-  n.oldRingId = n.ringId;
-  n.oldRingAru = n.aru;
-  n.oldRingHighSeqReceived = n.highSeqReceived;
-}
-
-export function restoreOldRingState(n: Node): void {
-  n.aru = n.oldRingAru;
-  n.highSeqReceived = n.oldRingHighSeqReceived;
-}
-
-function enterCommit(n: Node): void {
-  saveOldRingState(n);
-  updateCommitToken(n);
-  n.timers.cancel('join');
-  n.timers.cancel('consensus');
-  const token = n.commitToken!;
-  n.ringId = token.ringId;
-  if (n.ringId.seq > n.highestRingSeq) n.highestRingSeq = n.ringId.seq;
-  n.events.push({ kind: 'persistRingSeq', seq: n.ringId.seq });
-  n.stats.commitEntered++;
-  transition(n, 'commit', 'consensus reached');
-  n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
-  n.timers.arm('tokenLoss', n.now + n.cfg.tokenTimeoutMs);
-  n.trc = 0;
-  n.pbl = 0;
-  n.cbl = 0;
-  sendCommitToken(n, token);
-}
-
-/** Fill in our entry of the commit token (memb_state_commit_token_update). */
-function updateCommitToken(n: Node): void {
-  const token = n.commitToken!;
-  const index = token.membIndex;
-  n.newMemb = token.addr;
-  n.receivedFlg = n.aru === n.highSeqReceived;
-  const list = token.membList.slice();
-  list[index] = {
-    ringId: n.oldRingId,
-    aru: n.oldRingAru,
-    highDelivered: n.highDelivered,
-    receivedFlg: n.receivedFlg ? 1 : 0,
-  };
-  // Processors from the same old ring with a lower aru than another one lack messages.
-  let highAru = list[index]!.aru;
-  for (let i = 0; i <= index; i++) {
-    if (sameRing(list[i]!.ringId, n.oldRingId) && list[i]!.aru > highAru) highAru = list[i]!.aru;
-  }
-  for (let i = 0; i <= index; i++) {
-    const entry = list[i]!;
-    if (sameRing(entry.ringId, n.oldRingId) && entry.aru < highAru) {
-      list[i] = { ...entry, receivedFlg: 0 };
-      if (i === index) n.receivedFlg = false;
-    }
-  }
-  n.commitToken = { ...token, sender: n.me, membList: list, membIndex: index + 1 };
-}
-
-/** Passes the commit token to the next processor in ring order, keeping a copy to retransmit. */
-export function sendCommitToken(n: Node, token: MembCommitToken): void {
-  const to = nextInRing(token.addr, n.me);
-  const sent: MembCommitToken = { ...token, tokenSeq: token.tokenSeq + 1, sender: n.me, target: to };
-  n.commitToken = sent;
-  const frame = unicast(n, to, sent);
-  n.lastToken = { to, frame };
-  n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
 }
 
 export function handleCommitToken(n: Node, token: MembCommitToken): void {

@@ -1,32 +1,39 @@
 /**
- * RECOVERY and the return to OPERATIONAL: old-ring messages that some member of the
- * transitional configuration lacks are re-sent (encapsulated) on the new ring, then every member
- * delivers the rest of the old ring, the transitional configuration, and the regular one.
- * Follows memb_state_recovery_enter and memb_state_operational_enter of totemsrp.c, except for
- * the delivery of old-ring messages after a gap, where we follow the Totem paper (design.md).
+ * The old ring across a membership change: its state saved when COMMIT is entered (and restored
+ * when the attempt fails), the plan of RECOVERY (the transitional configuration, and which
+ * old-ring messages this processor re-sends, encapsulated, on the new ring), and at recovery's
+ * end the delivery of what is left of it. Follows memb_state_recovery_enter and
+ * memb_state_operational_enter of totemsrp.c, except for the delivery of old-ring messages after
+ * a gap, where we follow the Totem paper (design.md). The transitions themselves are in
+ * transitions.ts.
  */
-import { transition } from './effects.js';
-import { setHas, setMinus, toSet, type NodeSet } from './sets.js';
+import { seqLt, seqLte, seqNext } from './seq.js';
+import { setHas, setMinus, toSet } from './sets.js';
 import { sameRing, type Node } from './state.js';
-import { MessageStore } from './store.js';
-import { GUARANTEE_SAFE, deliverInOrder, deliverOne } from './delivery.js';
+import { GUARANTEE_SAFE, deliverOne } from './delivery.js';
 import { decodeMessage } from './wire/index.js';
 import type { MembCommitToken, NodeId } from './wire/types.js';
-import { sendCommitToken } from './membership.js';
 
-/** The next processor after `me` in ring order: the token's target. */
-export function nextInRing(members: NodeSet, me: NodeId): NodeId {
-  const index = members.indexOf(me);
-  return members[(index + 1) % members.length]!;
+/** Remember where the old ring stood, once per membership change (old_ring_state_save). */
+export function saveOldRingState(n: Node): void {
+  if (n.oldRingSaved) return;
+  n.oldRingSaved = true;
+  n.oldRingId = n.ringId;
+  n.oldRingAru = n.aru;
+  n.oldRingHighSeqReceived = n.highSeqReceived;
 }
 
-export function enterRecovery(n: Node, token: MembCommitToken): void {
-  n.orfTokenDiscard = false;
-  n.recovery = new MessageStore(0, n.cfg.retransmitQueueMax);
-  n.retransQueue = [];
-  sendCommitToken(n, token);
-  n.tokenSeq = -1;
+export function restoreOldRingState(n: Node): void {
+  n.aru = n.oldRingAru;
+  n.highSeqReceived = n.oldRingHighSeqReceived;
+}
 
+/**
+ * From the commit token's second rotation: the transitional configuration, the furthest any of
+ * its members delivered on the old ring, and the old-ring messages to re-send because some
+ * member of it lacks them (queued on n.retransQueue).
+ */
+export function planRecovery(n: Node, token: MembCommitToken): void {
   // The transitional configuration: new members that come from our old ring.
   const trans: NodeId[] = [];
   token.addr.forEach((id, i) => {
@@ -35,45 +42,36 @@ export function enterRecovery(n: Node, token: MembCommitToken): void {
   n.transMemb = toSet(trans);
   // The furthest any of them delivered on the old ring: all of us deliver up to there in the
   // old regular configuration, so that part agrees (Corosync's my_high_ring_delivered).
-  n.highRingDelivered = 0;
+  // Corosync starts from 0, which is not "before" old-ring numbers near a wrap: start from the
+  // first entry instead (ours is always among them).
+  let highRingDelivered: number | undefined;
   token.addr.forEach((id, i) => {
     const entry = token.membList[i]!;
-    if (setHas(n.transMemb, id) && sameRing(entry.ringId, n.oldRingId) && entry.highDelivered > n.highRingDelivered) {
-      n.highRingDelivered = entry.highDelivered;
+    if (!setHas(n.transMemb, id) || !sameRing(entry.ringId, n.oldRingId)) return;
+    if (highRingDelivered === undefined || seqLt(highRingDelivered, entry.highDelivered)) {
+      highRingDelivered = entry.highDelivered;
     }
   });
+  n.highRingDelivered = highRingDelivered ?? n.highDelivered;
 
   const someoneLacks = token.addr.some((id, i) => setHas(n.transMemb, id) && token.membList[i]!.receivedFlg === 0);
   if (someoneLacks) {
     let lowRingAru = n.oldRingHighSeqReceived;
     token.addr.forEach((id, i) => {
       const entry = token.membList[i]!;
-      if (setHas(n.transMemb, id) && sameRing(entry.ringId, n.oldRingId) && entry.aru < lowRingAru) {
+      if (setHas(n.transMemb, id) && sameRing(entry.ringId, n.oldRingId) && seqLt(entry.aru, lowRingAru)) {
         lowRingAru = entry.aru;
       }
     });
-    for (let seq = lowRingAru + 1; seq <= n.oldRingHighSeqReceived; seq++) {
+    for (let seq = seqNext(lowRingAru); seqLte(seq, n.oldRingHighSeqReceived); seq = seqNext(seq)) {
       const item = n.regular.get(seq);
       if (item) n.retransQueue.push(item.frame);
     }
   }
-
-  n.aru = 0;
-  n.highSeqReceived = 0;
-  n.installSeq = 0;
-  n.aruCount = 0;
-  n.seqUnchanged = 0;
-  n.retransFlgCount = 0;
-  n.rotationCounter = 0;
-  n.retransFlgSet = false;
-  n.timers.arm('tokenLoss', n.now + n.cfg.tokenTimeoutMs);
-  n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
-  n.stats.recoveryEntered++;
-  transition(n, 'recovery', `commit token returned, ${n.retransQueue.length} old-ring messages to re-send`);
 }
 
 /** Moves old-ring messages recovered on the new ring into the old ring's store. */
-function adoptRecoveredMessages(n: Node): void {
+export function adoptRecoveredMessages(n: Node): void {
   for (const item of n.recovery.values()) {
     if (item.msg.encapsulated !== 1) continue;
     const inner = decodeMessage(item.msg.payload);
@@ -94,12 +92,12 @@ function adoptRecoveredMessages(n: Node): void {
  * - then the rest, skipping gaps, but after a gap only from senders in the transitional
  *   configuration: a message from anyone else may depend on what is missing.
  */
-function deliverOldRing(n: Node): void {
+export function deliverOldRing(n: Node): void {
   const high = n.regular.highestSeq();
-  for (let seq = n.highDelivered + 1; seq <= high; seq++) {
+  for (let seq = seqNext(n.highDelivered); seqLte(seq, high); seq = seqNext(seq)) {
     const item = n.regular.get(seq);
     if (!item) break;
-    if (seq > n.highRingDelivered && item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1) break;
+    if (seqLt(n.highRingDelivered, seq) && item.msg.guarantee >= GUARANTEE_SAFE && item.msg.encapsulated !== 1) break;
     deliverOne(n, item);
   }
   n.events.push({
@@ -111,7 +109,7 @@ function deliverOldRing(n: Node): void {
     left: setMinus(n.memb, n.transMemb),
   });
   let afterGap = false;
-  for (let seq = n.highDelivered + 1; seq <= high; seq++) {
+  for (let seq = seqNext(n.highDelivered); seqLte(seq, high); seq = seqNext(seq)) {
     const item = n.regular.get(seq);
     if (!item) {
       afterGap = true;
@@ -120,34 +118,4 @@ function deliverOldRing(n: Node): void {
     if (afterGap && !setHas(n.transMemb, item.msg.systemFrom)) continue;
     deliverOne(n, item);
   }
-}
-
-export function enterOperational(n: Node): void {
-  n.consensus.clear();
-  n.oldRingSaved = false;
-  n.source.ringChanged?.();
-  adoptRecoveredMessages(n);
-  deliverOldRing(n);
-
-  const joined = setMinus(n.newMemb, n.transMemb);
-  const left = setMinus(n.memb, n.transMemb);
-  n.events.push({ kind: 'config', type: 'regular', ringId: n.ringId, members: n.newMemb, joined, left: [] });
-  n.trace?.({ kind: 'ringFormed', ringId: n.ringId, members: n.newMemb, joined, left });
-
-  // The new ring's store (recovery messages so far) becomes the regular one.
-  n.memb = n.newMemb;
-  n.regular = n.recovery;
-  n.recovery = new MessageStore(0, n.cfg.retransmitQueueMax);
-  n.highDelivered = 0;
-  n.lastAru = 0;
-  n.safeSeq = 0;
-  n.procList = n.newMemb;
-  n.failedList = [];
-  n.leaving.clear();
-  n.receivedFlg = true;
-  n.oldRingId = n.ringId;
-  n.retransQueue = [];
-  n.stats.operationalEntered++;
-  transition(n, 'operational', 'recovery complete');
-  deliverInOrder(n, n.highSeqReceived);
 }

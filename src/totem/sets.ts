@@ -35,3 +35,9 @@ export function setSubset(sub: NodeSet, sup: NodeSet): boolean {
   for (const x of sub) if (!setHas(sup, x)) return false;
   return true;
 }
+
+/** The next processor after `me` in ring order (ascending ids, wrapping): the token's target. */
+export function nextInRing(members: NodeSet, me: NodeId): NodeId {
+  const index = members.indexOf(me);
+  return members[(index + 1) % members.length]!;
+}

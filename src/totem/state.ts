@@ -111,6 +111,12 @@ export interface Node {
   readonly source: PacketSource;
   readonly stats: TotemStats;
   now: number;
+  /**
+   * Where every new ring's message sequence starts (Corosync's SEQNO_START_MSG, config.seqStart):
+   * the token starts with seq = seqStart and aru = seqStart - 1, so the first message is
+   * seqStart + 1. Fixed for the processor's life; all members of a ring must agree on it.
+   */
+  readonly seqStart: number;
 
   state: MembState;
   ringId: RingId;
@@ -129,6 +135,8 @@ export interface Node {
   commitToken: MembCommitToken | undefined;
   newMemb: NodeSet;
   transMemb: NodeSet;
+  // Message sequence numbers below (aru, highSeqReceived, highDelivered, lastAru, safeSeq,
+  // installSeq, oldRingAru, ...) are u32 and wrap at 2^32: compare them only through seq.ts.
   /** Highest old-ring sequence any transitional member delivered (from the commit token). */
   highRingDelivered: number;
   /** Ring id of the last regular configuration installed (my_old_ring_id). */

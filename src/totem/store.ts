@@ -1,7 +1,9 @@
 /**
  * The sort queue of one ring: received mcasts by sequence number, kept until every member has
  * them (then released) so they can be retransmitted. Corosync's `struct sq` with its miss counts.
+ * Sequence numbers wrap at 2^32 (seq.ts); the queue's window never spans more than its capacity.
  */
+import { seqDistance, seqLt, seqLte, seqNext } from './seq.js';
 import type { Mcast } from './wire/types.js';
 
 export interface StoredMcast {
@@ -13,16 +15,18 @@ export interface StoredMcast {
 export class MessageStore {
   private readonly items = new Map<number, StoredMcast>();
   private readonly missCounts = new Map<number, number>();
-  /** Highest sequence number released; everything at or below it is gone. */
+  /** Highest sequence number released; everything at or before it is gone. */
   lastReleased: number;
 
+  /** `start`: the ring's starting sequence; its first message is the one after it. */
   constructor(start: number, private readonly capacity: number) {
     this.lastReleased = start;
   }
 
   /** Whether `seq` falls in the window this queue can hold (Corosync's sq_in_range). */
   inRange(seq: number): boolean {
-    return seq > this.lastReleased && seq - this.lastReleased < this.capacity;
+    const ahead = seqDistance(this.lastReleased, seq);
+    return ahead > 0 && ahead < this.capacity;
   }
 
   has(seq: number): boolean {
@@ -48,11 +52,12 @@ export class MessageStore {
   }
 
   releaseTo(seq: number): void {
-    for (let s = this.lastReleased + 1; s <= seq; s++) {
+    if (!seqLt(this.lastReleased, seq)) return;
+    for (let s = seqNext(this.lastReleased); seqLte(s, seq); s = seqNext(s)) {
       this.items.delete(s);
       this.missCounts.delete(s);
     }
-    if (seq > this.lastReleased) this.lastReleased = seq;
+    this.lastReleased = seq;
   }
 
   get size(): number {
@@ -61,7 +66,7 @@ export class MessageStore {
 
   highestSeq(): number {
     let max = this.lastReleased;
-    for (const seq of this.items.keys()) if (seq > max) max = seq;
+    for (const seq of this.items.keys()) if (seqLt(max, seq)) max = seq;
     return max;
   }
 

@@ -6,13 +6,13 @@
 import { multicast } from './effects.js';
 import { encodeMessage } from './wire/index.js';
 import { deliverInOrder } from './delivery.js';
-import { enterGather } from './membership.js';
-import { enterOperational, nextInRing } from './recovery.js';
-import { setUnion } from './sets.js';
+import { seqAdd, seqLt, seqLte, seqMin, seqNext, seqPrev } from './seq.js';
+import { nextInRing, setUnion } from './sets.js';
 import { sameRing, type Node } from './state.js';
 import type { MessageStore } from './store.js';
 import { Encapsulation, type Mcast, type OrfToken, type RtrItem } from './wire/types.js';
 import { GUARANTEE_AGREED, GUARANTEE_SAFE } from './delivery.js';
+import { enterGather, enterOperational } from './transitions.js';
 
 /** Corosync's RETRANSMIT_ENTRIES_MAX. */
 export const RETRANSMIT_ENTRIES_MAX = 30;
@@ -45,15 +45,17 @@ function activeStore(n: Node): MessageStore {
 /** Advances our aru over every contiguous message received (update_aru). */
 export function updateAru(n: Node): void {
   const store = activeStore(n);
-  while (n.aru < n.highSeqReceived && store.has(n.aru + 1)) n.aru++;
+  while (seqLt(n.aru, n.highSeqReceived) && store.has(seqNext(n.aru))) n.aru = seqNext(n.aru);
 }
 
 export function sendInitialOrfToken(n: Node): void {
   n.retransFlgSet = n.retransQueue.length > 0;
+  // Corosync's SEQNO_START_MSG and SEQNO_START_TOKEN (both seqStart here); the aru is the number
+  // before the first message: SEQNO_START_MSG - 1, 0xffffffff on the wire by default.
   sendToken(n, {
-    seq: 0,
-    tokenSeq: 0,
-    aru: -1,
+    seq: n.seqStart,
+    tokenSeq: n.seqStart,
+    aru: seqPrev(n.seqStart),
     aruAddr: n.me,
     backlog: 0,
     fcc: 0,
@@ -71,8 +73,7 @@ function sendToken(n: Node, t: WorkingToken, forward: boolean): void {
     encapsulated: Encapsulation.none,
     seq: t.seq,
     tokenSeq: t.tokenSeq,
-    // Corosync starts a ring with aru = SEQNO_START_MSG - 1, i.e. 0xffffffff on the wire.
-    aru: t.aru >>> 0,
+    aru: t.aru,
     aruAddr: t.aruAddr,
     ringId: n.ringId,
     backlog: t.backlog,
@@ -134,7 +135,7 @@ function transmitsAllowed(n: Node, t: WorkingToken): number {
   }
   // Never let the retransmit store overflow (fcc_rtr_limit): Corosync #371 asserted here.
   const store = activeStore(n);
-  if (store.lastReleased + n.cfg.retransmitQueueMax - allowed - n.cfg.windowSize < t.seq) allowed = 0;
+  if (seqLt(seqAdd(store.lastReleased, n.cfg.retransmitQueueMax - allowed - n.cfg.windowSize), t.seq)) allowed = 0;
   return allowed;
 }
 
@@ -156,7 +157,7 @@ function serveAndRequestRetransmits(n: Node, t: WorkingToken, allowed: number): 
     }
   }
   const requested: number[] = [];
-  for (let seq = n.aru + 1; seq <= t.seq && remaining.length < RETRANSMIT_ENTRIES_MAX; seq++) {
+  for (let seq = seqNext(n.aru); seqLte(seq, t.seq) && remaining.length < RETRANSMIT_ENTRIES_MAX; seq = seqNext(seq)) {
     if (!store.inRange(seq)) break;
     if (store.has(seq)) continue;
     // Give a late multicast a few token visits to arrive before asking for it again.
@@ -188,7 +189,7 @@ function multicastQueued(n: Node, t: WorkingToken, allowed: number): number {
       payload = next.payload;
       if (next.safe) guarantee = GUARANTEE_SAFE;
     }
-    t.seq++;
+    t.seq = seqNext(t.seq);
     const msg: Mcast = {
       kind: 'mcast',
       sender: n.me,
@@ -214,8 +215,8 @@ function multicastQueued(n: Node, t: WorkingToken, allowed: number): number {
 
 /** Frees messages every member has, as shown by the token's aru on two visits (messages_free). */
 function freeMessages(n: Node, tokenAru: number): void {
-  const releaseTo = Math.min(tokenAru, n.lastAru, n.highDelivered);
-  if (releaseTo > n.regular.lastReleased) n.regular.releaseTo(releaseTo);
+  const releaseTo = seqMin(seqMin(tokenAru, n.lastAru), n.highDelivered);
+  if (seqLt(n.regular.lastReleased, releaseTo)) n.regular.releaseTo(releaseTo);
 }
 
 /** The recovery exit rule: two rotations after every retransmit queue drained and all have all. */
@@ -231,8 +232,8 @@ function recoveryProgress(n: Node, t: WorkingToken): boolean {
   }
   n.retransFlgCount = t.retransFlg === 0 ? n.retransFlgCount + 1 : 0;
   if (n.retransFlgCount === 2) n.installSeq = t.seq;
-  if (n.retransFlgCount >= 2 && !n.receivedFlg && n.installSeq <= n.aru) n.receivedFlg = true;
-  n.rotationCounter = n.retransFlgCount >= 3 && n.installSeq <= t.aru ? n.rotationCounter + 1 : 0;
+  if (n.retransFlgCount >= 2 && !n.receivedFlg && seqLte(n.installSeq, n.aru)) n.receivedFlg = true;
+  n.rotationCounter = n.retransFlgCount >= 3 && seqLte(n.installSeq, t.aru) ? n.rotationCounter + 1 : 0;
   return n.rotationCounter === 2;
 }
 
@@ -257,18 +258,20 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
   if (n.state === 'commit' || n.state === 'gather') return;
   if (!sameRing(token.ringId, n.ringId)) return;
   // A retransmitted copy of a token we already handled.
-  if (token.tokenSeq <= n.tokenSeq) return;
+  if (seqLte(token.tokenSeq, n.tokenSeq)) return;
   n.stats.tokensReceived++;
 
-  const tokenAru = token.aru === 0xffffffff ? -1 : token.aru;
+  // The token's aru is a u32 like every sequence number: at a ring's start it is the number
+  // before the first message (seqStart - 1), which seq.ts orders before it.
+  const tokenAru = token.aru;
   // Free only on a fresh token of our ring, against the aru of the previous fresh visit.
   // Corosync frees before discarding duplicates, so a duplicated token pairs a visit's aru with
   // itself and frees what a member still lacks (simulator seed 97, 3 nodes, chaos).
   if (n.state === 'operational') freeMessages(n, tokenAru);
   const previousAru = n.lastAru;
   n.lastAru = tokenAru;
-  const safe = Math.min(tokenAru, previousAru);
-  if (safe > n.safeSeq) n.safeSeq = safe;
+  const safe = seqMin(tokenAru, previousAru);
+  if (seqLt(n.safeSeq, safe)) n.safeSeq = safe;
 
   const t: WorkingToken = {
     seq: token.seq,
@@ -290,7 +293,7 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
   n.trc = retransmitted + sent;
   n.pbl = n.cbl;
 
-  if (n.aru < t.aru || n.me === t.aruAddr || t.aruAddr === 0) {
+  if (seqLt(n.aru, t.aru) || n.me === t.aruAddr || t.aruAddr === 0) {
     t.aru = n.aru;
     t.aruAddr = t.aru === t.seq ? 0 : n.me;
   }
@@ -304,7 +307,7 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
     return;
   }
   n.tokenSeq = t.tokenSeq;
-  t.tokenSeq++;
+  t.tokenSeq = seqNext(t.tokenSeq);
   if (n.state === 'recovery' && recoveryProgress(n, t)) {
     enterOperational(n);
     n.rotationCounter = 0;
