@@ -20,7 +20,11 @@ import type { CsStatus, ExecSendError, ExecSendResult } from './status.js';
 import { SyncEngine, type SyncTraceEvent } from './sync.js';
 import { decodeSyncMessage } from './sync-wire.js';
 
-/** What the executive needs of a ring member: RingNode and TotemGroup both fit. */
+/**
+ * What the executive needs of a ring member: RingNode and TotemGroup both fit. After a send was
+ * refused with QUEUE_FULL, the driver calls `ringDrained()` once the queue has room (the daemon's
+ * ring gate does); a delivery also lets the executive try again.
+ */
 export interface ExecRing {
   /** `transfer`: the executive built `data` for this send and never writes to it again. */
   send(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean }): RingSendResult;

@@ -140,10 +140,20 @@ export class SimCluster {
       const { time, item } = this.queue.pop()!;
       this.now = time;
       this.handle(item);
-      if (predicate()) return true;
+      if (predicate()) {
+        this.finishInstant();
+        return true;
+      }
     }
     this.now = until;
     return predicate();
+  }
+
+  /** Runs what is still due at this instant (listeners of the step just taken hear of it). */
+  private finishInstant(): void {
+    for (let next = this.queue.peekTime(); next !== undefined && next <= this.now; next = this.queue.peekTime()) {
+      this.handle(this.queue.pop()!.item);
+    }
   }
 
   start(id: number): void {
