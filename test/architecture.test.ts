@@ -39,7 +39,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   net: { may: ['totem', 'driver'], why: 'the runtime: the real transport (sockets, crypto) and scheduler (timers) of the driver' },
   check: { may: ['history'], why: 'judges histories from any source; it must not depend on what produced them (daemon, net, cli)' },
   sim: {
-    may: ['totem', 'driver', 'history', 'check', 'daemon/service-host.ts', 'protocol', 'ipc/errors.ts'],
+    may: ['totem', 'driver', 'history', 'check', 'daemon/service-host.ts', 'daemon/host-clock.ts', 'protocol', 'ipc/errors.ts'],
     why: 'runs cores on a virtual network through the driver, writes histories, judges them with the checker; with --stack daemon it runs the daemon\'s service host (not its sockets) and simulated clients that speak the library protocol',
   },
   exec: { may: ['totem', 'bytes'], why: 'the executive hosts services over the group layer; it knows no particular service or transport' },

@@ -10,6 +10,7 @@
  * configuration change; a slow timer covers a ring that delivers nothing for a while.
  */
 import type { ExecRing, RingSendResult } from '../exec/index.js';
+import { NODE_CLOCK, type HostClock } from './host-clock.js';
 
 export interface GatedRing {
   send(data: Uint8Array, options: { readonly safe?: boolean }): RingSendResult;
@@ -21,14 +22,8 @@ export interface RingGateOptions {
   readonly onChange: (closed: boolean) => void;
   /** Fallback re-check period while closed; default 100 ms. */
   readonly recheckMs?: number;
-  /** Runs `run` every `ms` until cancelled; default Node's setInterval (unref'd). */
-  readonly every?: (ms: number, run: () => void) => () => void;
-}
-
-function nodeEvery(ms: number, run: () => void): () => void {
-  const timer = setInterval(run, ms);
-  timer.unref();
-  return () => clearInterval(timer);
+  /** Runs `run` every `ms` until cancelled; default Node's timers. */
+  readonly every?: HostClock['every'];
 }
 
 export interface RingGateStats {
@@ -82,7 +77,7 @@ export class RingGate implements ExecRing {
     this.#closed = true;
     this.stats.closes++;
     this.#reopenAtBytes = Math.floor(this.#ring.queuedBytes / 2);
-    this.#cancelRecheck = (this.#options.every ?? nodeEvery)(this.#options.recheckMs ?? 100, () => this.check());
+    this.#cancelRecheck = (this.#options.every ?? NODE_CLOCK.every)(this.#options.recheckMs ?? 100, () => this.check());
     this.#options.onChange(true);
   }
 }

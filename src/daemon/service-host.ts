@@ -20,11 +20,12 @@
  */
 import type { Logger } from 'pino';
 import type { ConfigChange } from '../totem/state.js';
-import { Executive, type ClientConnection, type CsStatus, type ExecDelivery, type ExecTraceEvent } from '../exec/index.js';
+import { Executive, type ClientConnection, type CsStatus, type ExecDelivery, type ExecTraceEvent, type Service } from '../exec/index.js';
 import { CS_ERROR, IpcError } from '../ipc/index.js';
 import { CpgService, type CpgServiceOptions } from '../services/cpg/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
 import { formatRingId } from '../history/ids.js';
+import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
 import { StatusService, type StatusSource } from './status-service.js';
 
@@ -46,27 +47,13 @@ export interface HostConnection {
   once(event: 'drain', listener: () => void): unknown;
 }
 
-/** Deferred work and the gate's re-check: Node's timers in the daemon, virtual time in the simulator. */
-export interface HostClock {
-  defer(run: () => void): void;
-  every(ms: number, run: () => void): () => void;
-}
-
-export const NODE_CLOCK: HostClock = {
-  defer: (run) => setImmediate(run),
-  every: (ms, run) => {
-    const timer = setInterval(run, ms);
-    timer.unref();
-    return () => clearInterval(timer);
-  },
-};
-
 export interface ServiceHostOptions {
   readonly nodeId: number;
   readonly ring: GatedRing;
   readonly cpg?: CpgServiceOptions;
   readonly orderLog?: OrderLogOptions;
-  readonly status: StatusSource;
+  /** The status service's source; without one (the simulator) the status service is not hosted. */
+  readonly status?: StatusSource;
   readonly logger: Logger;
   readonly clock?: HostClock;
   /** Ordered messages without an executive header (see ExecutiveOptions.onForeign). */
@@ -149,7 +136,8 @@ export class ServiceHost {
     this.#log = options.logger;
     this.#clock = options.clock ?? NODE_CLOCK;
     this.cpg = new CpgService(options.cpg);
-    const services = [this.cpg, new OrderLogService(options.orderLog), new StatusService(options.status)];
+    const services: Service[] = [this.cpg, new OrderLogService(options.orderLog)];
+    if (options.status) services.push(new StatusService(options.status));
     this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
     this.gate = new RingGate(options.ring, { onChange: (closed) => this.#gateChanged(closed), every: this.#clock.every });
     this.exec = new Executive({

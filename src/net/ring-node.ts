@@ -314,7 +314,6 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
   send(data: Uint8Array, options: SubmitOptions = {}): SubmitResult {
-    if (!this.running) return { ok: false, code: 'NOT_RUNNING', detail: 'the ring node is not started' };
     return this.driver.submit(data, options);
   }
 

@@ -12,7 +12,8 @@ import pino from 'pino';
 import type { TotemConfig } from '../../totem/config.js';
 import type { HistoryRecord } from '../../history/records.js';
 import { formatRingId } from '../../history/ids.js';
-import { ServiceHost, type HostClock } from '../../daemon/service-host.js';
+import { ServiceHost } from '../../daemon/service-host.js';
+import type { HostClock } from '../../daemon/host-clock.js';
 import { SimCluster, type NodeStatus } from '../cluster.js';
 import type { FaultTarget } from '../faults.js';
 import type { Prng } from '../prng.js';
@@ -83,15 +84,6 @@ class NodeStack implements ConnectionHost {
       },
       logger: SILENT,
       clock,
-      status: {
-        status: () => {
-          throw new Error('the simulated daemon writes no status file');
-        },
-        members: () => {
-          const s = sim.group(id)!.status();
-          return { ringId: s.ringId, ring: formatRingId(s.ringId.rep, s.ringId.seq), state: s.state, members: s.members };
-        },
-      },
     });
     this.host.startExecutive();
     this.recorder = new RecorderApp(this.world(), id, this.pid(), {

@@ -1,0 +1,19 @@
+/**
+ * Deferred work and periodic re-checks of the daemon's host: Node's timers in ringcastd, virtual
+ * time in the simulator (src/sim/daemon), so the host arms no timer of its own.
+ */
+export interface HostClock {
+  defer(run: () => void): void;
+  /** Runs `run` every `ms` until the returned function is called. */
+  every(ms: number, run: () => void): () => void;
+}
+
+/** Node's timers; periodic ones are unref'd so they never keep a process alive. */
+export const NODE_CLOCK: HostClock = {
+  defer: (run) => setImmediate(run),
+  every: (ms, run) => {
+    const timer = setInterval(run, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
