@@ -125,8 +125,10 @@ export class Executive {
   private readonly outbound: Outbound;
   private running = false;
   private flushScheduled = false;
-  /** A deferred message met a full ring queue: retried on the next delivery or ringDrained(). */
-  private roomAwaited = false;
+  /** The ring refused a send with QUEUE_FULL since it last made room (a delivery, ringDrained()). */
+  private ringFull = false;
+  /** Work that waits for the ring to have room: deferred own messages, sync steps. */
+  private roomWaiters: (() => void)[] = [];
   /**
    * At most one held request per connection (its later ones are not read), by connection id, in
    * the order they were held: memory is bounded by the connection count.
@@ -153,8 +155,8 @@ export class Executive {
     this.ownLowMark = Math.floor((this.clientMax * 3) / 4);
     this.sync = new SyncEngine({
       services: () => this.registry.list(),
-      sendSync: (messageId, body) => this.options.ring.send(encodeExecMessage(SYNC_SERVICE_ID, messageId, body), {}).ok,
-      schedule: (run) => this.later(run),
+      sendSync: (messageId, body) => this.ringSend(encodeExecMessage(SYNC_SERVICE_ID, messageId, body), {}).ok,
+      schedule: (run) => this.whenRoom(run),
       completed: () => {
         this.flushDeferred();
         this.retryHeld();
@@ -289,7 +291,7 @@ export class Executive {
     const safe = options.safe === true;
     const message = (tag: number): Uint8Array =>
       options.headerRoom ? writeExecHeader(body, serviceId, messageId, tag) : encodeExecMessage(serviceId, messageId, body, tag);
-    if (handler.sync) return mapRingResult(this.options.ring.send(message(0), { safe, transfer: true }));
+    if (handler.sync) return mapRingResult(this.ringSend(message(0), { safe, transfer: true }));
     // Corosync's sending_allowed: a client's request waits for the end of sync (held or retried).
     if (options.request && this.sync.syncInProcess) return fail('CS_ERR_TRY_AGAIN', 'synchronization in progress');
     if (options.request && this.ownFull) {
@@ -317,7 +319,7 @@ export class Executive {
       this.outbound.defer(own);
       return { ok: true };
     }
-    const result = this.options.ring.send(own.message, { safe, transfer: true });
+    const result = this.ringSend(own.message, { safe, transfer: true });
     if (result.ok) {
       this.outbound.sent(own);
       return result;
@@ -326,7 +328,7 @@ export class Executive {
       // The service has no client to tell: keep it and retry once the ring has room, as
       // Corosync's queue would.
       this.outbound.defer(own);
-      this.roomAwaited = true;
+      this.whenRoom(() => this.scheduleFlush());
       return { ok: true };
     }
     return mapRingResult(result);
@@ -413,24 +415,38 @@ export class Executive {
     while (this.running && !this.sync.syncInProcess) {
       const own = this.outbound.peekDeferred();
       if (!own) return;
-      const result = this.options.ring.send(own.message, { safe: own.safe, transfer: true });
-      // Retrying at once would spin (one turn of the event loop after another) until the ring
-      // drains; the next delivery or the gate reopening (ringDrained) tries again instead.
-      if (!result.ok && result.code === 'QUEUE_FULL') {
-        this.roomAwaited = true;
-        return;
-      }
+      const result = this.ringSend(own.message, { safe: own.safe, transfer: true });
+      if (!result.ok && result.code === 'QUEUE_FULL') return this.whenRoom(() => this.scheduleFlush());
       this.outbound.shiftDeferred();
       if (result.ok) this.outbound.sent(own);
       else own.request?.respond(result.code === 'MESSAGE_TOO_LARGE' ? 'CS_ERR_TOO_BIG' : 'CS_ERR_LIBRARY');
     }
   }
 
-  /** Deferred messages wait for room in the ring's queue: a delivery or ringDrained() frees some. */
+  /** Every send to the ring goes here, so a full queue is noticed whoever met it. */
+  private ringSend(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean }): RingSendResult {
+    const result = this.options.ring.send(data, options);
+    if (!result.ok && result.code === 'QUEUE_FULL') this.ringFull = true;
+    return result;
+  }
+
+  /**
+   * Runs `run` later: on the next turn while the ring has room, else once it made some (a
+   * delivery, ringDrained()). Retrying at every turn while the queue is full would spin until it
+   * drained; the simulated daemon livelocked on exactly that at one virtual instant.
+   */
+  private whenRoom(run: () => void): void {
+    if (this.ringFull) this.roomWaiters.push(run);
+    else this.later(run);
+  }
+
+  /** The ring made room (or may have): what waited for it runs on the next turn. */
   private retryWhenRoom(): void {
-    if (!this.roomAwaited) return;
-    this.roomAwaited = false;
-    this.scheduleFlush();
+    if (!this.ringFull) return;
+    this.ringFull = false;
+    const waiting = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const run of waiting) this.later(run);
   }
 
   private scheduleFlush(): void {

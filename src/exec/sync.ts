@@ -34,7 +34,10 @@ export interface SyncEnvironment {
   services(): readonly Service[];
   /** Multicasts a sync message; false when the ring refused it (queue full): retried later. */
   sendSync(messageId: number, body: Uint8Array): boolean;
-  /** Runs `run` later (Corosync's schedwrk): process() that is not done, and refused sends. */
+  /**
+   * Runs `run` later (Corosync's schedwrk): process() that is not done, and refused sends. While
+   * the ring's queue is full, later means once it has room: retrying at once would only spin.
+   */
   schedule(run: () => void): void;
   /** The round finished: ordinary messages may flow again. */
   completed(ringId: RingId): void;

@@ -21,8 +21,12 @@ export class LoopRing {
   private work: (() => void)[] = [];
   members: number[] = [];
   ringId: RingId = { rep: 0, seq: 0 };
-  /** When set, sends from these nodes fail with QUEUE_FULL. */
+  /**
+   * When set, sends from these nodes fail with QUEUE_FULL. A node taken out of it hears
+   * `ringDrained()` at the next pump, as the daemon's ring gate tells its executive.
+   */
   readonly full = new Set<number>();
+  readonly #wasFull = new Set<number>();
   readonly traces: { node: number; event: ExecTraceEvent }[] = [];
 
   add(nodeId: number, services: Service[], maxOwnMessages?: number): Executive {
@@ -79,6 +83,12 @@ export class LoopRing {
 
   /** Delivers up to `max` queued messages and runs scheduled work until nothing is left. */
   pump(max = Infinity): void {
+    for (const id of this.#wasFull) {
+      if (this.full.has(id)) continue;
+      this.#wasFull.delete(id);
+      this.execs.get(id)?.ringDrained();
+    }
+    for (const id of this.full) this.#wasFull.add(id);
     for (let rounds = 0; rounds < 10_000; rounds++) {
       const before = this.queue.length + this.work.length;
       this.deliverQueued(max);
