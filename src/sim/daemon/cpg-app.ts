@@ -35,12 +35,23 @@ export interface AppWorld {
   /** Whether the daemon process runs (not paused): a paused daemon's clients wait too. */
   readonly daemonRunning: boolean;
   /**
-   * The real transitional configuration of ring `ring` at this node, when the daemon saw it.
-   * CPG tells a client only the regular one; `ringcast cpg watch` derives the transitional as
-   * the nodes of both rings, which is wrong when a node passed through a ring of its own in
-   * between. The simulator can ask the ring itself, and does.
+   * The rings this node's daemon installed after ring `from` up to ring `to`, each with its real
+   * transitional configuration; undefined when the daemon did not see `from`.
+   *
+   * CPG tells a client only the regular configuration of a ring whose sync completed.
+   * `ringcast cpg watch` derives the transitional as the nodes of both rings, which is wrong when
+   * a node passed through a ring of its own in between, or when a sync was cut short and its
+   * ring never reached the client. The simulator can ask the ring itself, and does: the
+   * recorder writes every ring the node went through (a ring whose sync was cut short applied
+   * no message of its own, so it holds no delivery).
    */
-  transitionalOf(ring: string): readonly number[] | undefined;
+  ringsBetween(from: string, to: string): readonly InstalledRing[] | undefined;
+}
+
+export interface InstalledRing {
+  readonly ring: string;
+  readonly transitional: readonly number[];
+  readonly members: readonly number[];
 }
 
 export type AppState = 'connecting' | 'joining' | 'member' | 'leaving' | 'gone';
@@ -215,14 +226,16 @@ export class RecorderApp extends CpgApp {
   #config(ring: string, members: number[]): void {
     if (ring === this.#lastRing) return;
     const first = !this.#recording;
+    const rings = this.#lastRing === undefined ? undefined : this.world.ringsBetween(this.#lastRing, ring);
     const previous = this.#lastMembers;
-    // A ring whose sync was cut short gives the client no totem confchg: the real transitional
-    // may name nodes of a ring this history never recorded, so it is cut to the previous one.
-    const real = this.world.transitionalOf(ring) ?? members;
-    const transitional = previous === undefined ? [this.node] : real.filter((m) => previous.includes(m) && members.includes(m));
+    const installed: readonly InstalledRing[] = rings ?? [{
+      ring, members, transitional: previous === undefined ? [this.node] : members.filter((m) => previous.includes(m)),
+    }];
     this.#recording = true;
-    this.#record({ ev: 'config', kind: 'transitional', ring, members: transitional });
-    this.#record({ ev: 'config', kind: 'regular', ring, members });
+    for (const r of installed) {
+      this.#record({ ev: 'config', kind: 'transitional', ring: r.ring, members: [...r.transitional] });
+      this.#record({ ev: 'config', kind: 'regular', ring: r.ring, members: [...r.members] });
+    }
     this.#lastMembers = members;
     this.#lastRing = ring;
     if (first && this.#sending) this.#scheduleSend();
