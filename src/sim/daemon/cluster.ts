@@ -17,7 +17,7 @@ import type { HostClock } from '../../daemon/host-clock.js';
 import { SimCluster, type NodeStatus } from '../cluster.js';
 import type { FaultTarget } from '../faults.js';
 import type { Prng } from '../prng.js';
-import { ChurnerApp, RecorderApp, type AppView, type AppWorld, type InstalledRing } from './cpg-app.js';
+import { ChurnerApp, RecorderApp, type AppView, type AppWorld } from './cpg-app.js';
 import { SimConnection, type ConnectionHost } from './sim-connection.js';
 
 export const DAEMON_SERVICES = ['cpg'] as const;
@@ -50,8 +50,6 @@ class NodeStack implements ConnectionHost {
   readonly connections = new Set<SimConnection>();
   readonly recorder: RecorderApp;
   readonly churners = new Set<ChurnerApp>();
-  /** The configurations the ring delivered to this daemon, in order. */
-  readonly configs: { readonly ring: string; readonly type: 'transitional' | 'regular'; readonly members: readonly number[] }[] = [];
   #nextPid = 1;
 
   constructor(
@@ -139,26 +137,7 @@ class NodeStack implements ConnectionHost {
       get daemonRunning() {
         return stack.alive && !stack.paused;
       },
-      ringsBetween: (from, to) => this.ringsBetween(from, to),
     };
-  }
-
-  ringsBetween(from: string, to: string): InstalledRing[] | undefined {
-    const lastRegular = (ring: string): number => {
-      for (let i = this.configs.length - 1; i >= 0; i--) if (this.configs[i]!.type === 'regular' && this.configs[i]!.ring === ring) return i;
-      return -1;
-    };
-    const start = lastRegular(from);
-    const end = lastRegular(to);
-    if (start < 0 || end <= start) return undefined;
-    const rings: InstalledRing[] = [];
-    for (let i = start + 1; i <= end; i++) {
-      const c = this.configs[i]!;
-      const transitional = this.configs[i - 1];
-      if (c.type !== 'regular' || transitional?.type !== 'transitional' || transitional.ring !== c.ring) continue;
-      rings.push({ ring: c.ring, transitional: transitional.members, members: c.members });
-    }
-    return rings;
   }
 
   resumed(): void {
@@ -222,7 +201,8 @@ export class SimDaemonCluster implements FaultTarget {
         const stack = this.#stacks.get(id);
         if (!stack?.alive) return;
         if (event.kind === 'deliver') return stack.host.deliver(event);
-        stack.configs.push({ ring: formatRingId(event.ringId.rep, event.ringId.seq), type: event.type, members: event.members });
+        // The recorder hears of it before whatever the host sends for the new configuration.
+        stack.recorder.connection?.notify(() => stack.recorder.installed(event.type, formatRingId(event.ringId.rep, event.ringId.seq), event.members));
         stack.host.configChange(event);
       },
     });

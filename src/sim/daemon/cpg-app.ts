@@ -3,9 +3,14 @@
  * protocol (the same codecs as the client library) over a SimConnection.
  *
  * - The *recorder*: one per node incarnation, in the group `sim` for the node's whole life. It
- *   writes the node's application-level history as `ringcast cpg watch` does (ring
- *   configurations from totem confchgs, with the implied transitional configuration), and
- *   multicasts messages that carry history ids. It asks to join before its daemon's ring runs,
+ *   writes the node's application-level history: its CPG deliveries, and every configuration
+ *   its daemon installs, transitional and regular, in order with those deliveries. CPG itself
+ *   tells a client only the regular configuration of a ring whose sync completed, at the end of
+ *   that sync; `ringcast cpg watch` therefore derives the transitional one and writes both late,
+ *   which misplaces old-ring messages and rings whose sync was cut short. The simulated daemon
+ *   tells its recorder of each configuration through the connection instead, in order with the
+ *   events (`installed`), so the history is what an application would see with that guarantee.
+ *   It multicasts messages that carry history ids. It asks to join before its daemon's ring runs,
  *   so the join is normally ordered in the node's first ring, which holds the node alone. Only
  *   then does it record: a ring it joined in the middle of holds messages it was never meant to
  *   see (CPG delivers to a member only what was ordered after its join, and messages sent in an
@@ -34,24 +39,6 @@ export interface AppWorld {
   connect(client: ConnectionClient, pid: number): SimConnection;
   /** Whether the daemon process runs (not paused): a paused daemon's clients wait too. */
   readonly daemonRunning: boolean;
-  /**
-   * The rings this node's daemon installed after ring `from` up to ring `to`, each with its real
-   * transitional configuration; undefined when the daemon did not see `from`.
-   *
-   * CPG tells a client only the regular configuration of a ring whose sync completed.
-   * `ringcast cpg watch` derives the transitional as the nodes of both rings, which is wrong when
-   * a node passed through a ring of its own in between, or when a sync was cut short and its
-   * ring never reached the client. The simulator can ask the ring itself, and does: the
-   * recorder writes every ring the node went through (a ring whose sync was cut short applied
-   * no message of its own, so it holds no delivery).
-   */
-  ringsBetween(from: string, to: string): readonly InstalledRing[] | undefined;
-}
-
-export interface InstalledRing {
-  readonly ring: string;
-  readonly transitional: readonly number[];
-  readonly members: readonly number[];
 }
 
 export type AppState = 'connecting' | 'joining' | 'member' | 'leaving' | 'gone';
@@ -78,6 +65,10 @@ abstract class CpgApp implements ConnectionClient {
     readonly pid: number,
     readonly group: string,
   ) {}
+
+  get connection(): SimConnection | undefined {
+    return this.conn;
+  }
 
   view(): AppView {
     return { group: this.group, pid: this.pid, state: this.state, members: this.#members };
@@ -157,8 +148,6 @@ export class RecorderApp extends CpgApp {
   #counter = 0;
   /** Ids this process sent and has not delivered yet. */
   readonly #outstanding = new Set<string>();
-  #lastMembers: readonly number[] | undefined;
-  #lastRing: string | undefined;
 
   /** The join landed in a ring with other nodes: this incarnation records nothing. */
   unrecorded = false;
@@ -205,15 +194,19 @@ export class RecorderApp extends CpgApp {
 
   protected heard(ev: CpgLibEvent): void {
     if (ev.kind === 'totem_confchg') {
-      if (!this.#recording) {
-        if (this.unrecorded || this.state !== 'member') return;
-        if (ev.nodes.length !== 1 || ev.nodes[0] !== this.node) {
-          this.unrecorded = true;
-          return;
-        }
-        this.#record({ ev: 'start', node: this.node, boot: this.options.boot });
+      // Only the join's ring decides whether this incarnation records; later rings come in
+      // through installed().
+      if (this.#recording || this.unrecorded || this.state !== 'member') return;
+      if (ev.nodes.length !== 1 || ev.nodes[0] !== this.node) {
+        this.unrecorded = true;
+        return;
       }
-      this.#config(`${ev.ringId.nodeId}.${ev.ringId.seq}`, [...ev.nodes].sort((a, b) => a - b));
+      this.#recording = true;
+      this.#record({ ev: 'start', node: this.node, boot: this.options.boot });
+      const ring = `${ev.ringId.nodeId}.${ev.ringId.seq}`;
+      this.#record({ ev: 'config', kind: 'transitional', ring, members: [this.node] });
+      this.#record({ ev: 'config', kind: 'regular', ring, members: [this.node] });
+      if (this.#sending) this.#scheduleSend();
       return;
     }
     if (ev.kind !== 'deliver' || !this.#recording || decoder.decode(ev.group) !== this.group) return;
@@ -223,22 +216,10 @@ export class RecorderApp extends CpgApp {
     this.#record({ ev: 'deliver', id, from: ev.nodeId });
   }
 
-  #config(ring: string, members: number[]): void {
-    if (ring === this.#lastRing) return;
-    const first = !this.#recording;
-    const rings = this.#lastRing === undefined ? undefined : this.world.ringsBetween(this.#lastRing, ring);
-    const previous = this.#lastMembers;
-    const installed: readonly InstalledRing[] = rings ?? [{
-      ring, members, transitional: previous === undefined ? [this.node] : members.filter((m) => previous.includes(m)),
-    }];
-    this.#recording = true;
-    for (const r of installed) {
-      this.#record({ ev: 'config', kind: 'transitional', ring: r.ring, members: [...r.transitional] });
-      this.#record({ ev: 'config', kind: 'regular', ring: r.ring, members: [...r.members] });
-    }
-    this.#lastMembers = members;
-    this.#lastRing = ring;
-    if (first && this.#sending) this.#scheduleSend();
+  /** The daemon installed a configuration; this arrives in order with the connection's events. */
+  installed(kind: 'transitional' | 'regular', ring: string, members: readonly number[]): void {
+    if (!this.#recording) return;
+    this.#record({ ev: 'config', kind, ring, members: [...members] });
   }
 
   #scheduleSend(): void {

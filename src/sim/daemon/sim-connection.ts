@@ -89,6 +89,14 @@ export class SimConnection implements HostConnection {
     return this;
   }
 
+  /**
+   * Runs `run` on the client's side, in order with the events written before it: the
+   * simulator's way to tell a client what a real one could only infer (see cpg-app.ts).
+   */
+  notify(run: () => void): void {
+    this.#host.hop(() => this.#closed || run());
+  }
+
   /** Hands unread requests to the host while it reads; a held request stops the loop. */
   pump(): void {
     while (!this.#paused && !this.#closed && this.#host.reading && this.#unread.length > 0) {
