@@ -15,6 +15,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
     assert.ok(r.converged, r.convergenceDetail);
     assert.deepEqual(r.serviceProblems, []);
     assert.ok(r.sends > 100, `recorders multicast (${r.sends})`);
+    assert.ok(r.recorders.recorded >= 2, `at least two nodes wrote a history (${JSON.stringify(r.recorders)})`);
     assert.ok(r.deliveries >= r.sends, 'every message reached its sender at least');
   });
 }

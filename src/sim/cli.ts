@@ -87,7 +87,8 @@ function summary(r: SimRunResult | DaemonRunResult): string {
   const verdict = r.report.ok && r.converged && problems === 0 ? 'ok' : 'FAIL';
   return `${verdict} seed=${r.seed} nodes=${r.options.nodes} faults=${r.options.faults} virtual=${r.virtualMs}ms ` +
     `wall=${r.wallMs.toFixed(0)}ms sends=${r.sends} deliveries=${r.deliveries} ` +
-    `configs=${r.report.stats.configs} dropped=${r.network.dropped}`;
+    `configs=${r.report.stats.configs} dropped=${r.network.dropped}` +
+    ('recorders' in r ? ` recorders=${r.recorders.recorded}/${r.recorders.recorded + r.recorders.unrecorded}` : '');
 }
 
 function main(): number {
@@ -142,7 +143,7 @@ function main(): number {
       console.log(JSON.stringify({ seed, ok, nodes, faults, ...(stack === 'daemon' ? { stack, services } : {}),
         virtualMs: result.virtualMs, wallMs: Math.round(result.wallMs),
         sends: result.sends, deliveries: result.deliveries, converged: result.converged,
-        violations: result.report.violations.slice(0, 20), ...(stack === 'daemon' ? { serviceProblems: serviceProblems.slice(0, 20) } : {}) }));
+        violations: result.report.violations.slice(0, 20), ...(stack === 'daemon' ? { serviceProblems: serviceProblems.slice(0, 20), recorders: (result as DaemonRunResult).recorders } : {}) }));
     } else if (!ok || first === last || values.verbose) {
       console.log(summary(result));
     }

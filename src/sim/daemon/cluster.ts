@@ -186,6 +186,8 @@ export class SimDaemonCluster implements FaultTarget {
   readonly #incarnations = new Map<number, number>();
   #nextConnectionId = 1;
   #sending = true;
+  /** Every recorder of the run, to count the incarnations that could write a history. */
+  readonly #recorders: RecorderApp[] = [];
   churning = true;
 
   constructor(readonly options: SimDaemonOptions) {
@@ -255,6 +257,7 @@ export class SimDaemonCluster implements FaultTarget {
     const boot = `${(this.options.rng.u32() & 0xffff).toString(16).padStart(4, '0')}${incarnation}`;
     const stack = new NodeStack(this, id, boot, this.#histories.get(id)!);
     this.#stacks.set(id, stack);
+    this.#recorders.push(stack.recorder);
     // The recorder asks to join before the ring runs, so its join is ordered in the node's first
     // ring (alone, before any merge), where it can have missed nothing.
     stack.recorder.start();
@@ -311,6 +314,14 @@ export class SimDaemonCluster implements FaultTarget {
 
   runUntil(until: number, maxEvents?: number): boolean {
     return this.sim.runUntil(until, maxEvents);
+  }
+
+  /** Node incarnations whose recorder wrote a history, and those whose join landed mid-ring (the rest died before joining). */
+  recorderCounts(): { recorded: number; unrecorded: number } {
+    return {
+      recorded: this.#recorders.filter((r) => r.wroteHistory).length,
+      unrecorded: this.#recorders.filter((r) => r.unrecorded).length,
+    };
   }
 
   sends(): number {

@@ -143,6 +143,7 @@ export interface RecorderOptions {
 export class RecorderApp extends CpgApp {
   protected override readonly initialTotemConf = true;
   #recording = false;
+  #wrote = false;
   #sending = false;
   #stopping = false;
   #counter = 0;
@@ -158,6 +159,11 @@ export class RecorderApp extends CpgApp {
 
   get sent(): number {
     return this.#counter;
+  }
+
+  /** Whether this incarnation wrote a history (its join was ordered in its node's first ring). */
+  get wroteHistory(): boolean {
+    return this.#wrote;
   }
 
   /** Sending on or off (the quiet end of a run turns it off). */
@@ -202,6 +208,7 @@ export class RecorderApp extends CpgApp {
         return;
       }
       this.#recording = true;
+      this.#wrote = true;
       this.#record({ ev: 'start', node: this.node, boot: this.options.boot });
       const ring = `${ev.ringId.nodeId}.${ev.ringId.seq}`;
       this.#record({ ev: 'config', kind: 'transitional', ring, members: [this.node] });

@@ -23,6 +23,8 @@ export interface DaemonRunOptions extends SimRunOptions {
 export interface DaemonRunResult extends SimRunResult {
   /** Disagreements the services' own checks found at the end. */
   readonly serviceProblems: readonly string[];
+  /** Node incarnations whose recorder wrote a history, and those that could not (joined mid-ring). */
+  readonly recorders: { readonly recorded: number; readonly unrecorded: number };
 }
 
 export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult {
@@ -56,5 +58,6 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends: cluster.sends(), deliveries,
     network: { ...cluster.network.stats },
     serviceProblems: checkServices(cluster),
+    recorders: cluster.recorderCounts(),
   };
 }
