@@ -146,6 +146,8 @@ class NodeStack implements ConnectionHost {
   }
 
   spawnChurner(): void {
+    // A replacement scheduled before the quiet end must not start after it.
+    if (!this.cluster.churning) return;
     const rng = this.cluster.options.rng;
     const churner: ChurnerApp = new ChurnerApp(this.world(), this.id, this.pid(), rng.pick(CHURN_GROUPS), {
       rng: rng.fork(),
