@@ -14,7 +14,7 @@ import type { HistoryRecord } from '../../history/records.js';
 import { formatRingId } from '../../history/ids.js';
 import { ServiceHost } from '../../daemon/service-host.js';
 import type { HostClock } from '../../daemon/host-clock.js';
-import { SimCluster, type NodeStatus } from '../cluster.js';
+import { SimCluster, type ClusterOptions, type NodeStatus } from '../cluster.js';
 import type { FaultTarget } from '../faults.js';
 import type { Prng } from '../prng.js';
 import { ChurnerApp, RecorderApp, type AppView, type AppWorld } from './cpg-app.js';
@@ -37,6 +37,7 @@ export interface SimDaemonOptions {
   readonly maxQueuedBytes: number;
   /** Virtual ms per IPC hop. */
   readonly ipcHopMs?: number;
+  readonly onTrace?: ClusterOptions['onTrace'];
 }
 
 const SILENT = pino({ enabled: false });
@@ -201,6 +202,7 @@ export class SimDaemonCluster implements FaultTarget {
       baseDelayMs: options.baseDelayMs,
       maxQueuedBytes: options.maxQueuedBytes,
       recordHistory: false,
+      onTrace: options.onTrace,
       onEvent: (id, event) => {
         const stack = this.#stacks.get(id);
         if (!stack?.alive) return;

@@ -6,7 +6,7 @@
 import { checkHistories } from '../../check/index.js';
 import { deriveTotemConfig } from '../../totem/config.js';
 import { Prng } from '../prng.js';
-import { SIM_TOTEM_DEFAULTS, convergence, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
+import { SIM_TOTEM_DEFAULTS, convergence, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
 import { SimDaemonCluster, type DaemonService } from './cluster.js';
 import { checkServices } from './checks.js';
 
@@ -40,6 +40,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     ratePerSec: options.ratePerSec ?? 20,
     churnersPerNode: options.churnersPerNode ?? 2,
     maxQueuedBytes: options.maxQueuedBytes ?? 64 * 1024,
+    onTrace: ringTraceLog(options),
   });
   const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
 
