@@ -103,7 +103,7 @@ export interface BenchRing {
 export async function startBenchRing(where: Placement, extraArgs: (id: number) => readonly string[] = () => []): Promise<BenchRing> {
   const dir = mkdtempSync(join(tmpdir(), 'ringcast-bench-'));
   writeKeyFile(join(dir, 'authkey'), generateKey());
-  writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  netmtu: ${process.env.BENCH_NETMTU ?? 1500}\n  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
+  writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  netmtu: ${process.env.BENCH_NETMTU ?? 1500}\n${process.env.BENCH_TOTEM ? `  ${process.env.BENCH_TOTEM}\n` : ''}  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
     .map((i) => `  node {\n    ring0_addr: ${where.address(i)}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n` +
     (process.env.BENCH_FRAME_SIZE ? `ringcast {\n  frame_size: ${process.env.BENCH_FRAME_SIZE}\n}\n` : ''));
   const procs: ChildProcess[] = [1, 2, 3].map((i) =>
@@ -138,7 +138,10 @@ export async function startBenchRing(where: Placement, extraArgs: (id: number) =
 export async function benchDaemons(where: Placement, scenario: Scenario, sizeBytes: number, seconds: number): Promise<DaemonBenchResult> {
   // Full load: ask for far more than the ring carries; the generator keeps a bounded backlog.
   const rate = scenario === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
-  const ring = await startBenchRing(where, (i) => (scenario === 'all' || i === 1 ? ['--load', `${rate}:${sizeBytes}`] : []));
+  // BENCH_SENDER picks the sending node of the light and one scenarios (default 1, the
+  // representative); 3 is the member the token reaches last.
+  const sender = Number(process.env.BENCH_SENDER ?? 1);
+  const ring = await startBenchRing(where, (i) => (scenario === 'all' || i === sender ? ['--load', `${rate}:${sizeBytes}`] : []));
   const dir = ring.dir;
   const procs = ring.procs;
   try {
