@@ -298,6 +298,7 @@ export class Daemon {
       wholeFramePeers: this.node.wholeFramePeers(),
       rates: this.rates,
       latencyMicros: this.lastLatency,
+      memory: memoryMb(),
       ...this.host.statusSections(),
     };
   }
@@ -309,4 +310,11 @@ export class Daemon {
       if (this.warn.should('status', performance.now())) this.options.logger.error({ err }, 'cannot write the status file');
     }
   }
+}
+
+/** The process's memory in MB (one decimal): what bounds the daemon's footprint, for operators and the bench. */
+function memoryMb(): NonNullable<DaemonStatus['memory']> {
+  const m = process.memoryUsage();
+  const mb = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) };
 }
