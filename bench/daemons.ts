@@ -5,7 +5,7 @@
  * same topology as Corosync's lab (`../shared/lab/corosync/up.sh`), when this runs as root with
  * iproute2; loopback (127.0.0.1-3) otherwise.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,8 @@ export interface DaemonBenchResult {
 /** Where the three daemons run: their addresses and how to start a process at each. */
 export interface Placement {
   readonly name: string;
+  /** Network namespaces on a bridge, as Corosync's lab: the only placement a ratio may compare. */
+  readonly namespaces: boolean;
   address(id: number): string;
   spawn(id: number, args: readonly string[]): ChildProcess;
   close(): void;
@@ -39,6 +41,7 @@ export interface Placement {
 function loopback(): Placement {
   return {
     name: 'loopback 127.0.0.1-3',
+    namespaces: false,
     address: (id) => `127.0.0.${id}`,
     spawn: (_id, args) => spawn(process.execPath, args, { stdio: 'ignore' }),
     close: () => {},
@@ -49,6 +52,7 @@ function namespaces(): Placement {
   const lab = NetnsLab.create(3);
   return {
     name: 'network namespaces on a bridge (veth), as Corosync\'s lab',
+    namespaces: true,
     address: (id) => lab.address(id),
     // `ip netns exec` execs the command: the child's pid is the daemon's.
     spawn: (id, args) => lab.spawnIn(id, process.execPath, args, { stdio: 'ignore' }),
@@ -57,7 +61,18 @@ function namespaces(): Placement {
 }
 
 export function placement(): Placement {
-  return labAvailable().ok && process.env.BENCH_LOOPBACK !== '1' ? namespaces() : loopback();
+  if (process.env.BENCH_LOOPBACK === '1') return loopback();
+  if (!labAvailable().ok) installLabTools();
+  const lab = labAvailable();
+  if (!lab.ok) console.log(`network namespaces unavailable (${lab.reason}): ringcast runs on loopback`);
+  return lab.ok ? namespaces() : loopback();
+}
+
+/** As .ci/run: as root, install iproute2 and nftables when missing (scripts/install-lab-tools.sh). */
+function installLabTools(): void {
+  if (process.getuid?.() !== 0) return;
+  const r = spawnSync('sh', [join(process.cwd(), 'scripts/install-lab-tools.sh')], { stdio: 'inherit' });
+  if (r.status !== 0) console.log('scripts/install-lab-tools.sh failed: the bench runs without network namespaces');
 }
 
 export function cpuTicks(pid: number): number {
