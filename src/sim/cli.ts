@@ -88,7 +88,7 @@ function summary(r: SimRunResult | DaemonRunResult): string {
   return `${verdict} seed=${r.seed} nodes=${r.options.nodes} faults=${r.options.faults} virtual=${r.virtualMs}ms ` +
     `wall=${r.wallMs.toFixed(0)}ms sends=${r.sends} deliveries=${r.deliveries} ` +
     `configs=${r.report.stats.configs} dropped=${r.network.dropped}` +
-    ('recorders' in r ? ` recorders=${r.recorders.recorded}/${r.recorders.recorded + r.recorders.unrecorded}` : '');
+    ('recorders' in r ? ` recorders=${r.recorders.recorded}/${r.recorders.recorded + r.recorders.unrecorded} (${r.recorders.midRing} mid-ring)` : '');
 }
 
 function main(): number {
