@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -106,4 +106,33 @@ test('socket file group and mode from uidgid and ringcast.socket_mode; SIGHUP re
   }
   const { readFileSync } = await import('node:fs');
   assert.match(readFileSync(logfile, 'utf8'), /SIGHUP: configuration reloaded/, 'the log file gets the same lines');
+});
+
+test('ringcast --version, --help per command, "did you mean", and no Node parser messages', () => {
+  const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+  const version = run(RINGCAST, ['--version']);
+  assert.equal(version.code, 0);
+  assert.equal(version.out, `${pkg.version}\n`);
+  const help = run(RINGCAST, ['--help']);
+  assert.equal(help.code, 0);
+  for (const command of ['keygen', 'status', 'members', 'cpg']) assert.match(help.out, new RegExp(`^  ${command} `, 'm'));
+  for (const [args, first] of [[['status', '--help'], /^usage: ringcast status/], [['cpg', 'send', '--help'], /^usage: ringcast cpg/],
+    [['keygen', '-h'], /^Usage: ringcast keygen/], [['help', 'members'], /^usage: ringcast members/]] as const) {
+    const r = run(RINGCAST, [...args]);
+    assert.equal(r.code, 0, args.join(' '));
+    assert.match(r.out, first, args.join(' '));
+  }
+  const typo = run(RINGCAST, ['memebrs']);
+  assert.equal(typo.code, 2);
+  assert.equal(typo.err, 'ringcast: unknown command "memebrs" (did you mean members?); "ringcast --help" lists the commands\n');
+  const option = run(RINGCAST, ['status', '--sate-dir', '/tmp']);
+  assert.equal(option.code, 2);
+  assert.match(option.err, /^ringcast: unknown option --sate-dir \(did you mean --state-dir\?\)\n/);
+  const negative = run(RINGCAST, ['cpg', 'send', 'g', '--count', '-5']);
+  assert.equal(negative.code, 2);
+  assert.match(negative.err, /^ringcast: --count must be an integer from 1 to \d+, not "-5"\n/);
+  assert.doesNotMatch(negative.err + option.err, /ERR_PARSE_ARGS|positional argument|Did you forget/);
+  const keygen = run(RINGCAST, ['keygen']);
+  assert.equal(keygen.code, 2);
+  assert.match(keygen.err, /say where to write the key with -k FILE/);
 });
