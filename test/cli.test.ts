@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,4 +136,37 @@ test('ringcast --version, --help per command, "did you mean", and no Node parser
   const keygen = run(RINGCAST, ['keygen']);
   assert.equal(keygen.code, 2);
   assert.match(keygen.err, /say where to write the key with -k FILE/);
+});
+
+test('ringcastd: everyday mistakes are one line with a hint, no stack (unknown flag, port in use, address not on this host)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringcastd-errors-'));
+  const key = join(dir, 'authkey');
+  assert.equal(run(RINGCAST, ['keygen', '-k', key]).code, 0);
+  const flag = run(RINGCASTD, ['--conf', 'x']);
+  assert.equal(flag.code, 2);
+  assert.equal(flag.err, 'ringcastd: unknown option --conf (did you mean --config?); "ringcastd --help" lists the options\n');
+  const busy = createSocket('udp4');
+  await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', resolve));
+  const port = busy.address().port;
+  try {
+    const conf = (addr: string): string => {
+      const path = join(dir, `${addr}.conf`);
+      writeFileSync(path, `totem {\n  version: 2\n  cluster_name: t\n  keyfile: ${key}\n  mcastport: ${port}\n}\n` +
+        `nodelist {\n  node {\n    ring0_addr: ${addr}\n    nodeid: 1\n  }\n}\nlogging {\n  to_stderr: no\n}\n`);
+      return path;
+    };
+    const inUse = run(RINGCASTD, ['--config', conf('127.0.0.1'), '--state-dir', join(dir, 's')]);
+    assert.equal(inUse.code, 2, inUse.err);
+    assert.equal(inUse.err, `ringcastd: cannot bind UDP 127.0.0.1:${port}: the port is in use (another ringcastd or corosync for this address?); ` +
+      'stop it (ringcast status --state-dir DIR shows a running ringcastd), or give this cluster another totem { mcastport }\n');
+    const away = run(RINGCASTD, ['--config', conf('198.51.100.7'), '--state-dir', join(dir, 's')]);
+    assert.equal(away.code, 2);
+    assert.match(away.err, /^ringcastd: no nodelist entry names an address of this host \(nodelist: 1 \(198\.51\.100\.7\); this host: [^\n]*\); run ringcastd on one of the listed hosts, or put this host's address in the nodelist\n$/);
+    const forced = run(RINGCASTD, ['--config', conf('198.51.100.7'), '--nodeid', '1', '--state-dir', join(dir, 's')]);
+    assert.equal(forced.code, 2);
+    assert.match(forced.err, /^ringcastd: --nodeid 1: its address 198\.51\.100\.7 is not an address of this host/);
+    for (const r of [inUse, away, forced]) assert.doesNotMatch(r.err, /^\s+at /m, 'no stack trace');
+  } finally {
+    busy.close();
+  }
 });

@@ -67,7 +67,10 @@ function unknownOption(raw: string, specs: OptionSpecs): string {
     const shorts = Object.entries(specs).filter(([, s]) => s.short !== undefined).map(([n, s]) => `-${s.short} (--${n})`);
     return `unknown option ${raw}${shorts.length ? ` (short options here: ${shorts.join(', ')})` : ''}`;
   }
-  const near = closest(raw.slice(2), Object.keys(specs));
+  const name = raw.slice(2);
+  // A prefix (--conf for --config) is the likeliest slip; then the nearest by edit distance.
+  const prefixed = name.length >= 2 ? Object.keys(specs).filter((k) => k.startsWith(name)) : [];
+  const near = prefixed.length === 1 ? prefixed[0] : closest(name, Object.keys(specs));
   return `unknown option ${raw}${near ? ` (did you mean --${near}?)` : ''}`;
 }
 
