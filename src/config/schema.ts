@@ -167,6 +167,7 @@ const loggingSpec: SectionSpec = {
     { name: 'to_syslog', value: bool },
     { name: 'debug', value: debug },
     { name: 'timestamp', value: { type: 'enum', values: ['off', 'on', 'hires'] } },
+    { name: 'format', value: { type: 'enum', values: ['auto', 'text', 'json'] } },
   ],
   sections: [{
     name: 'logger_subsys',

@@ -54,8 +54,15 @@ export interface LoggingSettings {
   readonly toSyslog: boolean;
   readonly debug: DebugLevel;
   readonly timestamp: TimestampMode;
+  /**
+   * ringcast's own key: `text` (a line for people), `json` (one JSON object a line, for tools),
+   * `auto` (the default): text on a terminal, JSON when stderr is a pipe or file, and in the log file.
+   */
+  readonly format?: LogFormat;
   readonly subsystems: readonly LoggerSubsys[];
 }
+
+export type LogFormat = 'auto' | 'text' | 'json';
 
 /** Read and kept for the quorum service (a later issue); nothing acts on it yet. */
 export interface QuorumSettings {
