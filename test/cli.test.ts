@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -169,4 +169,33 @@ test('ringcastd: everyday mistakes are one line with a hint, no stack (unknown f
   } finally {
     busy.close();
   }
+});
+
+test('ringcast check: the checker\'s verdict on a run\'s history files; a reordered delivery is named; exit codes 0, 1, 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringcast-check-'));
+  const sim = spawnSync(process.execPath, [join(process.cwd(), 'dist/src/sim/cli.js'), '--nodes', '3', '--seed', '7', '--faults', 'lossy', '--history-dir', dir], { encoding: 'utf8' });
+  assert.equal(sim.status, 0, sim.stderr);
+  const files = readdirSync(join(dir, 'seed-7')).map((f) => join(dir, 'seed-7', f)).sort();
+  assert.equal(files.length, 3);
+  const good = run(RINGCAST, ['check', ...files, '--converged']);
+  assert.equal(good.code, 0, good.out + good.err);
+  assert.match(good.out, /^3 history file\(s\): 3 node\(s\), 3 incarnation\(s\), \d+ configuration\(s\), \d+ send\(s\), \d+ deliveries of \d+ message\(s\)\nchecker: all EVS properties hold/);
+  // Swap two consecutive deliveries of one node: the agreed order breaks.
+  const lines = readFileSync(files[0]!, 'utf8').split('\n');
+  const i = lines.findIndex((l, k) => l.includes('"deliver"') && lines[k + 1]?.includes('"deliver"'));
+  [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
+  const swapped = join(dir, 'swapped.jsonl');
+  writeFileSync(swapped, lines.join('\n'));
+  const bad = run(RINGCAST, ['check', swapped, files[1]!, files[2]!]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /checker: VIOLATIONS \(.*agreed-order \d+/);
+  assert.match(bad.out, /^ {3}agreed-order: /m);
+  const json = JSON.parse(run(RINGCAST, ['check', ...files, '--json']).out) as { ok: boolean; files: number };
+  assert.deepEqual([json.ok, json.files], [true, 3]);
+  writeFileSync(join(dir, 'junk.jsonl'), '{"ev":"bogus"}\n');
+  const junk = run(RINGCAST, ['check', join(dir, 'junk.jsonl')]);
+  assert.equal(junk.code, 1);
+  assert.match(junk.out, /junk\.jsonl:1: not a history record: .*\nchecker: NOT JUDGED WHOLE/);
+  assert.equal(run(RINGCAST, ['check']).code, 2);
+  assert.match(run(RINGCAST, ['check', join(dir, 'missing')]).err, /^ringcast: check: cannot read .*missing/);
 });

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { RingcastError } from '../client/index.js';
 import { didYouMean } from './args.js';
+import { CHECK_USAGE, checkCommand } from './check-command.js';
 import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
 import { cpgCommand } from './cpg-commands.js';
@@ -45,6 +46,11 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
       '  cpg watch GROUP [--history FILE] [--count N] [--json]',
     help: CPG_USAGE,
     run: cpgCommand,
+  },
+  check: {
+    overview: '  check FILE... [--converged] [--json]      the EVS checker\'s verdict on history files',
+    help: CHECK_USAGE,
+    run: checkCommand,
   },
 };
 
