@@ -74,7 +74,7 @@ export interface QuorumSettings {
 export interface RingcastSettings {
   /** ringcast.state_dir, else Corosync's system.state_dir; unset: the daemon's default. */
   readonly stateDir?: string;
-  /** File to append the delivery history to (shared/design/history.md), as `ringcastd --history`. */
+  /** File to append the delivery history to (docs/history.md), as `ringcastd --history`. */
   readonly history?: string;
   /** Largest Totem frame in bytes; frames above netmtu travel in pieces (src/net/fragments.ts). */
   readonly frameSize: number;
