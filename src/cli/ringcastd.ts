@@ -13,6 +13,7 @@ import { networkInterfaces } from 'node:os';
 import { loadConfig, describeEffectiveTiming, type RingcastConfig } from '../config/index.js';
 import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
 import { Daemon } from '../daemon/daemon.js';
+import { loadServiceModule, ServiceModuleError } from '../daemon/service-module.js';
 import { createDaemonLogger } from '../log/daemon-logger.js';
 import { parseLoadSpec } from '../daemon/load-generator.js';
 import { resolveStateDir } from '../protocol/paths.js';
@@ -119,6 +120,18 @@ async function main(): Promise<void> {
     sealer = createFrameCrypto({ cipher: config.totem.cryptoCipher, hash: config.totem.cryptoHash, key: key.key, clusterName: config.totem.clusterName });
   }
 
+  // A service of your own: loaded and checked before anything starts, its errors naming the line.
+  const services = [];
+  if (config.ringcast.service) {
+    const { path, line } = config.ringcast.service;
+    try {
+      services.push(await loadServiceModule(path, { nodeId }));
+    } catch (err) {
+      if (!(err instanceof ServiceModuleError)) throw err;
+      fail(`${values.config}:${line}: ringcast.service: ${path}: ${err.message}`);
+    }
+  }
+
   const nodes = config.nodes.map((n) => ({ nodeId: n.nodeId, address: n.address, port: config.totem.port }));
   // Totem frames may be larger than a datagram (ringcast.frame_size): the link layer cuts them to
   // netmtu. The core sizes its frames from "netmtu" less IP/UDP headers, so it gets the frame
@@ -133,9 +146,11 @@ async function main(): Promise<void> {
     historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
     ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
+    services,
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);
+  for (const s of services) logger.info(`service "${s.name}" (id ${s.id}) loaded from ${config.ringcast.service?.path}`);
   await daemon.start();
 
   let stopping = false;

@@ -84,6 +84,11 @@ export interface RingcastSettings {
    * uses ringcast's own pieces.
    */
   readonly ipFragmentation: 'auto' | 'off';
+  /**
+   * ringcast.service: a JavaScript module exporting a service of your own
+   * (docs/writing-a-service.md), loaded and checked by ringcastd at start; `line` for its errors.
+   */
+  readonly service?: { readonly path: string; readonly line: number };
   /** Mode of the IPC socket file (ringcast.socket_mode, octal); default 0o660. */
   readonly socketMode: number;
   /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */
