@@ -14,6 +14,7 @@ import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
 import { cpgCommand } from './cpg-commands.js';
 import { keygenCommand, KEYGEN_USAGE } from './keygen.js';
+import { LOG_USAGE, logCommand } from './log-commands.js';
 import { MEMBERS_USAGE, membersCommand, STATUS_USAGE, statusCommand } from './status-commands.js';
 
 export interface CliCommand {
@@ -51,6 +52,11 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
     overview: '  check FILE... [--converged] [--json]      the EVS checker\'s verdict on history files',
     help: CHECK_USAGE,
     run: checkCommand,
+  },
+  log: {
+    overview: '  log append LINE... | read [--last N] | watch [--count N]   the cluster\'s ordered log',
+    help: LOG_USAGE,
+    run: logCommand,
   },
 };
 
