@@ -106,6 +106,18 @@ async function main(): Promise<void> {
   stateDirForErrors = stateDir;
   const load = values.load === undefined ? undefined : parseLoadSpec(values.load);
   if (load && !load.ok) fail(load.message);
+  // A service of your own: loaded and checked before anything starts, its errors naming the line.
+  const services = [];
+  if (config.ringcast.service) {
+    const { path, line } = config.ringcast.service;
+    try {
+      services.push(await loadServiceModule(path, { nodeId }));
+    } catch (err) {
+      if (!(err instanceof ServiceModuleError)) throw err;
+      fail(`${values.config}:${line}: ringcast.service: ${path}: ${err.message}`);
+    }
+  }
+
   const log = createDaemonLogger(config.logging, { nodeId });
   const logger = log.logger;
   for (const w of warnings) logger.warn(w);
@@ -118,18 +130,6 @@ async function main(): Promise<void> {
     if (!key.ok) fail(`${config.totem.keyfile}: ${key.message}`);
     for (const w of key.warnings ?? []) logger.warn(w);
     sealer = createFrameCrypto({ cipher: config.totem.cryptoCipher, hash: config.totem.cryptoHash, key: key.key, clusterName: config.totem.clusterName });
-  }
-
-  // A service of your own: loaded and checked before anything starts, its errors naming the line.
-  const services = [];
-  if (config.ringcast.service) {
-    const { path, line } = config.ringcast.service;
-    try {
-      services.push(await loadServiceModule(path, { nodeId }));
-    } catch (err) {
-      if (!(err instanceof ServiceModuleError)) throw err;
-      fail(`${values.config}:${line}: ringcast.service: ${path}: ${err.message}`);
-    }
   }
 
   const nodes = config.nodes.map((n) => ({ nodeId: n.nodeId, address: n.address, port: config.totem.port }));
