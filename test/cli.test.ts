@@ -199,3 +199,12 @@ test('ringcast check: the checker\'s verdict on a run\'s history files; a reorde
   assert.equal(run(RINGCAST, ['check']).code, 2);
   assert.match(run(RINGCAST, ['check', join(dir, 'missing')]).err, /^ringcast: check: cannot read .*missing/);
 });
+
+test('ringcastd --version and --help', () => {
+  const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+  assert.equal(run(RINGCASTD, ['--version']).out, `${pkg.version}\n`);
+  const help = run(RINGCASTD, ['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^usage: ringcastd --config FILE/);
+  assert.match(help.out, /--nodeid N/);
+});

@@ -86,7 +86,8 @@ function onLog(id: number, rec: { level: number; msg: string }): void {
     return;
   }
   if (rec.msg === 'Synchronization aborted by a configuration change') {
-    if (!abortsExplained) say(`node${id}: service synchronization aborted: the ring changed again before it finished; it restarts in the new ring (normal while nodes come up)`);
+    // After the ring lines, which wait a moment to gather every member's report.
+    if (!abortsExplained) setTimeout(() => say(`node${id}: service synchronization aborted: the ring changed again before it finished; it restarts in the new ring (normal while nodes come up)`), 300);
     abortsExplained = true;
     return;
   }
