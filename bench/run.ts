@@ -10,7 +10,7 @@ function row(cells: (string | number)[]): string {
   return cells.map((c) => String(c).padStart(12)).join('');
 }
 
-/** Corosync 3.1.7 figures from shared/lab/corosync/RESULTS.md (knet + aes256/sha256), used only when the lab cannot run here. */
+/** Corosync 3.1.7 figures measured earlier on the project's lab (knet + aes256/sha256), shown only when Corosync cannot run here. */
 const COROSYNC_RESULTS_MD: Record<string, number> = {
   'one/64': 33_800, 'one/1024': 28_000, 'one/8192': 9_900, 'one/65536': 965,
   'all/64': 34_500, 'all/1024': 30_500, 'all/8192': 1_435, 'all/65536': 70,
@@ -24,22 +24,22 @@ const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'light one all').split
 /** Corosync's cpgbench figures at node 2, measured once and shared by the sections below. */
 interface Reference {
   readonly measured: CorosyncResults | undefined;
-  /** Msgs/s delivered at node 2: this run's figure, else RESULTS.md's (only when the lab did not run at all). */
+  /** Msgs/s delivered at node 2: this run's figure, else the earlier reference figure (only when Corosync did not run at all). */
   rate(scenario: Scenario, size: number): number | undefined;
 }
 
-function corosyncReference(seconds: number): Reference {
+async function corosyncReference(seconds: number): Promise<Reference> {
   const lab = corosyncLab();
   let measured: CorosyncResults | undefined;
   if (lab.ok) {
-    console.log(`\nCorosync 3.1.7 in the same run: ${lab.dir}/bench.sh -n 3 -d ${seconds} -r 1 -c knet-aes (cpgbench, node 2) ...`);
+    console.log(`\nCorosync in the same run: three nodes in network namespaces, knet aes256/sha256, cpgload (bench/corosync/cpgload.c), node 2 ...`);
     try {
-      measured = benchCorosync(lab.dir, SIZES, seconds);
+      measured = await benchCorosync(lab.client, SIZES, seconds);
     } catch (err) {
-      console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using RESULTS.md figures`);
+      console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using earlier reference figures`);
     }
   } else {
-    console.log(`\nCorosync column: RESULTS.md figures, not this run (${lab.reason})`);
+    console.log(`\nCorosync column: earlier reference figures, not this run (${lab.reason})`);
   }
   return {
     measured,
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const runDaemons = process.env.BENCH_DAEMONS !== '0';
   const runCpg = process.env.BENCH_CPG !== '0';
   if (!runDaemons && !runCpg) return;
-  const ref = corosyncReference(seconds);
+  const ref = await corosyncReference(seconds);
   if (runDaemons) await daemons(seconds, ref);
   if (runCpg) await cpg(seconds, ref);
 }
