@@ -21,7 +21,7 @@ const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(/[\s,]+/).
 /** `BENCH_SCENARIOS="one"` narrows a run to some of light, one, all. */
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'light one all').split(/[\s,]+/));
 
-/** Corosync's cpgbench figures at node 2, measured once and shared by the sections below. */
+/** Corosync's figures at node 2 (cpgload), measured once and shared by the sections below. */
 interface Reference {
   readonly measured: CorosyncResults | undefined;
   /** Msgs/s delivered at node 2: this run's figure, else the earlier reference figure (only when Corosync did not run at all). */
@@ -97,12 +97,12 @@ async function main(): Promise<void> {
   if (runCpg) await cpg(seconds, ref);
 }
 
-/** CPG applications through IPC (bench/cpg.ts) beside Corosync's cpgbench. */
+/** CPG applications through IPC (bench/cpg.ts) beside Corosync's (cpgload). */
 async function cpg(seconds: number, ref: Reference): Promise<void> {
   const where = placement();
   try {
     console.log(`\nCPG through IPC: three ringcastd (aes256/sha256), one application process per node on ringcast.sock, delivered at node 2; ${where.name}`);
-    console.log('one: node 1 sends as fast as accepted (64 mcasts in flight); all: every node does. ratio: msgs/s ours / Corosync cpgbench');
+    console.log('one: node 1 sends as fast as accepted (64 mcasts in flight); all: every node does. ratio: msgs/s ours / Corosync (cpgload)');
     console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'daemon cpu%', 'client cpu%', 'rss MB', 'cs msgs/s', 'cs cpu %', 'ratio']));
     for (const scenario of (['one', 'all'] as const).filter((s) => SCENARIOS.has(s))) {
       for (const size of SIZES) {
