@@ -124,7 +124,7 @@ async function waitForMembers(lab: NetnsLab, count: number): Promise<void> {
 }
 
 /** Starts Corosync in every namespace, runs the cases, stops it and removes the namespaces. */
-export async function benchCorosync(client: string, sizes: readonly number[], seconds: number): Promise<CorosyncResults> {
+export async function benchCorosync(client: string, sizes: readonly number[], seconds: number, scenarios: ReadonlySet<string> = new Set(['light', 'one', 'all'])): Promise<CorosyncResults> {
   const dir = mkdtempSync(join(tmpdir(), 'corosync-bench-'));
   const lab = NetnsLab.create(NODES, 200 + (process.pid % 50));
   const daemons: ChildProcess[] = [];
@@ -145,7 +145,7 @@ export async function benchCorosync(client: string, sizes: readonly number[], se
     const results: CorosyncResults = new Map();
     let runId = process.pid * 100;
     const cases: [Scenario, number][] = [...sizes.filter((z) => z <= 1024).map((z): [Scenario, number] => ['light', z]),
-      ...(['one', 'all'] as const).flatMap((s) => sizes.map((z): [Scenario, number] => [s, z]))];
+      ...(['one', 'all'] as const).flatMap((s) => sizes.map((z): [Scenario, number] => [s, z]))].filter(([s]) => scenarios.has(s));
     for (const [scenario, size] of cases) {
       runId++;
       const common = ['--size', String(size), '--duration', String(seconds), '--run-id', String(runId), '--timeout', String(seconds + 60)];

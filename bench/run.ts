@@ -34,7 +34,7 @@ async function corosyncReference(seconds: number): Promise<Reference> {
   if (lab.ok) {
     console.log(`\nCorosync in the same run: three nodes in network namespaces, knet aes256/sha256, cpgload (bench/corosync/cpgload.c), node 2 ...`);
     try {
-      measured = await benchCorosync(lab.client, SIZES, seconds);
+      measured = await benchCorosync(lab.client, SIZES, seconds, SCENARIOS);
     } catch (err) {
       console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using earlier reference figures`);
     }
