@@ -2,7 +2,7 @@
  * Three real ringcastd processes (AES-256-GCM on) fed by their own `--load`: delivered messages/s
  * and MB/s at node 2, delivery latency p50/p99 from node 2's status file, daemon CPU (sum of the
  * three, % of one core) and the largest RSS. Placement: network namespaces on one bridge, the
- * same topology as Corosync's lab (`../shared/lab/corosync/up.sh`), when this runs as root with
+ * same topology as the Corosync runs (bench/corosync.ts), when this runs as root with
  * iproute2; loopback (127.0.0.1-3) otherwise.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -10,7 +10,7 @@ function row(cells: (string | number)[]): string {
   return cells.map((c) => String(c).padStart(12)).join('');
 }
 
-/** Corosync 3.1.7 figures from shared/lab/corosync/RESULTS.md (knet + aes256/sha256), used only when the lab cannot run here. */
+/** Corosync 3.1.7 figures measured earlier on the project's lab (knet + aes256/sha256), shown only when Corosync cannot run here. */
 const COROSYNC_RESULTS_MD: Record<string, number> = {
   'one/64': 33_800, 'one/1024': 28_000, 'one/8192': 9_900, 'one/65536': 965,
   'all/64': 34_500, 'all/1024': 30_500, 'all/8192': 1_435, 'all/65536': 70,
@@ -21,27 +21,27 @@ const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(/[\s,]+/).
 /** `BENCH_SCENARIOS="one"` narrows a run to some of light, one, all. */
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'light one all').split(/[\s,]+/));
 
-/** Corosync's cpgbench figures at node 2, measured once and shared by the sections below. */
+/** Corosync's figures at node 2 (cpgload), measured once and shared by the sections below. */
 interface Reference {
   readonly measured: CorosyncResults | undefined;
-  /** Msgs/s delivered at node 2: this run's figure, else RESULTS.md's (only when the lab did not run at all). */
+  /** Msgs/s delivered at node 2: this run's figure, else the earlier reference figure (only when Corosync did not run at all). */
   rate(scenario: Scenario, size: number): number | undefined;
   /** This run's figure only: the one a ratio may use. */
   ratioRate(scenario: Scenario, size: number): number | undefined;
 }
 
-function corosyncReference(seconds: number): Reference {
+async function corosyncReference(seconds: number): Promise<Reference> {
   const lab = corosyncLab();
   let measured: CorosyncResults | undefined;
   if (lab.ok) {
-    console.log(`\nCorosync 3.1.7 in the same run: ${lab.dir}/bench.sh -n 3 -d ${seconds} -r 1 -c knet-aes (cpgbench, node 2) ...`);
+    console.log(`\nCorosync in the same run: three nodes in network namespaces, knet aes256/sha256, cpgload (bench/corosync/cpgload.c), node 2 ...`);
     try {
-      measured = benchCorosync(lab.dir, SIZES, seconds);
+      measured = await benchCorosync(lab.client, SIZES, seconds, SCENARIOS);
     } catch (err) {
-      console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using RESULTS.md figures`);
+      console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using earlier reference figures`);
     }
   } else {
-    console.log(`\nCorosync column: RESULTS.md figures, not this run (${lab.reason})`);
+    console.log(`\nCorosync column: earlier reference figures, not this run (${lab.reason})`);
   }
   return {
     measured,
@@ -56,7 +56,7 @@ function corosyncReference(seconds: number): Reference {
  * why it prints no ratio.
  */
 function comparable(ref: Reference, where: Placement): { ok: true } | { ok: false; why: string } {
-  if (!ref.measured) return { ok: false, why: 'Corosync was not measured in this run (its column, if any, is RESULTS.md\'s)' };
+  if (!ref.measured) return { ok: false, why: 'Corosync was not measured in this run (its column, if any, holds earlier reference figures)' };
   if (!where.namespaces) return { ok: false, why: `ringcast runs on ${where.name} here but Corosync's lab runs in network namespaces` };
   return { ok: true };
 }
@@ -110,19 +110,19 @@ async function main(): Promise<void> {
   const runDaemons = process.env.BENCH_DAEMONS !== '0';
   const runCpg = process.env.BENCH_CPG !== '0';
   if (!runDaemons && !runCpg) return;
-  const ref = corosyncReference(seconds);
+  const ref = await corosyncReference(seconds);
   if (runDaemons) await daemons(seconds, ref);
   if (runCpg) await cpg(seconds, ref);
 }
 
-/** CPG applications through IPC (bench/cpg.ts) beside Corosync's cpgbench. */
+/** CPG applications through IPC (bench/cpg.ts) beside Corosync's (cpgload). */
 async function cpg(seconds: number, ref: Reference): Promise<void> {
   const where = placement();
   try {
     console.log(`\nCPG through IPC: three ringcastd (aes256/sha256), one application process per node on ringcast.sock, delivered at node 2; ${where.name}`);
     const fair = comparable(ref, where);
     console.log('one: node 1 sends as fast as accepted (64 mcasts in flight); all: every node does. ' +
-      (fair.ok ? 'ratio: msgs/s ours / Corosync cpgbench' : `no ratio: this run compares nothing, ${fair.why}`));
+      (fair.ok ? 'ratio: msgs/s ours / Corosync (cpgload)' : `no ratio: this run compares nothing, ${fair.why}`));
     console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'daemon cpu%', 'client cpu%', 'rss MB', 'cs msgs/s', 'cs cpu %', 'ratio']));
     for (const scenario of (['one', 'all'] as const).filter((s) => SCENARIOS.has(s))) {
       for (const size of SIZES) {

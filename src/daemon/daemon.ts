@@ -16,7 +16,7 @@ import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
 import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../history/payload.js';
 import type { TotemConfigInput } from '../totem/config.js';
-import type { ExecDelivery } from '../exec/index.js';
+import type { ExecDelivery, Service } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import { ExecHost } from './exec-host.js';
@@ -49,6 +49,8 @@ export interface DaemonOptions {
     readonly limits?: Partial<IpcServerLimits>;
   };
   readonly cpg?: CpgServiceOptions;
+  /** Services of your own (ringcast { service }), hosted beside cpg, orderlog and status. */
+  readonly services?: readonly Service[];
 }
 
 /**
@@ -150,6 +152,7 @@ export class Daemon {
       socketGid: options.ipc?.socketGid,
       ipcLimits: options.ipc?.limits,
       cpg: options.cpg,
+      services: options.services,
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.

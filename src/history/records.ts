@@ -1,5 +1,5 @@
 /**
- * History files (shared/design/history.md): what one node saw, one JSON object per line. This
+ * History files (docs/history.md): what one node saw, one JSON object per line. This
  * module owns the record types, their strict validation, one-line serialization, and parsing with
  * per-line errors; writer.ts writes files, read.ts reads them, ids.ts owns the ids inside. The
  * format is a stable interface read by tools outside the project: field names, values and
