@@ -19,6 +19,7 @@ import type { TotemConfigInput } from '../totem/config.js';
 import type { ExecDelivery } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
+import type { ServiceHostOptions } from './service-host.js';
 import { ExecHost } from './exec-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
@@ -49,6 +50,8 @@ export interface DaemonOptions {
     readonly limits?: Partial<IpcServerLimits>;
   };
   readonly cpg?: CpgServiceOptions;
+  /** The EVT service's options (delivery queue size and resume level, filter rule, bounds). */
+  readonly evt?: ServiceHostOptions['evt'];
 }
 
 /**
@@ -150,6 +153,7 @@ export class Daemon {
       socketGid: options.ipc?.socketGid,
       ipcLimits: options.ipc?.limits,
       cpg: options.cpg,
+      evt: options.evt,
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.

@@ -72,6 +72,13 @@ class NodeStack implements ConnectionHost {
         this.later(ms, tick);
         return () => (on = false);
       },
+      // Virtual time; the EVT service's retention timers run on it (a paused process fires late).
+      nowMs: () => sim.now,
+      after: (ms, run) => {
+        let on = true;
+        this.later(ms, () => on && run());
+        return () => (on = false);
+      },
     };
     this.host = new ServiceHost({
       nodeId: id,
