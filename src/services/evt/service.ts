@@ -176,7 +176,7 @@ export class EvtService implements Service {
     let c = this.#conns.get(req.conn.id);
     if (c === undefined) {
       c = new LocalConn(req.conn, { sizeMax: this.#o.deliveryQueueSize, resumeAt: this.#o.deliveryQueueResume, bytesMax: this.#o.deliveryQueueBytesMax },
-        this.connStats, () => BigInt(this.#o.clock.nowMs()) * MS_PER_NS);
+        this.connStats, () => BigInt(Math.floor(this.#o.clock.nowMs())) * MS_PER_NS);
       this.#conns.set(req.conn.id, c);
     }
     const r = decoded.value;
@@ -418,7 +418,9 @@ export class EvtService implements Service {
   /** Retains an event for `remainingNs` from now on this node's clock. */
   retain(inst: Instance, body: EventBody, publisherNode: number, remainingNs: bigint, delivered?: Set<string>): Retained {
     const ms = Number(remainingNs / MS_PER_NS) + (remainingNs % MS_PER_NS === 0n ? 0 : 1);
-    const ret: Retained = { instance: inst.key, publisherNode, body, expiresAtMs: this.#o.clock.nowMs() + ms, delivered: delivered ?? new Set() };
+    const { eventId, msgId, priority, retentionNs, publishTimeNs, publisherName, patterns, data } = body;
+    const kept: EventBody = { eventId, msgId, priority, retentionNs, publishTimeNs, publisherName, patterns, data };
+    const ret: Retained = { instance: inst.key, publisherNode, body: kept, expiresAtMs: this.#o.clock.nowMs() + ms, delivered: delivered ?? new Set() };
     inst.retained.set(body.eventId, ret);
     this.#timers.set(ret, this.#o.clock.after(ms, () => this.#expire(ret)));
     return ret;
@@ -477,7 +479,7 @@ export class EvtService implements Service {
   start(api: ServiceApi): void {
     this.#api = api;
     // From the clock: a restarted node's ids continue above those of its previous run.
-    this.#counter = BigInt(this.#o.clock.nowMs()) << 20n;
+    this.#counter = BigInt(Math.max(0, Math.floor(this.#o.clock.nowMs()))) << 20n;
   }
 
   stop(): void {

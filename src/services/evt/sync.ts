@@ -124,7 +124,7 @@ export class EvtSync {
     const now = svc.clock.nowMs();
     svc.table.pruneClearTombs(now);
     const unlinked = [...svc.table.unlinkTombs].map(parseInstanceKey);
-    const cleared = [...svc.table.clearTombs].map(([eventId, until]) => ({ eventId, remainingNs: BigInt(Math.max(0, until - now)) * MS_PER_NS }));
+    const cleared = [...svc.table.clearTombs].map(([eventId, until]) => ({ eventId, remainingNs: BigInt(Math.round(Math.max(0, until - now) * 1e6)) }));
     for (let i = 0; i === 0 || i < Math.max(unlinked.length, cleared.length); i += TOMBS_PER_MESSAGE) {
       out.push({ kind: 'syncTombs', unlinked: unlinked.slice(i, i + TOMBS_PER_MESSAGE), cleared: cleared.slice(i, i + TOMBS_PER_MESSAGE) });
     }
@@ -132,7 +132,7 @@ export class EvtSync {
       for (const r of inst.retained.values()) {
         const remainingMs = r.expiresAtMs - now;
         if (remainingMs <= 0) continue;
-        out.push({ kind: 'syncEvent', instance: parseInstanceKey(inst.key), publisherNode: r.publisherNode, remainingNs: BigInt(remainingMs) * MS_PER_NS, ...r.body });
+        out.push({ ...r.body, kind: 'syncEvent', instance: parseInstanceKey(inst.key), publisherNode: r.publisherNode, remainingNs: BigInt(Math.round(remainingMs * 1e6)) });
       }
     }
     return out;
