@@ -5,6 +5,7 @@
  *   ringcast status [--state-dir DIR] [--json]         membership, ring id and counters of a local daemon
  *   ringcast members [--state-dir DIR] [--json]        the current ring id and its member node ids
  *   ringcast cpg list|send|watch ...                   CPG groups, a sender and a recording watcher
+ *   ringcast evt publish|subscribe|unlink|clear|channels  the SA Forum event service
  * Every command but keygen finds the daemon by its socket `<state dir>/ringcast.sock` (--state-dir,
  * else RINGCAST_STATE_DIR, else /var/lib/ringcast); exit code 2 when it cannot be reached.
  */
@@ -17,6 +18,7 @@ import { RingcastError, type RingcastClient } from '../client/index.js';
 import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
 import { cpgCommand } from './cpg-commands.js';
+import { evtCommand } from './evt-commands.js';
 import { resolveStateDir, STATUS_FILE } from '../protocol/paths.js';
 
 const USAGE = `usage: ringcast <command> [options]
@@ -26,6 +28,9 @@ const USAGE = `usage: ringcast <command> [options]
   cpg list [--json]                         CPG groups and their members
   cpg send GROUP [--count N] [--size BYTES] [--rate MSGS_PER_S] [--guarantee agreed|safe] [--json]
   cpg watch GROUP --history FILE [--count N] [--json]
+  evt publish CHANNEL [--pattern P]... [--priority 0-3] [--retention-ms MS] [--publisher NAME] [--data TEXT | --data-file F] [--count N] [--json]
+  evt subscribe CHANNEL [--filter prefix:P|suffix:P|exact:P|all]... [--count N] [--timeout-ms T] [--json]
+  evt unlink CHANNEL | evt clear CHANNEL EVENT_ID | evt channels [--json]
 The daemon is found through --state-dir DIR or RINGCAST_STATE_DIR (default /var/lib/ringcast).
 Exit codes: 0 done, 1 failed, 2 usage error or daemon not reachable.`;
 
@@ -122,6 +127,8 @@ async function run(command: string | undefined, rest: string[]): Promise<number>
         return EXIT_OK;
       }
       return cpgCommand(rest);
+    case 'evt':
+      return evtCommand(rest);
     case undefined:
     case '-h':
     case '--help':
