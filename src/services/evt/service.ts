@@ -74,6 +74,11 @@ export interface EvtServiceOptions {
   readonly creditsMax?: number;
   readonly unlinkTombstonesMax?: number;
   readonly clearTombstonesMax?: number;
+  /**
+   * After each sync activation: the ring and the table installed (canonical JSON). Every member
+   * that activates a ring must report the same table; the simulator checks it.
+   */
+  readonly onSyncActivated?: (ring: string, table: string) => void;
 }
 
 export interface EvtServiceStats {
@@ -87,7 +92,7 @@ export interface EvtServiceStats {
   closesForDeadOpens: number;
 }
 
-type Resolved = Required<Omit<EvtServiceOptions, 'clock'>> & { clock: EvtClock };
+type Resolved = Required<Omit<EvtServiceOptions, 'clock' | 'onSyncActivated'>> & { clock: EvtClock; onSyncActivated?: EvtServiceOptions['onSyncActivated'] };
 
 const MS_PER_NS = 1_000_000n;
 
@@ -127,6 +132,7 @@ export class EvtService implements Service {
       creditsMax: options.creditsMax ?? 65536,
       unlinkTombstonesMax: options.unlinkTombstonesMax ?? 4096,
       clearTombstonesMax: options.clearTombstonesMax ?? 65536,
+      onSyncActivated: options.onSyncActivated,
     };
     if (!(this.#o.deliveryQueueResume > 0 && this.#o.deliveryQueueResume <= this.#o.deliveryQueueSize)) {
       throw new RangeError(`delivery queue resume ${this.#o.deliveryQueueResume} must be in 1..${this.#o.deliveryQueueSize}`);
@@ -141,6 +147,11 @@ export class EvtService implements Service {
 
   get clock(): EvtClock {
     return this.#o.clock;
+  }
+
+  /** @internal sync reports an activation. */
+  activated(ring: string): void {
+    this.#o.onSyncActivated?.(ring, JSON.stringify(this.table.snapshot()));
   }
 
   get counter(): bigint {
@@ -468,7 +479,7 @@ export class EvtService implements Service {
   // ---- sync -------------------------------------------------------------------------------------
 
   readonly sync: ServiceSync = {
-    init: (members: readonly NodeId[], _ringId: RingId, transitional: readonly NodeId[]) => this.#sync.init(members, transitional),
+    init: (members: readonly NodeId[], ringId: RingId, transitional: readonly NodeId[]) => this.#sync.init(members, transitional, `${ringId.rep}.${ringId.seq}`),
     process: () => this.#sync.process(),
     activate: () => this.#sync.activate(),
     abort: () => this.#sync.abort(),

@@ -30,6 +30,7 @@ const MS_PER_NS = 1_000_000n;
 const TOMBS_PER_MESSAGE = 2048;
 
 interface Round {
+  readonly ring: string;
   readonly members: readonly NodeId[];
   readonly recovery: boolean;
   sends: EvtExecMessage[] | undefined;
@@ -55,12 +56,12 @@ export class EvtSync {
     return this.#lastMembers;
   }
 
-  init(members: readonly NodeId[], transitional: readonly NodeId[]): void {
+  init(members: readonly NodeId[], transitional: readonly NodeId[], ring: string): void {
     const me = this.svc.localNodeId;
     const last = new Set(this.#lastMembers);
     const side = transitional.filter((n) => last.has(n));
     const recovery = Math.min(me, ...side) === me;
-    this.#round = { members: [...members], recovery, sends: undefined, gathered: { channels: [], tombs: [], events: [] } };
+    this.#round = { ring, members: [...members], recovery, sends: undefined, gathered: { channels: [], tombs: [], events: [] } };
     this.stats.rounds++;
     if (recovery) this.stats.recoveryRounds++;
   }
@@ -190,6 +191,7 @@ export class EvtSync {
       svc.stats.recoveredDelivered += svc.deliver(inst!, r.body, r.publisherNode, r);
     }
     this.#lastMembers = round.members;
+    svc.activated(round.ring);
   }
 
   #seen(publisher: number, msgId: bigint): boolean {
