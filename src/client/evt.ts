@@ -182,7 +182,7 @@ export class EvtChannel {
     const retentionNs = ev.retentionNs ?? BigInt(Math.round((ev.retentionMs ?? 0) * 1e6));
     const req: EvtLibRequest = {
       kind: 'publish', channel: this.daemonHandle, priority: ev.priority ?? 3, retentionNs,
-      publishTimeNs: BigInt(Date.now()) * 1_000_000n, publisherName: encoder.encode(ev.publisherName ?? ''),
+      publishTimeNs: wallNs(), publisherName: encoder.encode(ev.publisherName ?? ''),
       patterns: (ev.patterns ?? []).map(bytesOf), data: bytesOf(ev.data ?? new Uint8Array(0)),
     };
     const body = await this.handle.call(req, ev);
@@ -509,6 +509,11 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
     this.#channels.clear();
     this.emit('close', error);
   }
+}
+
+/** SaTimeT now: the wall clock in ns, to the microsecond (Date.now() has only ms). */
+function wallNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 
 /** A plain Uint8Array view (the transport hands out Buffers), without a copy. */
