@@ -206,6 +206,8 @@ export class SimDaemonCluster implements FaultTarget {
   churning = true;
   /** Per ring: the EVT table each node installed when its sync activated there (all must agree). */
   readonly evtTables = new Map<string, Map<number, string>>();
+  /** Per node: the ring its EVT sync activated last. */
+  readonly evtLastRing = new Map<number, string>();
   /** Every EVT application of the run (for the duplicate check). */
   readonly evtApps: EvtApp[] = [];
 
@@ -259,6 +261,7 @@ export class SimDaemonCluster implements FaultTarget {
     let tables = this.evtTables.get(ring);
     if (tables === undefined) this.evtTables.set(ring, (tables = new Map()));
     tables.set(node, table);
+    this.evtLastRing.set(node, ring);
   }
 
   nextConnectionId(): number {
