@@ -284,6 +284,8 @@ export class SimDaemonCluster implements FaultTarget {
     const incarnation = (this.#incarnations.get(id) ?? 0) + 1;
     this.#incarnations.set(id, incarnation);
     const boot = `${(this.options.rng.u32() & 0xffff).toString(16).padStart(4, '0')}${incarnation}`;
+    // A new incarnation has activated nothing yet.
+    this.evtLastRing.delete(id);
     const stack = new NodeStack(this, id, boot, this.#histories.get(id)!);
     this.#stacks.set(id, stack);
     this.#recorders.push(stack.recorder);
