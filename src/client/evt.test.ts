@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestDaemon, waitFor, type TestDaemon } from '../daemon/testing.js';
+import { freeUdpPorts, startTestDaemon, waitFor, type TestDaemon } from '../daemon/testing.js';
 import { connect, SaAisError, type EvtEvent, type EvtSubscription, type RingcastClient } from './index.js';
 import { take } from './testing/wait.js';
 
@@ -309,4 +309,33 @@ test('a client that dies with an open on the ring leaves no open behind; other h
   });
   const id = await ch.publish({ data: 'still here' });
   assert.equal((await take(sub[Symbol.asyncIterator](), 1))[0]!.eventId, id);
+});
+
+test('daemon restart with reconnect: channels reopened, subscriptions re-made under their ids, reported as mayHaveMissed', { timeout: 60_000 }, async (t) => {
+  const nodes = [{ nodeId: 1, address: '127.0.0.1', port: (await freeUdpPorts(1))[0]! }];
+  const first = await startTestDaemon({ nodes });
+  const client = await connect({ stateDir: first.stateDir, reconnect: { initialDelayMs: 20, maxDelayMs: 200, maxAttempts: 100 } });
+  let second: TestDaemon | undefined;
+  t.after(async () => {
+    await client.close();
+    await second?.stop();
+  });
+  const evt = await client.evt();
+  const ch = await evt.openChannel('RESTART', { create: true, publisher: true, subscriber: true });
+  const sub = await ch.subscribe([{ type: 'passAll' }], { id: 42 });
+  const it = sub[Symbol.asyncIterator]();
+  const before = await ch.publish({ data: 'before' });
+  assert.equal((await take(it, 1))[0]!.eventId, before);
+  const disconnected = new Promise((resolve) => evt.once('disconnected', resolve));
+  const reconnected = new Promise<{ mayHaveMissed: boolean; failed: unknown[] }>((resolve) => evt.once('reconnected', resolve));
+  await first.stop();
+  await disconnected;
+  second = await startTestDaemon({ nodes, overrides: { stateDir: first.stateDir } });
+  const r = await reconnected;
+  assert.equal(r.mayHaveMissed, true);
+  assert.deepEqual(r.failed, []);
+  const after = await ch.publish({ data: 'after' });
+  const [e] = await take(it, 1);
+  assert.equal(e!.eventId, after);
+  assert.equal(e!.subscriptionId, 42);
 });
