@@ -339,3 +339,22 @@ test('daemon restart with reconnect: channels reopened, subscriptions re-made un
   assert.equal(e!.eventId, after);
   assert.equal(e!.subscriptionId, 42);
 });
+
+test('bounds: channels, retained events, channel handles and subscriptions per connection answer SA_AIS_ERR_NO_RESOURCES at their limit', async (t) => {
+  const { client } = await withDaemon(t, { channelsMax: 2, retainedMax: 1, opensPerConnectionMax: 3, subscriptionsPerConnectionMax: 2 });
+  const evt = await client.evt();
+  const a = await evt.openChannel('B1', { create: true, publisher: true, subscriber: true });
+  await evt.openChannel('B2', { create: true });
+  await rejectsSa(evt.openChannel('B3', { create: true }), 'SA_AIS_ERR_NO_RESOURCES');
+  await evt.openChannel('B1', { subscriber: true });
+  await rejectsSa(evt.openChannel('B1', { subscriber: true }), 'SA_AIS_ERR_NO_RESOURCES');
+  await a.publish({ retentionMs: 60_000 });
+  await rejectsSa(a.publish({ retentionMs: 60_000 }), 'SA_AIS_ERR_NO_RESOURCES');
+  await a.publish({ data: 'not retained still goes' });
+  await a.subscribe([{ type: 'passAll' }], { id: 1 });
+  await a.subscribe([{ type: 'passAll' }], { id: 2 });
+  await rejectsSa(a.subscribe([{ type: 'passAll' }], { id: 3 }), 'SA_AIS_ERR_NO_RESOURCES');
+  // Another connection has its own allowance.
+  const other = await client.evt();
+  await (await other.openChannel('B1', { subscriber: true })).subscribe();
+});

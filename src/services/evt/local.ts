@@ -25,6 +25,15 @@ export interface LocalOpen {
   readonly rule: FilterRule;
   /** In subscription order; matching tries the newest first (OpenAIS's list_add at the head). */
   readonly subs: Map<number, Subscription>;
+  /** `subs` newest first, rebuilt on change: matching runs per event and open, subscribing rarely. */
+  newestFirst: Subscription[];
+}
+
+/** Adds or removes a subscription of an open, keeping its newest-first list. */
+export function setSubscription(open: LocalOpen, id: number, sub: Subscription | undefined): boolean {
+  const had = sub === undefined ? open.subs.delete(id) : (open.subs.set(id, sub), true);
+  open.newestFirst = [...open.subs.values()].reverse();
+  return had;
 }
 
 export interface Queued extends Pending {
@@ -62,7 +71,7 @@ export class LocalConn {
   addOpen(instance: InstanceKey, flags: number, defaultRule: FilterRule): LocalOpen {
     const handle = this.#nextHandle++;
     const rule: FilterRule = (flags & EVT_OPEN_OPENAIS_FILTERS) !== 0 ? 'openais' : defaultRule;
-    const open: LocalOpen = { key: `${this.conn.id}.${handle}`, handle, connId: this.conn.id, instance, flags, rule, subs: new Map() };
+    const open: LocalOpen = { key: `${this.conn.id}.${handle}`, handle, connId: this.conn.id, instance, flags, rule, subs: new Map(), newestFirst: [] };
     this.opens.set(handle, open);
     return open;
   }
@@ -120,7 +129,6 @@ export class LocalConn {
 /** The newest subscription of `open` whose filters pass `patterns` (one delivery per open, 2.3). */
 export function matchingSubscription(open: LocalOpen, patterns: readonly Uint8Array[]): Subscription | undefined {
   if ((open.flags & EVT_OPEN_SUBSCRIBER) === 0) return undefined;
-  const subs = [...open.subs.values()];
-  for (let i = subs.length - 1; i >= 0; i--) if (eventMatches(subs[i]!.filters, patterns, open.rule)) return subs[i];
+  for (const sub of open.newestFirst) if (eventMatches(sub.filters, patterns, open.rule)) return sub;
   return undefined;
 }

@@ -26,7 +26,7 @@ import {
   SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_NOT_EXIST, SA_AIS_ERR_TOO_BIG, SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK, SA_AIS_ERRORS,
 } from '../../protocol/sa-errors.js';
 import type { FilterRule } from './match.js';
-import { LocalConn, matchingSubscription, type ConnStats, type LocalOpen } from './local.js';
+import { LocalConn, matchingSubscription, setSubscription, type ConnStats, type LocalOpen } from './local.js';
 import { decodeEvtExec, encodeEvtExec, EVT_EXEC_KINDS, EVT_SERVICE_ID, EVT_SYNC_KINDS, EvtMessageId, instanceKey, parseInstanceKey, type EventBody, type EvtExecMessage, type InstanceKey } from './messages.js';
 import { EvtSync } from './sync.js';
 import { ChannelTable, type Instance, type Retained } from './table.js';
@@ -253,7 +253,7 @@ export class EvtService implements Service {
     // Subscription ids are unique per handle and channel instance (OpenAIS, design note 2.7).
     for (const o of c.opens.values()) if (o.instance === open.instance && o.subs.has(r.subscriptionId)) return answer(req, SA_AIS_ERR_EXIST);
     if (c.subscriptions >= this.#o.subscriptionsPerConnectionMax) return answer(req, SA_AIS_ERR_NO_RESOURCES);
-    open.subs.set(r.subscriptionId, { id: r.subscriptionId, filters: r.filters });
+    setSubscription(open, r.subscriptionId, { id: r.subscriptionId, filters: r.filters });
     c.subscriptions++;
     answer(req, SA_AIS_OK);
     // Retained events reach a new subscriber at most once per open (2.5), after the answer.
@@ -272,7 +272,7 @@ export class EvtService implements Service {
   #unsubscribe(req: LibRequest, c: LocalConn, r: Extract<EvtLibRequest, { kind: 'unsubscribe' }>): void {
     const open = c.opens.get(r.channel);
     if (open === undefined) return answer(req, SA_AIS_ERR_BAD_HANDLE);
-    if (!open.subs.delete(r.subscriptionId)) return answer(req, SA_AIS_ERR_NOT_EXIST);
+    if (!setSubscription(open, r.subscriptionId, undefined)) return answer(req, SA_AIS_ERR_NOT_EXIST);
     c.subscriptions--;
     // OpenAIS left such events queued; the library documentation says they go (design note 2.7).
     c.relabel(open, r.subscriptionId);
