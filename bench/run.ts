@@ -5,6 +5,7 @@ import { measureFailover, measureThroughput } from './totem-sim.js';
 import { benchDaemons, placement, type Placement, type Scenario } from './daemons.js';
 import { benchCorosync, corosyncKey, corosyncLab, type CorosyncResults } from './corosync.js';
 import { benchCpg } from './cpg.js';
+import { benchEvt } from './evt.js';
 
 function row(cells: (string | number)[]): string {
   return cells.map((c) => String(c).padStart(12)).join('');
@@ -109,14 +110,46 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_DAEMON_SECONDS ?? 5);
   const runDaemons = process.env.BENCH_DAEMONS !== '0';
   const runCpg = process.env.BENCH_CPG !== '0';
-  if (!runDaemons && !runCpg) return;
-  const ref = await corosyncReference(seconds);
+  const runEvt = process.env.BENCH_EVT !== '0';
+  if (!runDaemons && !runCpg && !runEvt) return;
+  const ref: Reference = runDaemons || runCpg ? await corosyncReference(seconds) : { measured: undefined, rate: () => undefined, ratioRate: () => undefined };
   if (runDaemons) await daemons(seconds, ref);
-  if (runCpg) await cpg(seconds, ref);
+  const cpgRates = runCpg ? await cpg(seconds, ref) : new Map<string, number>();
+  if (runEvt) await evt(seconds, cpgRates.get('one/1024'));
+}
+
+/**
+ * EVT beside CPG in the same run: 1 KiB events, one publisher on node 1, 1/10/100 subscribers
+ * over the three daemons. Ratio: events/s each subscriber receives / CPG's 1 KiB msgs/s at node 2
+ * with one sender (targets: >= 0.8 with one subscriber; with 100, >= 0.5 of the one-subscriber ratio).
+ */
+async function evt(seconds: number, cpgOne1k: number | undefined): Promise<void> {
+  const where = placement();
+  try {
+    if (cpgOne1k === undefined) {
+      // The CPG section did not run (or skipped 1 KiB): measure the reference here, in the same run.
+      cpgOne1k = (await benchCpg(where, 'one', 1024, seconds)).deliveredPerSec;
+    }
+    const counts = (process.env.BENCH_EVT_SUBSCRIBERS ?? '1 10 100').split(/[\s,]+/).filter(Boolean).map(Number);
+    console.log(`\nEVT through IPC: three ringcastd (aes256/sha256), one publisher (node 1, 64 publishes in flight), subscribers spread over the three nodes; ${where.name}`);
+    console.log(`1 KiB events. per sub: events/s each subscriber received; ratio: per sub / CPG one 1 KiB (${cpgOne1k} msgs/s in this run); p50/p99: means of the subscriber processes' percentiles, weighted by deliveries`);
+    console.log(row(['subscribers', 'msg bytes', 'per sub/s', 'total/s', 'p50 ms', 'p99 ms', 'lost', 'daemon cpu%', 'rss MB', 'ratio', 'vs 1 sub']));
+    let one: number | undefined;
+    for (const n of counts) {
+      const r = await benchEvt(where, n, 1024, seconds);
+      const ratio = cpgOne1k ? r.perSubscriberPerSec / cpgOne1k : undefined;
+      if (n === 1) one = ratio;
+      console.log(row([n, r.sizeBytes, r.perSubscriberPerSec, r.totalPerSec, r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-', r.lost,
+        r.daemonCpuPercent, r.rssMaxMb, ratio?.toFixed(2) ?? '-', ratio !== undefined && one ? (ratio / one).toFixed(2) : '-']));
+    }
+  } finally {
+    where.close();
+  }
 }
 
 /** CPG applications through IPC (bench/cpg.ts) beside Corosync's (cpgload). */
-async function cpg(seconds: number, ref: Reference): Promise<void> {
+async function cpg(seconds: number, ref: Reference): Promise<Map<string, number>> {
+  const rates = new Map<string, number>();
   const where = placement();
   try {
     console.log(`\nCPG through IPC: three ringcastd (aes256/sha256), one application process per node on ringcast.sock, delivered at node 2; ${where.name}`);
@@ -127,6 +160,7 @@ async function cpg(seconds: number, ref: Reference): Promise<void> {
     for (const scenario of (['one', 'all'] as const).filter((s) => SCENARIOS.has(s))) {
       for (const size of SIZES) {
         const r = await benchCpg(where, scenario, size, seconds);
+        rates.set(`${scenario}/${size}`, r.deliveredPerSec);
         const csRate = ref.rate(scenario, size);
         const cs = ref.measured?.get(corosyncKey(scenario, size));
         console.log(row([scenario, size, r.deliveredPerSec, r.mbPerSec.toFixed(2), r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-',
@@ -136,6 +170,7 @@ async function cpg(seconds: number, ref: Reference): Promise<void> {
   } finally {
     where.close();
   }
+  return rates;
 }
 
 function ratioOf(fair: boolean, ours: number, theirs: number | undefined): string {

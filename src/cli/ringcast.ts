@@ -13,6 +13,8 @@ import { CHECK_USAGE, checkCommand } from './check-command.js';
 import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
 import { cpgCommand } from './cpg-commands.js';
+import { EVT_USAGE } from './evt-args.js';
+import { evtCommand } from './evt-commands.js';
 import { keygenCommand, KEYGEN_USAGE } from './keygen.js';
 import { LOG_USAGE, logCommand } from './log-commands.js';
 import { MEMBERS_USAGE, membersCommand, STATUS_USAGE, statusCommand } from './status-commands.js';
@@ -47,6 +49,13 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
       '  cpg watch GROUP [--history FILE] [--count N] [--json]',
     help: CPG_USAGE,
     run: cpgCommand,
+  },
+  evt: {
+    overview: '  evt publish CHANNEL [--pattern P]... [--priority 0-3] [--retention-ms MS] [--publisher NAME] [--data TEXT | --data-file F] [--count N] [--json]\n' +
+      '  evt subscribe CHANNEL [--filter prefix:P|suffix:P|exact:P|all]... [--count N] [--timeout-ms T] [--json]\n' +
+      '  evt unlink CHANNEL | evt clear CHANNEL EVENT_ID | evt channels [--json]   the SA Forum event service',
+    help: EVT_USAGE,
+    run: evtCommand,
   },
   check: {
     overview: '  check FILE... [--converged] [--json]      the EVS checker\'s verdict on history files',

@@ -147,6 +147,7 @@ async function main(): Promise<void> {
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
     ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
     services,
+    evt: config.event,
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);

@@ -5,6 +5,7 @@
  * CpgHandle (one IPC connection) per cpg() call.
  */
 import { CpgHandle, type CpgHandleOptions } from './cpg.js';
+import { EvtHandle, type EvtHandleOptions } from './evt.js';
 import { ServiceHandle, type ServiceHandleOptions } from './service.js';
 import { resolveReconnect, type ReconnectOptions } from './link.js';
 import { resolveSocketPath } from '../protocol/paths.js';
@@ -25,6 +26,7 @@ export interface ConnectOptions {
 }
 
 export type CpgOpenOptions = Omit<CpgHandleOptions, 'pid'>;
+export type EvtOpenOptions = Omit<EvtHandleOptions, 'pid'>;
 
 export async function connect(options: ConnectOptions = {}): Promise<RingcastClient> {
   const socketPath = resolveSocketPath(options.stateDir);
@@ -39,7 +41,7 @@ export class RingcastClient {
   readonly socketPath: string;
   readonly #status: StatusLink;
   readonly #options: ConnectOptions;
-  readonly #handles = new Set<CpgHandle | ServiceHandle>();
+  readonly #handles = new Set<CpgHandle | EvtHandle | ServiceHandle>();
 
   /** Use connect(). */
   constructor(socketPath: string, status: StatusLink, options: ConnectOptions) {
@@ -57,6 +59,22 @@ export class RingcastClient {
   async cpg(options: CpgOpenOptions = {}): Promise<CpgHandle> {
     const reconnect = options.reconnect ?? this.#options.reconnect;
     const handle = await CpgHandle.open(this.socketPath, {
+      ...options,
+      ...(reconnect === undefined ? {} : { reconnect }),
+      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
+    });
+    this.#handles.add(handle);
+    handle.once('close', () => this.#handles.delete(handle));
+    return handle;
+  }
+
+  /**
+   * A new EVT handle (saEvtInitialize) on its own connection; inherits `reconnect` and `pid` from
+   * connect() unless given. Rejects SaAisError SA_AIS_ERR_VERSION for a version other than B.1.x.
+   */
+  async evt(options: EvtOpenOptions = {}): Promise<EvtHandle> {
+    const reconnect = options.reconnect ?? this.#options.reconnect;
+    const handle = await EvtHandle.open(this.socketPath, {
       ...options,
       ...(reconnect === undefined ? {} : { reconnect }),
       ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),

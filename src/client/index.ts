@@ -2,7 +2,23 @@
  * ringcast's client library: talk to a local ringcastd over its Unix socket. Promise and
  * async-iterator APIs, errors with Corosync's CS_ERR_* codes, AbortSignal on every waiting call.
  */
-export { connect, RingcastClient, type ConnectOptions, type CpgOpenOptions } from './client.js';
+export { connect, RingcastClient, type ConnectOptions, type CpgOpenOptions, type EvtOpenOptions } from './client.js';
+export {
+  EvtChannel,
+  EvtHandle,
+  EvtSubscription,
+  EVT_VERSION,
+  type EvtCallOptions,
+  type EvtChannelInfo,
+  type EvtEvent,
+  type EvtFilterSpec,
+  type EvtHandleEvents,
+  type EvtHandleOptions,
+  type EvtOpenFlags,
+  type EvtPublishOptions,
+  type EvtVersion,
+} from './evt.js';
+export { SaAisError, type SaAisErrorCode } from './sa-error.js';
 export {
   CpgHandle,
   type CpgCallOptions,

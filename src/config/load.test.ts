@@ -99,6 +99,7 @@ describe('loadConfig: a valid file', () => {
       },
       quorum: { provider: 'corosync_votequorum', expectedVotes: 3, twoNode: false },
       ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, ipFragmentation: 'auto', socketMode: 0o660 },
+      event: {},
     });
   });
 
@@ -297,4 +298,14 @@ describe('loadConfig: warnings', () => {
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!.message, /^corosync\.conf:9: totem\.consensus: consensus 4000 ms is less than the effective token 6000 ms/);
   });
+});
+
+test('event {}: OpenAIS\'s delivery queue keys and the filter rule; resume above size is an error', () => {
+  const base = 'totem {\n  cluster_name: e\n  crypto_cipher: none\n  crypto_hash: none\n}\nnodelist {\n  node {\n    ring0_addr: 10.0.0.1\n    nodeid: 1\n  }\n}\n';
+  const good = loadConfig(`${base}event {\n  delivery_queue_size: 50\n  delivery_queue_resume: 10\n  filter_match: openais\n}\n`);
+  assert.ok(good.ok, JSON.stringify(!good.ok && good.errors));
+  assert.deepEqual(good.config.event, { deliveryQueueSize: 50, deliveryQueueResume: 10, filterRule: 'openais' });
+  const bad = loadConfig(`${base}event {\n  delivery_queue_size: 50\n  delivery_queue_resume: 60\n}\n`);
+  assert.equal(bad.ok, false);
+  assert.ok(!bad.ok && bad.errors.some((e) => e.key === 'event.delivery_queue_resume'), JSON.stringify(!bad.ok && bad.errors));
 });

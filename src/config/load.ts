@@ -10,7 +10,7 @@ import { buildNodes } from './nodes.js';
 import { parseConf } from './parse.js';
 import { all, first, lineOf, num, str, readConfig, type SectionValues } from './read.js';
 import { buildTotem, ipVersionOf } from './totem.js';
-import type { LoadResult, QuorumSettings, RingcastSettings } from './types.js';
+import type { EventSettings, LoadResult, QuorumSettings, RingcastSettings } from './types.js';
 
 /**
  * ringcast.frame_size default: Corosync 3 with knet sends Totem frames of up to 64 KiB and lets
@@ -58,9 +58,26 @@ export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const logging = buildLogging(root, sink);
   const quorum = buildQuorum(root);
   const ringcast = { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) };
+  const event = buildEvent(root, sink);
   const { errors, warnings } = sink.finish();
   if (errors.length > 0) return { ok: false, errors, warnings };
-  return { ok: true, config: { totem, nodes, logging, quorum, ringcast }, warnings };
+  return { ok: true, config: { totem, nodes, logging, quorum, ringcast, event }, warnings };
+}
+
+/** event {}: OpenAIS's delivery_queue_size / delivery_queue_resume (resume must not exceed size). */
+function buildEvent(root: SectionValues, sink: IssueSink): EventSettings {
+  const event = first(root, 'event');
+  const size = num(event, 'delivery_queue_size');
+  const resume = num(event, 'delivery_queue_resume');
+  const rule = str(event, 'filter_match');
+  if (resume !== undefined && resume > (size ?? 1000)) {
+    sink.error(lineOf(event, 'delivery_queue_resume'), 'event.delivery_queue_resume', `${resume} exceeds delivery_queue_size (${size ?? 1000}): the block would never lift`);
+  }
+  return {
+    ...(size === undefined ? {} : { deliveryQueueSize: size }),
+    ...(resume === undefined ? {} : { deliveryQueueResume: resume }),
+    ...(rule === 'sa' || rule === 'openais' ? { filterRule: rule } : {}),
+  };
 }
 
 function buildQuorum(root: SectionValues): QuorumSettings {

@@ -216,6 +216,16 @@ const ringcastSpec: SectionSpec = {
   ],
 };
 
+/** OpenAIS's event {} section (evt_exec_init), for the EVT service's per-connection queues. */
+const eventSpec: SectionSpec = {
+  name: 'event',
+  keys: [
+    { name: 'delivery_queue_size', value: { type: 'integer', unit: 'events', min: 1, max: 1_000_000 } },
+    { name: 'delivery_queue_resume', value: { type: 'integer', unit: 'events', min: 1, max: 1_000_000 } },
+    { name: 'filter_match', value: { type: 'enum', values: ['sa', 'openais'] } },
+  ],
+};
+
 /** Corosync's uidgid {}: who may use the IPC. ringcast gives the socket file the group. */
 const uidgidSpec: SectionSpec = {
   name: 'uidgid',
@@ -234,7 +244,7 @@ const systemSpec: SectionSpec = {
 export const ROOT_SPEC: SectionSpec = {
   name: '',
   keys: [],
-  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec],
+  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec, eventSpec],
   ignoredSections: {
     resources: `resource monitoring is ${NOT_YET}`,
     nozzle: 'libnozzle devices are not supported',

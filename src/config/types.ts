@@ -95,12 +95,20 @@ export interface RingcastSettings {
   readonly socketGroup?: string;
 }
 
+/** event {}: the EVT service's delivery queues and filter rule; unset keys keep the service's defaults. */
+export interface EventSettings {
+  readonly deliveryQueueSize?: number;
+  readonly deliveryQueueResume?: number;
+  readonly filterRule?: 'sa' | 'openais';
+}
+
 export interface RingcastConfig {
   readonly totem: TotemSettings;
   readonly nodes: readonly NodeEntry[];
   readonly logging: LoggingSettings;
   readonly quorum: QuorumSettings;
   readonly ringcast: RingcastSettings;
+  readonly event: EventSettings;
 }
 
 export type LoadResult =

@@ -19,6 +19,7 @@ import type { TotemConfigInput } from '../totem/config.js';
 import type { ExecDelivery, Service } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
+import type { ServiceHostOptions } from './service-host.js';
 import { ExecHost } from './exec-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
@@ -51,6 +52,8 @@ export interface DaemonOptions {
   readonly cpg?: CpgServiceOptions;
   /** Services of your own (ringcast { service }), hosted beside cpg, orderlog and status. */
   readonly services?: readonly Service[];
+  /** The EVT service's options (delivery queue size and resume level, filter rule, bounds). */
+  readonly evt?: ServiceHostOptions['evt'];
 }
 
 /**
@@ -153,6 +156,7 @@ export class Daemon {
       ipcLimits: options.ipc?.limits,
       cpg: options.cpg,
       services: options.services,
+      evt: options.evt,
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.

@@ -6,6 +6,12 @@ export interface HostClock {
   defer(run: () => void): void;
   /** Runs `run` every `ms` until the returned function is called. */
   every(ms: number, run: () => void): () => void;
+  /**
+   * Wall-clock ms and one-shot timers, for services that keep time (EVT retention, publish
+   * times). Absent: Node's clock (services fall back to their own default).
+   */
+  readonly nowMs?: () => number;
+  readonly after?: (ms: number, run: () => void) => () => void;
 }
 
 /** Node's timers; periodic ones are unref'd so they never keep a process alive. */

@@ -24,6 +24,7 @@ import { Executive, type ClientConnection, type CsStatus, type ExecDelivery, typ
 import { CS_ERROR, IpcError } from '../ipc/index.js';
 import { CpgService, type CpgServiceOptions } from '../services/cpg/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
+import { EvtService, NODE_EVT_CLOCK, type EvtServiceOptions } from '../services/evt/service.js';
 import { formatRingId } from '../history/ids.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
@@ -54,6 +55,8 @@ export interface ServiceHostOptions {
   readonly orderLog?: OrderLogOptions;
   /** Services of your own, hosted after the built-in ones (their ids and names must be free). */
   readonly services?: readonly Service[];
+  /** The EVT service's options (queue sizes, filter rule, bounds); its clock comes from `clock`. */
+  readonly evt?: Omit<EvtServiceOptions, 'clock'>;
   /** The status service's source; without one (the simulator) the status service is not hosted. */
   readonly status?: StatusSource;
   readonly logger: Logger;
@@ -127,6 +130,7 @@ class IpcClientConnection implements ClientConnection {
 export class ServiceHost {
   readonly exec: Executive;
   readonly cpg: CpgService;
+  readonly evt: EvtService;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   readonly #clients = new Map<number, IpcClientConnection>();
@@ -138,7 +142,12 @@ export class ServiceHost {
     this.#log = options.logger;
     this.#clock = options.clock ?? NODE_CLOCK;
     this.cpg = new CpgService(options.cpg);
-    const services: Service[] = [this.cpg, new OrderLogService(options.orderLog)];
+    const clock = this.#clock;
+    this.evt = new EvtService({
+      ...options.evt,
+      clock: clock.nowMs && clock.after ? { nowMs: clock.nowMs, after: clock.after } : NODE_EVT_CLOCK,
+    });
+    const services: Service[] = [this.cpg, new OrderLogService(options.orderLog), this.evt];
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
     this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
@@ -208,6 +217,7 @@ export class ServiceHost {
         sync: this.exec.syncStats,
         ownMessages: this.exec.ownMessages,
         cpg: this.cpg.statusCounters(),
+        evt: this.evt.statusCounters(),
       },
     };
   }

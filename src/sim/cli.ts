@@ -24,7 +24,9 @@ const USAGE = `usage: npm run sim -- [options]
   --stack STACK        totem: the protocol with its synthetic load (default);
                        daemon: the whole daemon (executive, services, flow control) on every
                        node, with simulated client processes; histories are the applications'
-  --services LIST      with --stack daemon: services to exercise, comma-separated (default cpg)
+  --services LIST      with --stack daemon: services to exercise, comma-separated (default cpg;
+                       cpg,evt adds an EVT application per node: publish, retain, clear, unlink;
+                       checked: EVT tables agree after every merge, no event delivered twice)
   --token MS           Totem token timeout (default 1000 in the simulator)
   --seq-start N        every new ring's message sequence starts at N, 0..4294967295 (default 0,
                        as Corosync's SEQNO_START_MSG; the first message is N+1, mod 2^32): set it

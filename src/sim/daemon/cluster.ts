@@ -18,9 +18,10 @@ import { SimCluster, type ClusterOptions, type NodeStatus } from '../cluster.js'
 import type { FaultTarget } from '../faults.js';
 import type { Prng } from '../prng.js';
 import { ChurnerApp, RecorderApp, type AppView, type AppWorld } from './cpg-app.js';
+import { EvtApp } from './evt-app.js';
 import { SimConnection, type ConnectionHost } from './sim-connection.js';
 
-export const DAEMON_SERVICES = ['cpg'] as const;
+export const DAEMON_SERVICES = ['cpg', 'evt'] as const;
 export type DaemonService = (typeof DAEMON_SERVICES)[number];
 
 export interface SimDaemonOptions {
@@ -51,6 +52,8 @@ class NodeStack implements ConnectionHost {
   readonly connections = new Set<SimConnection>();
   readonly recorder: RecorderApp;
   readonly churners = new Set<ChurnerApp>();
+  /** The EVT application, when the run exercises 'evt'. */
+  evtApp: EvtApp | undefined;
   #nextPid = 1;
 
   constructor(
@@ -72,6 +75,13 @@ class NodeStack implements ConnectionHost {
         this.later(ms, tick);
         return () => (on = false);
       },
+      // Virtual time; the EVT service's retention timers run on it (a paused process fires late).
+      nowMs: () => sim.now,
+      after: (ms, run) => {
+        let on = true;
+        this.later(ms, () => on && run());
+        return () => (on = false);
+      },
     };
     this.host = new ServiceHost({
       nodeId: id,
@@ -83,6 +93,7 @@ class NodeStack implements ConnectionHost {
       },
       logger: SILENT,
       clock,
+      evt: { onSyncActivated: (ring, table) => cluster.evtActivated(id, ring, table) },
     });
     this.host.startExecutive();
     this.recorder = new RecorderApp(this.world(), id, this.pid(), {
@@ -129,8 +140,8 @@ class NodeStack implements ConnectionHost {
     return {
       now: () => sim.now,
       after: (delayMs, run) => this.later(delayMs, run),
-      connect: (client, pid) => {
-        const conn = new SimConnection(this.cluster.nextConnectionId(), pid, 'cpg', this, client);
+      connect: (client, pid, serviceName = 'cpg') => {
+        const conn = new SimConnection(this.cluster.nextConnectionId(), pid, serviceName, this, client);
         this.connections.add(conn);
         this.host.connected(conn);
         return conn;
@@ -179,6 +190,7 @@ class NodeStack implements ConnectionHost {
     this.alive = false;
     for (const conn of this.connections) conn.lost();
     this.recorder.crashed();
+    this.evtApp?.crashed();
   }
 }
 
@@ -192,6 +204,12 @@ export class SimDaemonCluster implements FaultTarget {
   /** Every recorder of the run, to count the incarnations that could write a history. */
   readonly #recorders: RecorderApp[] = [];
   churning = true;
+  /** Per ring: the EVT table each node installed when its sync activated there (all must agree). */
+  readonly evtTables = new Map<string, Map<number, string>>();
+  /** Per node: the ring its EVT sync activated last. */
+  readonly evtLastRing = new Map<number, string>();
+  /** Every EVT application of the run (for the duplicate check). */
+  readonly evtApps: EvtApp[] = [];
 
   constructor(readonly options: SimDaemonOptions) {
     this.sim = new SimCluster({
@@ -239,6 +257,13 @@ export class SimDaemonCluster implements FaultTarget {
     this.sim.at(time, run);
   }
 
+  evtActivated(node: number, ring: string, table: string): void {
+    let tables = this.evtTables.get(ring);
+    if (tables === undefined) this.evtTables.set(ring, (tables = new Map()));
+    tables.set(node, table);
+    this.evtLastRing.set(node, ring);
+  }
+
   nextConnectionId(): number {
     return this.#nextConnectionId++;
   }
@@ -259,6 +284,8 @@ export class SimDaemonCluster implements FaultTarget {
     const incarnation = (this.#incarnations.get(id) ?? 0) + 1;
     this.#incarnations.set(id, incarnation);
     const boot = `${(this.options.rng.u32() & 0xffff).toString(16).padStart(4, '0')}${incarnation}`;
+    // A new incarnation has activated nothing yet.
+    this.evtLastRing.delete(id);
     const stack = new NodeStack(this, id, boot, this.#histories.get(id)!);
     this.#stacks.set(id, stack);
     this.#recorders.push(stack.recorder);
@@ -267,6 +294,12 @@ export class SimDaemonCluster implements FaultTarget {
     stack.recorder.start();
     this.sim.start(id);
     stack.recorder.setSending(this.#sending);
+    if (this.options.services.includes('evt')) {
+      stack.evtApp = new EvtApp(stack.world(), id, stack.pid(), { rng: this.options.rng.fork(), ratePerSec: this.options.ratePerSec });
+      this.evtApps.push(stack.evtApp);
+      stack.evtApp.start();
+      stack.evtApp.setActive(this.#sending);
+    }
     if (this.churning) for (let i = 0; i < this.options.churnersPerNode; i++) stack.spawnChurner();
   }
 
@@ -312,6 +345,7 @@ export class SimDaemonCluster implements FaultTarget {
     for (const id of this.nodeIds) {
       const stack = this.stack(id);
       stack?.recorder.setSending(active);
+      stack?.evtApp?.setActive(active);
       if (!active) for (const churner of [...(stack?.churners ?? [])]) churner.end();
     }
   }

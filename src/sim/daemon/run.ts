@@ -58,7 +58,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     seed: options.seed, options, histories, report, converged, convergenceDetail: detail,
     virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends: cluster.sends(), deliveries,
     network: { ...cluster.network.stats },
-    serviceProblems: checkServices(cluster),
+    serviceProblems: checkServices(cluster, converged),
     recorders: cluster.recorderCounts(),
   };
 }

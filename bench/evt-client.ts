@@ -1,0 +1,91 @@
+/**
+ * One EVT application process for bench/evt.ts: `node dist/bench/evt-client.js SOCKET ROLE SIZE HANDLES`.
+ * ROLE `pub`: one handle opens the channel (create, publisher) and, on `go`, publishes SIZE-byte
+ * events as fast as the daemon accepts them (64 in flight). ROLE `sub`: HANDLES handles each open
+ * the channel (create, subscriber) and subscribe pass-all; every delivery is counted, with its
+ * latency from the event's publish time (the publisher's wall clock, same host). Lines on stdin,
+ * JSON lines on stdout, as bench/cpg-client.ts:
+ *   (start) → {"ready":true}   go → start publishing   mark → {"delivered","bytes","lost","p50Us","p99Us"}   stop → exit
+ */
+import { createInterface } from 'node:readline';
+import { EvtHandle } from '../src/client/index.js';
+
+const CHANNEL = 'bench';
+const SAMPLES_MAX = 200_000;
+const IN_FLIGHT = 64;
+
+async function main(): Promise<void> {
+  const [socket, role, sizeText, handlesText] = process.argv.slice(2);
+  if (!socket || (role !== 'pub' && role !== 'sub') || !sizeText || !handlesText) throw new Error('usage: evt-client SOCKET pub|sub SIZE HANDLES');
+  const size = Number(sizeText);
+  const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  let delivered = 0;
+  let bytes = 0;
+  let lost = 0;
+  let seen = 0;
+  let samples: number[] = [];
+  const handles: EvtHandle[] = [];
+  let stopped = false;
+  let loop: Promise<void> | undefined;
+  let publish: (() => Promise<void>) | undefined;
+
+  if (role === 'sub') {
+    for (let i = 0; i < Number(handlesText); i++) {
+      const h = await EvtHandle.open(socket);
+      handles.push(h);
+      const ch = await h.openChannel(CHANNEL, { create: true, subscriber: true });
+      const sub = await ch.subscribe();
+      void (async () => {
+        for await (const ev of sub) {
+          if (ev.lost) {
+            lost++;
+            continue;
+          }
+          delivered++;
+          bytes += ev.data.length;
+          const micros = (performance.timeOrigin + performance.now()) * 1000 - Number(ev.publishTimeNs / 1000n);
+          seen++;
+          if (samples.length < SAMPLES_MAX) samples.push(micros);
+          else samples[(seen * 2654435761) % SAMPLES_MAX] = micros;
+        }
+      })().catch(() => {});
+    }
+  } else {
+    const h = await EvtHandle.open(socket);
+    handles.push(h);
+    const ch = await h.openChannel(CHANNEL, { create: true, publisher: true });
+    const data = new Uint8Array(size).fill(0x61);
+    publish = async () => {
+      const pending: Promise<bigint>[] = [];
+      while (!stopped) {
+        if (pending.length >= IN_FLIGHT) {
+          await pending.shift()!.catch(() => 0n);
+          continue;
+        }
+        const p = ch.publish({ patterns: ['bench'], priority: 2, data });
+        p.catch(() => {});
+        pending.push(p);
+      }
+      await Promise.allSettled(pending);
+    };
+  }
+  out({ ready: true });
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === 'go' && publish && !loop) loop = publish();
+    else if (line === 'mark') {
+      const sorted = samples.sort((a, b) => a - b);
+      const pick = (q: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!) : null);
+      out({ delivered, bytes, lost, p50Us: pick(0.5), p99Us: pick(0.99) });
+      samples = [];
+      seen = 0;
+    } else if (line === 'stop') break;
+  }
+  stopped = true;
+  await loop;
+  await Promise.all(handles.map((h) => h.close()));
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+/**
+ * EVT through IPC: three ringcastd (placement() of daemons.ts), one publisher process on node 1
+ * publishing 1 KiB events as fast as the daemon accepts, and N subscriber handles spread over the
+ * three daemons (one subscriber process per node holding its share of handles), every handle with
+ * its own channel open and a pass-all subscription. Figures: events/s delivered to each
+ * subscriber (the mean) and in total, latency p50/p99 from publish time over all subscribers,
+ * lost-event notices, CPU of the daemons.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { nodeFlags, startBenchRing, type Placement } from './daemons.js';
+
+const CLIENT = join(process.cwd(), 'dist/bench/evt-client.js');
+const WARMUP_MS = 2000;
+
+export interface EvtBenchResult {
+  readonly subscribers: number;
+  readonly sizeBytes: number;
+  /** Events/s each subscriber received (total / subscribers). */
+  readonly perSubscriberPerSec: number;
+  readonly totalPerSec: number;
+  readonly p50Ms: number | undefined;
+  readonly p99Ms: number | undefined;
+  readonly lost: number;
+  readonly daemonCpuPercent: number;
+  readonly rssMaxMb: number;
+}
+
+interface Mark {
+  readonly delivered: number;
+  readonly bytes: number;
+  readonly lost: number;
+  readonly p50Us: number | null;
+  readonly p99Us: number | null;
+}
+
+class Proc {
+  readonly child: ChildProcess;
+  readonly #lines: string[] = [];
+  #wake: (() => void) | undefined;
+  #exited = false;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [...nodeFlags('BENCH_CLIENT_NODE_ARGS'), CLIENT, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      this.#lines.push(line);
+      this.#wake?.();
+    });
+    this.child.once('exit', () => {
+      this.#exited = true;
+      this.#wake?.();
+    });
+  }
+
+  async next(timeoutMs = 60_000): Promise<unknown> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#lines.length === 0) {
+      if (this.#exited) throw new Error('a bench EVT client exited early');
+      if (Date.now() > deadline) throw new Error('a bench EVT client did not answer');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+    return JSON.parse(this.#lines.shift()!);
+  }
+
+  tell(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.tell('stop');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Weighted p50/p99: each process's percentile weighted by its delivery count (an approximation across processes). */
+function weighted(marks: { m: Mark; n: number }[], key: 'p50Us' | 'p99Us'): number | undefined {
+  const parts = marks.filter((x) => x.m[key] !== null && x.n > 0);
+  const total = parts.reduce((a, x) => a + x.n, 0);
+  if (total === 0) return undefined;
+  return parts.reduce((a, x) => a + x.m[key]! * x.n, 0) / total / 1000;
+}
+
+export async function benchEvt(where: Placement, subscribers: number, sizeBytes: number, seconds: number): Promise<EvtBenchResult> {
+  const ring = await startBenchRing(where);
+  const procs: Proc[] = [];
+  try {
+    const share = [1, 2, 3].map((id) => Math.floor(subscribers / 3) + (id <= subscribers % 3 ? 1 : 0));
+    // The first subscriber goes to node 2, as the CPG bench measures at node 2.
+    const order = [2, 3, 1];
+    const subs: Proc[] = [];
+    for (let i = 0; i < 3; i++) {
+      const n = share[i]!;
+      if (n === 0) continue;
+      subs.push(new Proc([join(ring.stateDir(order[i]!), 'ringcast.sock'), 'sub', String(sizeBytes), String(n)]));
+    }
+    const pub = new Proc([join(ring.stateDir(1), 'ringcast.sock'), 'pub', String(sizeBytes), '1']);
+    procs.push(...subs, pub);
+    for (const p of procs) await p.next();
+    pub.tell('go');
+    await sleep(WARMUP_MS);
+    const mark = async (): Promise<Mark[]> => {
+      for (const s of subs) s.tell('mark');
+      return Promise.all(subs.map(async (s) => (await s.next()) as Mark));
+    };
+    const m0 = await mark();
+    const d0 = ring.cpuTicks();
+    const started = performance.now();
+    await sleep(seconds * 1000);
+    const m1 = await mark();
+    const elapsed = (performance.now() - started) / 1000;
+    const d1 = ring.cpuTicks();
+    const counts = m1.map((m, i) => ({ m, n: m.delivered - m0[i]!.delivered }));
+    const total = counts.reduce((a, x) => a + x.n, 0) / elapsed;
+    return {
+      subscribers, sizeBytes,
+      perSubscriberPerSec: Math.round(total / subscribers),
+      totalPerSec: Math.round(total),
+      p50Ms: weighted(counts, 'p50Us'),
+      p99Ms: weighted(counts, 'p99Us'),
+      lost: m1.reduce((a, m) => a + m.lost, 0),
+      daemonCpuPercent: Math.round((d1 - d0) / elapsed),
+      rssMaxMb: ring.rssMaxMb(),
+    };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await ring.stop();
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * This node's side of the EVT service: client connections (one per saEvtInitialize), their open
+ * channel handles and subscriptions, and each connection's delivery queues and credits. Nothing
+ * here is replicated: OpenAIS kept subscriptions on the subscriber's node too, and every node
+ * matches each event against its own subscribers.
+ */
+import type { ClientConnection } from '../../exec/index.js';
+import { encodeEvtDelivery, EVT_EVENT_DELIVER, EVT_EVENT_ID_LOST, EVT_OPEN_OPENAIS_FILTERS, EVT_OPEN_SUBSCRIBER, SA_EVT_LOST_EVENT_PATTERN, type EvtDelivery, type EvtFilter } from '../../protocol/evt-lib.js';
+import { eventMatches, type FilterRule } from './match.js';
+import type { InstanceKey } from './messages.js';
+import { PriorityQueues, type Pending, type QueueLimits } from './queues.js';
+
+export interface Subscription {
+  readonly id: number;
+  readonly filters: readonly EvtFilter[];
+}
+
+export interface LocalOpen {
+  /** `connection.handle`: unique on this node while the daemon runs. */
+  readonly key: string;
+  readonly handle: number;
+  readonly connId: number;
+  instance: InstanceKey;
+  readonly flags: number;
+  readonly rule: FilterRule;
+  /** In subscription order; matching tries the newest first (OpenAIS's list_add at the head). */
+  readonly subs: Map<number, Subscription>;
+  /** `subs` newest first, rebuilt on change: matching runs per event and open, subscribing rarely. */
+  newestFirst: Subscription[];
+}
+
+/** Adds or removes a subscription of an open, keeping its newest-first list. */
+export function setSubscription(open: LocalOpen, id: number, sub: Subscription | undefined): boolean {
+  const had = sub === undefined ? open.subs.delete(id) : (open.subs.set(id, sub), true);
+  open.newestFirst = [...open.subs.values()].reverse();
+  return had;
+}
+
+export interface Queued extends Pending {
+  readonly open: LocalOpen;
+  subscriptionId: number;
+  readonly delivery: Omit<EvtDelivery, 'channel' | 'subscriptionId'>;
+}
+
+const LOST_PATTERN = new TextEncoder().encode(`${SA_EVT_LOST_EVENT_PATTERN}\0`);
+/** OpenAIS's lost event names its publisher "EVENT_SERIVCE" (sic); we spell it right. */
+const LOST_PUBLISHER = new TextEncoder().encode('EVENT_SERVICE');
+const EMPTY = new Uint8Array(0);
+
+export interface ConnStats {
+  delivered: number;
+  sendErrors: number;
+}
+
+export class LocalConn {
+  readonly opens = new Map<number, LocalOpen>();
+  readonly queue: PriorityQueues<Queued>;
+  credits = 0;
+  subscriptions = 0;
+  #nextHandle = 1;
+
+  constructor(
+    readonly conn: ClientConnection,
+    limits: QueueLimits,
+    private readonly stats: ConnStats,
+    private readonly nowNs: () => bigint,
+  ) {
+    this.queue = new PriorityQueues(limits);
+  }
+
+  addOpen(instance: InstanceKey, flags: number, defaultRule: FilterRule): LocalOpen {
+    const handle = this.#nextHandle++;
+    const rule: FilterRule = (flags & EVT_OPEN_OPENAIS_FILTERS) !== 0 ? 'openais' : defaultRule;
+    const open: LocalOpen = { key: `${this.conn.id}.${handle}`, handle, connId: this.conn.id, instance, flags, rule, subs: new Map(), newestFirst: [] };
+    this.opens.set(handle, open);
+    return open;
+  }
+
+  /** The open's handle is gone: its queued deliveries go with it. */
+  removeOpen(open: LocalOpen): void {
+    this.opens.delete(open.handle);
+    this.subscriptions -= open.subs.size;
+    this.queue.filter((q) => q.open !== open);
+  }
+
+  /** After an unsubscribe: queued deliveries of that subscription go to another match on the open, or away. */
+  relabel(open: LocalOpen, subscriptionId: number): void {
+    for (const q of this.queue.items()) {
+      if (q.open !== open || q.subscriptionId !== subscriptionId || q.lost) continue;
+      q.subscriptionId = matchingSubscription(open, q.delivery.patterns)?.id ?? -1;
+    }
+    this.queue.filter((q) => q.subscriptionId !== -1);
+  }
+
+  /** Queues one delivery for one open (the subscription already chosen). */
+  enqueue(open: LocalOpen, sub: Subscription, delivery: Queued['delivery']): void {
+    const bytes = delivery.data.length + 64;
+    this.queue.push({ open, subscriptionId: sub.id, delivery, priority: delivery.priority, bytes, lost: false }, () => ({
+      open,
+      subscriptionId: sub.id,
+      priority: 0,
+      bytes: 64,
+      lost: true,
+      delivery: {
+        lost: true, priority: 0, eventId: EVT_EVENT_ID_LOST, retentionNs: 0n, publishTimeNs: this.nowNs(), publisherNodeId: 0,
+        publisherName: LOST_PUBLISHER, patterns: [LOST_PATTERN], data: EMPTY,
+      },
+    }));
+  }
+
+  /** Sends what the client has room for, most urgent first. */
+  pump(): void {
+    while (this.credits > 0) {
+      const q = this.queue.shift();
+      if (q === undefined) return;
+      this.credits--;
+      const frame = encodeEvtDelivery({ ...q.delivery, channel: q.open.handle, subscriptionId: q.subscriptionId });
+      try {
+        this.conn.sendEvent(EVT_EVENT_DELIVER, frame.payload, frame.tail);
+        this.stats.delivered++;
+      } catch {
+        // The connection's failure is its own (the IPC layer cuts it); others still hear.
+        this.stats.sendErrors++;
+      }
+    }
+  }
+}
+
+/** The newest subscription of `open` whose filters pass `patterns` (one delivery per open, 2.3). */
+export function matchingSubscription(open: LocalOpen, patterns: readonly Uint8Array[]): Subscription | undefined {
+  if ((open.flags & EVT_OPEN_SUBSCRIBER) === 0) return undefined;
+  for (const sub of open.newestFirst) if (eventMatches(sub.filters, patterns, open.rule)) return sub;
+  return undefined;
+}

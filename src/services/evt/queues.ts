@@ -1,0 +1,126 @@
+/**
+ * One client connection's pending deliveries (design note 2.4): four FIFO queues, one per
+ * priority, emptied highest priority first. A reader that falls behind does not grow the
+ * daemon's memory: at `sizeMax` queued events (or `bytesMax` queued bytes) the connection is
+ * blocked and one lost-event notice is queued at the highest priority; while blocked, a new
+ * event of priority p gets in only by evicting the newest event of the lowest-priority non-empty
+ * queue that is strictly less urgent than p, else it is dropped. The block lifts when the count
+ * falls below `resumeAt`; a later overflow produces a new notice.
+ */
+import type { EvtPriority } from '../../protocol/evt-lib.js';
+
+export interface Pending {
+  readonly priority: EvtPriority;
+  readonly bytes: number;
+  readonly lost: boolean;
+}
+
+export interface QueueLimits {
+  readonly sizeMax: number;
+  readonly resumeAt: number;
+  readonly bytesMax: number;
+}
+
+export interface QueueStats {
+  lostNotices: number;
+  dropped: number;
+  evicted: number;
+}
+
+export class PriorityQueues<T extends Pending> {
+  readonly #queues: T[][] = [[], [], [], []];
+  readonly #limits: QueueLimits;
+  readonly stats: QueueStats = { lostNotices: 0, dropped: 0, evicted: 0 };
+  #count = 0;
+  #bytes = 0;
+  #blocked = false;
+
+  constructor(limits: QueueLimits) {
+    this.#limits = limits;
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /**
+   * Queues `item`; `lostNotice` builds the notice when this push overflows. Returns whether the
+   * item itself was queued.
+   */
+  push(item: T, lostNotice: () => T): boolean {
+    this.#checkResume();
+    if (!this.#blocked && (this.#count >= this.#limits.sizeMax || this.#bytes + item.bytes > this.#limits.bytesMax)) {
+      this.#blocked = true;
+      this.stats.lostNotices++;
+      this.#add(lostNotice());
+    }
+    if (!this.#blocked) {
+      this.#add(item);
+      return true;
+    }
+    for (let p = 3; p > item.priority; p--) {
+      const q = this.#queues[p]!;
+      // Never evict a lost notice (they sit at priority 0, so p > 0 never holds one).
+      if (q.length === 0) continue;
+      const evicted = q.pop()!;
+      this.#count--;
+      this.#bytes -= evicted.bytes;
+      this.stats.evicted++;
+      this.#add(item);
+      return true;
+    }
+    this.stats.dropped++;
+    return false;
+  }
+
+  /** The most urgent pending item, or undefined. */
+  shift(): T | undefined {
+    for (const q of this.#queues) {
+      const item = q.shift();
+      if (item === undefined) continue;
+      this.#count--;
+      this.#bytes -= item.bytes;
+      this.#checkResume();
+      return item;
+    }
+    return undefined;
+  }
+
+  /** Removes the items `drop` selects (a closed channel, an ended subscription); returns how many. */
+  filter(keep: (item: T) => boolean): number {
+    let removed = 0;
+    for (let p = 0; p < 4; p++) {
+      const q = this.#queues[p]!;
+      const kept = q.filter(keep);
+      for (const item of q) if (!kept.includes(item)) this.#bytes -= item.bytes;
+      removed += q.length - kept.length;
+      this.#queues[p] = kept;
+    }
+    this.#count -= removed;
+    this.#checkResume();
+    return removed;
+  }
+
+  /** Every item, most urgent first (for re-labelling after an unsubscribe). */
+  *items(): IterableIterator<T> {
+    for (const q of this.#queues) yield* q;
+  }
+
+  #add(item: T): void {
+    this.#queues[item.priority]!.push(item);
+    this.#count++;
+    this.#bytes += item.bytes;
+  }
+
+  #checkResume(): void {
+    if (this.#blocked && this.#count < this.#limits.resumeAt) this.#blocked = false;
+  }
+}
