@@ -2,9 +2,10 @@
  * connect(): the entry point of the client library. It resolves the daemon's socket
  * (`<stateDir>/ringcast.sock`), opens the 'status' service at once so a missing daemon is
  * reported by connect itself (CS_ERR_LIBRARY, reason DAEMON_NOT_RUNNING), and hands out one
- * CpgHandle (one IPC connection) per cpg() call.
+ * CpgHandle (one IPC connection) per cpg() call, one ClmHandle per clm() call.
  */
 import { CpgHandle, type CpgHandleOptions } from './cpg.js';
+import { ClmHandle, type ClmHandleOptions } from './clm.js';
 import { resolveReconnect, type ReconnectOptions } from './link.js';
 import { resolveSocketPath } from '../protocol/paths.js';
 import { STATUS_SERVICE_NAME } from '../protocol/status.js';
@@ -24,6 +25,7 @@ export interface ConnectOptions {
 }
 
 export type CpgOpenOptions = Omit<CpgHandleOptions, 'pid'>;
+export type ClmOpenOptions = Omit<ClmHandleOptions, 'pid'>;
 
 export async function connect(options: ConnectOptions = {}): Promise<RingcastClient> {
   const socketPath = resolveSocketPath(options.stateDir);
@@ -39,6 +41,7 @@ export class RingcastClient {
   readonly #status: StatusLink;
   readonly #options: ConnectOptions;
   readonly #handles = new Set<CpgHandle>();
+  readonly #clmHandles = new Set<ClmHandle>();
 
   /** Use connect(). */
   constructor(socketPath: string, status: StatusLink, options: ConnectOptions) {
@@ -65,6 +68,21 @@ export class RingcastClient {
     return handle;
   }
 
+  /**
+   * A CLM (SA Forum cluster membership) handle on its own connection; inherits `reconnect` and
+   * `pid` from connect() unless given. Rejects SaAisError (SA_AIS_ERR_LIBRARY when no daemon).
+   */
+  async clm(options: ClmOpenOptions = {}): Promise<ClmHandle> {
+    const reconnect = options.reconnect ?? this.#options.reconnect;
+    const handle = await ClmHandle.open(this.socketPath, {
+      ...options,
+      ...(reconnect === undefined ? {} : { reconnect }),
+      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
+    });
+    this.#clmHandles.add(handle);
+    return handle;
+  }
+
   /** The daemon's status (what `ringcast status` shows). */
   status(options: { signal?: AbortSignal } = {}): Promise<RingcastStatus> {
     return this.#status.status(options.signal);
@@ -78,6 +96,7 @@ export class RingcastClient {
   /** Closes every handle this client opened, then its own connection. */
   async close(): Promise<void> {
     await Promise.all([...this.#handles].map((h) => h.close()));
+    await Promise.all([...this.#clmHandles].map((h) => h.close()));
     await this.#status.close();
   }
 }

@@ -1,8 +1,13 @@
 /**
  * ringcast's client library: talk to a local ringcastd over its Unix socket. Promise and
- * async-iterator APIs, errors with Corosync's CS_ERR_* codes, AbortSignal on every waiting call.
+ * async-iterator APIs, errors with Corosync's CS_ERR_* codes (CPG) or SA Forum SA_AIS_ERR_* codes
+ * (CLM), AbortSignal on every waiting call.
  */
-export { connect, RingcastClient, type ConnectOptions, type CpgOpenOptions } from './client.js';
+export { connect, RingcastClient, type ClmOpenOptions, type ConnectOptions, type CpgOpenOptions } from './client.js';
+export { ClmHandle, type ClmCallOptions, type ClmHandleOptions, type ClmTrackOptions } from './clm.js';
+export type { ClmChange, ClmNode, ClmNotificationItem, ClmTrackNotification, ClmView } from './clm-types.js';
+export { SaAisError, SA_AIS_ERROR, type SaAisErrorName } from '../protocol/sa-errors.js';
+export { SA_CLM_LOCAL_NODE_ID } from '../protocol/clm-protocol.js';
 export {
   CpgHandle,
   type CpgCallOptions,
