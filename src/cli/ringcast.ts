@@ -5,6 +5,7 @@
  *   ringcast status [--state-dir DIR] [--json]         membership, ring id and counters of a local daemon
  *   ringcast members [--state-dir DIR] [--json]        the current ring id and its member node ids
  *   ringcast cpg list|send|watch ...                   CPG groups, a sender and a recording watcher
+ *   ringcast clm nodes|track ...                       SA Forum cluster membership: the view, its changes
  * Every command but keygen finds the daemon by its socket `<state dir>/ringcast.sock` (--state-dir,
  * else RINGCAST_STATE_DIR, else /var/lib/ringcast); exit code 2 when it cannot be reached.
  */
@@ -17,6 +18,7 @@ import { RingcastError, type RingcastClient } from '../client/index.js';
 import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
 import { cpgCommand } from './cpg-commands.js';
+import { clmCommand } from './clm-commands.js';
 import { resolveStateDir, STATUS_FILE } from '../protocol/paths.js';
 
 const USAGE = `usage: ringcast <command> [options]
@@ -26,6 +28,8 @@ const USAGE = `usage: ringcast <command> [options]
   cpg list [--json]                         CPG groups and their members
   cpg send GROUP [--count N] [--size BYTES] [--rate MSGS_PER_S] [--guarantee agreed|safe] [--json]
   cpg watch GROUP --history FILE [--count N] [--json]
+  clm nodes [--json]                        the SA Forum CLM view: every member node's record
+  clm track [--changes-only] [--count N] [--timeout-ms T] [--json]
 The daemon is found through --state-dir DIR or RINGCAST_STATE_DIR (default /var/lib/ringcast).
 Exit codes: 0 done, 1 failed, 2 usage error or daemon not reachable.`;
 
@@ -122,6 +126,8 @@ async function run(command: string | undefined, rest: string[]): Promise<number>
         return EXIT_OK;
       }
       return cpgCommand(rest);
+    case 'clm':
+      return clmCommand(rest);
     case undefined:
     case '-h':
     case '--help':
