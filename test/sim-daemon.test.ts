@@ -29,3 +29,14 @@ test('daemon stack: a full ring queue does not spin the executive (the run ends 
   const r = runDaemonSimulation({ seed: 20, nodes: 5, durationMs: 30_000, faults: 'lossy', services: ['cpg'], maxQueuedBytes: 64 * 1024 });
   assert.ok(r.converged, r.convergenceDetail);
 });
+
+for (const [faults, seed] of [['partitions', 3], ['chaos', 1], ['churn', 2]] as const) {
+  test(`daemon stack with CLM, 5 nodes, ${faults}, seed ${seed}: identical CLM tables, trackers consistent with the rings`, () => {
+    const r = runDaemonSimulation({ seed, nodes: 5, durationMs: 30_000, faults, services: ['cpg', 'clm'] });
+    assert.ok(r.converged, r.convergenceDetail);
+    assert.deepEqual(r.serviceProblems, []);
+    assert.equal(r.clm.trackers % 2, 0, 'two trackers per node incarnation');
+    assert.ok(r.clm.trackers >= 10);
+    assert.ok(r.clm.notifications > 10, `trackers heard changes (${r.clm.notifications})`);
+  });
+}

@@ -36,7 +36,8 @@ export interface AppWorld {
   readonly now: () => number;
   /** Runs `run` after `delayMs`, unless the application's node incarnation ended meanwhile. */
   after(delayMs: number, run: () => void): void;
-  connect(client: ConnectionClient, pid: number): SimConnection;
+  /** A connection to one of the daemon's services (default 'cpg'). */
+  connect(client: ConnectionClient, pid: number, service?: string): SimConnection;
   /** Whether the daemon process runs (not paused): a paused daemon's clients wait too. */
   readonly daemonRunning: boolean;
 }
