@@ -170,3 +170,34 @@ test('OpenAIS testclm.c and testclm2.c on the library protocol: node get, made-u
   assert.equal(d.daemon.host.clm.stats.badRequests, 1);
   assert.deepEqual(c.events, [], 'no notification without a change');
 });
+
+test('across a daemon restart: with reconnect a track iterator yields the current view again, marked reconnected; nodes() waits for the daemon', { timeout: 60_000 }, async (t) => {
+  const [port] = await freeUdpPorts(1);
+  const nodes = [{ nodeId: 1, address: '127.0.0.1', port: port! }];
+  let d: TestDaemon | undefined = await startTestDaemon({ nodeId: 1, nodes });
+  const stateDir = d.stateDir;
+  t.after(() => d?.stop());
+  const client = await connect({ stateDir, reconnect: { initialDelayMs: 20, maxDelayMs: 200, maxAttempts: 100 } });
+  t.after(() => client.close());
+  const clm = await client.clm();
+  const plain = await connect({ stateDir });
+  t.after(() => plain.close());
+  const noReconnect = (await plain.clm()).track();
+  await next(noReconnect, 'the current view without reconnect');
+  const it = clm.track({ changesOnly: true });
+  const before = (await clm.nodes()).nodes[0]!;
+  await waitFor('both trackers registered', () => d!.daemon.host.clm.core.trackers === 2);
+
+  await d.stop();
+  await assert.rejects(noReconnect.next(), (e: SaAisError) => e.code === 'SA_AIS_ERR_LIBRARY', 'without reconnect the iterator fails');
+  d = await startTestDaemon({ nodeId: 1, nodes, overrides: { stateDir } });
+  const again = await next(it, 'the view after the restart', 20_000);
+  assert.equal(again.reconnected, true);
+  assert.equal(items(again), '1:NO_CHANGE', 'the current view, even in changes-only mode');
+  assert.ok(again.items[0]!.initialViewNumber > before.initialViewNumber, 'the restarted daemon has a new initial view number');
+  const now = await clm.nodes();
+  const { change: _change, ...record } = again.items[0]!;
+  assert.deepEqual(now.nodes[0], record);
+  assert.equal(now.viewNumber, again.viewNumber);
+  await it.return!();
+});

@@ -142,3 +142,19 @@ test('the tracker bound: the next handle is refused NO_RESOURCES, a registered o
   assert.ok(c.track(3, SA_TRACK_CHANGES).ok);
   assert.equal(c.stats.trackersRefused, 1);
 });
+
+test('the internal API for other services: ClmService.nodeRecord reads the activated view', async () => {
+  const { ClmService } = await import('./service.js');
+  const service = new ClmService({ local: { name: 'a', address: { family: 'inet6', text: '::1' }, bootTimestamp: 5n } });
+  assert.equal(service.nodeRecord(1), undefined, 'before start');
+  service.start({ localNodeId: 1, send: () => ({ ok: true }), syncInProcess: () => false });
+  service.sync!.init([1, 2], { rep: 1, seq: 8 }, [1]);
+  assert.equal(service.sync!.process(), true);
+  service.execHandlers[0]!.apply({ nodeId: 2, name: 'b', address: { family: 'inet', text: '10.0.0.2' }, bootTimestamp: 7n, initialViewNumber: 4 }, { from: 2, local: false, request: undefined, ringId: { rep: 1, seq: 8 } });
+  service.execHandlers[0]!.apply(service.core.ownRecord(), { from: 1, local: true, request: undefined, ringId: { rep: 1, seq: 8 } });
+  assert.equal(service.nodeRecord(2), undefined, 'a record gathered in sync is not readable before activation');
+  service.sync!.activate();
+  assert.equal(service.nodeRecord(2)?.name, 'b');
+  assert.equal(service.nodeRecord(0xffffffff)?.initialViewNumber, 8);
+  assert.equal(service.nodeRecord(3), undefined);
+});

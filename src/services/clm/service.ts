@@ -65,6 +65,17 @@ export class ClmService implements Service {
     return this.#core;
   }
 
+  /**
+   * The internal API other services use (OpenAIS's `nodeid_saf_get`): a member's record from the
+   * activated view, SA_CLM_LOCAL_NODE_ID or the local id for this node; undefined when unknown or
+   * before start(). Services sync in id order, so a service with a higher id (EVT, 21) reads the
+   * new view's records during its own sync.
+   */
+  nodeRecord(nodeId: number): ClmNodeRecord | undefined {
+    const r = this.#core?.nodeGet(nodeId);
+    return r?.ok ? r.value : undefined;
+  }
+
   /** Counters and sizes for the daemon's status; safe before start(). */
   statusCounters(): Record<string, number> {
     return {
