@@ -40,3 +40,5 @@ export type { ReconnectOptions } from './link.js';
 export type { BackoffOptions } from './backoff.js';
 export type { RingcastMembers, RingcastStatus } from './status.js';
 export { resolveSocketPath, SOCKET_NAME } from '../protocol/paths.js';
+/** The SA-style CLM layer (saClm* with numeric handles and SaAisErrorT values), for conformance programs. */
+export * from './sa-clm.js';
