@@ -158,3 +158,11 @@ test('the internal API for other services: ClmService.nodeRecord reads the activ
   assert.equal(service.nodeRecord(0xffffffff)?.initialViewNumber, 8);
   assert.equal(service.nodeRecord(3), undefined);
 });
+
+test('a local record over the SA limits is refused when the service is built (the daemon does not start)', async () => {
+  const { ClmService } = await import('./service.js');
+  const local = { name: 'n', address: { family: 'inet' as const, text: '10.0.0.1' }, bootTimestamp: 0n };
+  assert.throws(() => new ClmService({ local: { ...local, name: 'x'.repeat(257) } }), /node name of 257 bytes > 256/);
+  assert.throws(() => new ClmService({ local: { ...local, address: { family: 'inet', text: `${'h'.repeat(60)}.example` } } }), /node address of 68 bytes > 64/);
+  assert.doesNotThrow(() => new ClmService({ local: { ...local, name: 'é'.repeat(128) } }), '256 bytes of UTF-8');
+});

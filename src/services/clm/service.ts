@@ -18,6 +18,7 @@ import type { ClientConnection, ExecHandler, LibHandler, LibRequest, Service, Se
 import {
   CLM_SERVICE_NAME,
   ClmLibRequestId,
+  checkRecord,
   decodeClmLibRequest,
   decodeRecord,
   encodeClmLibAnswer,
@@ -55,7 +56,14 @@ export class ClmService implements Service {
   /** This round's own record is still to be multicast (the ring refused it for now). */
   #recordPending = false;
 
+  /**
+   * Throws RangeError when this node's record cannot travel (a nodelist name over 256 bytes, an
+   * address text over 64): a configuration error, reported when the daemon starts rather than at
+   * its first sync.
+   */
   constructor(options: ClmServiceOptions) {
+    const problem = checkRecord({ ...options.local, nodeId: 0, initialViewNumber: 0 });
+    if (problem !== undefined) throw new RangeError(`clm: this node's ${problem} (SA Forum CLM limits: names 256 bytes, addresses 64)`);
     this.#options = options;
   }
 
