@@ -102,3 +102,27 @@ test('SA error table: values, names, and the error class', () => {
   assert.equal(e.name, 'SaAisError');
   assert.equal(new SaAisError('ABORT_ERR', 'stop').name, 'AbortError');
 });
+
+test('fuzz: decoders never throw, and whatever they accept re-encodes to the same bytes', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 3 }), (bytes, id) => {
+    const ev = decodeClmLibEvent(0, bytes);
+    if (ev.ok) assert.deepEqual(encodeClmTrackCallback(ev.value).payload, bytes);
+    const rec = decodeRecord(bytes);
+    if (rec.ok) assert.deepEqual(encodeRecord(rec.value), bytes);
+    const req = decodeClmLibRequest(id, bytes);
+    if (req.ok) assert.deepEqual(encodeClmLibRequest(req.value).payload, bytes);
+    for (const kind of ['track', 'trackStop', 'nodeGet'] as const) {
+      const a = decodeClmLibAnswer(kind, bytes);
+      if (a.ok) assert.deepEqual(encodeClmLibAnswer(a.value), bytes);
+    }
+  }), { numRuns: 3000 });
+  // Valid records, mutated one byte at a time, still never throw.
+  const good = encodeClmTrackCallback(notification).payload;
+  fc.assert(fc.property(fc.nat({ max: good.length - 1 }), fc.integer({ min: 0, max: 255 }), (at, v) => {
+    const b = good.slice();
+    b[at] = v;
+    const r = decodeClmLibEvent(0, b);
+    if (r.ok) assert.deepEqual(encodeClmTrackCallback(r.value).payload, b);
+  }), { numRuns: 3000 });
+});
