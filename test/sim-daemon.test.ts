@@ -39,3 +39,16 @@ test('daemon stack: two halves that re-form side by side after a heal merge (mem
   assert.ok(r.report.stats.configs < 500, `configurations installed: ${r.report.stats.configs}`);
   assert.deepEqual(r.serviceProblems, []);
 });
+
+// Churn seed 207: a recorder's join answered in a ring whose sync (CPG, then CLM) was cut short;
+// the recorder must not take CPG's totem confchg before its own join confchg for its join's ring.
+for (const [faults, seed] of [['partitions', 3], ['chaos', 1], ['churn', 2], ['churn', 207]] as const) {
+  test(`daemon stack with CLM, 5 nodes, ${faults}, seed ${seed}: identical CLM tables, trackers consistent with the rings`, () => {
+    const r = runDaemonSimulation({ seed, nodes: 5, durationMs: 30_000, faults, services: ['cpg', 'clm'] });
+    assert.ok(r.converged, r.convergenceDetail);
+    assert.deepEqual(r.serviceProblems, []);
+    assert.equal(r.clm.trackers % 2, 0, 'two trackers per node incarnation');
+    assert.ok(r.clm.trackers >= 10);
+    assert.ok(r.clm.notifications > 10, `trackers heard changes (${r.clm.notifications})`);
+  });
+}

@@ -12,6 +12,7 @@ import { didYouMean } from './args.js';
 import { CHECK_USAGE, checkCommand } from './check-command.js';
 import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
+import { CLM_USAGE, clmCommand } from './clm-commands.js';
 import { cpgCommand } from './cpg-commands.js';
 import { EVT_USAGE } from './evt-args.js';
 import { evtCommand } from './evt-commands.js';
@@ -49,6 +50,12 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
       '  cpg watch GROUP [--history FILE] [--count N] [--json]',
     help: CPG_USAGE,
     run: cpgCommand,
+  },
+  clm: {
+    overview: '  clm nodes [--json]                        the SA Forum CLM view: every member node\'s record\n' +
+      '  clm track [--changes-only] [--count N] [--timeout-ms T] [--json]',
+    help: CLM_USAGE,
+    run: clmCommand,
   },
   evt: {
     overview: '  evt publish CHANNEL [--pattern P]... [--priority 0-3] [--retention-ms MS] [--publisher NAME] [--data TEXT | --data-file F] [--count N] [--json]\n' +

@@ -4,7 +4,7 @@
  *
  * Reads a corosync.conf-syntax file, joins the ring as the node the node list names for this
  * host (or --nodeid when several entries are local, as on loopback), serves local clients on
- * `<state dir>/ringcast.sock` (cpg, orderlog, status), and runs until SIGTERM or SIGINT, when it
+ * `<state dir>/ringcast.sock` (cpg, clm, orderlog, status), and runs until SIGTERM or SIGINT, when it
  * closes the socket and leaves the ring gracefully. SIGHUP re-reads the configuration and reports what
  * would change (applying it needs a restart today).
  */
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
     services,
     evt: config.event,
+    nodeName: config.nodes.find((n) => n.nodeId === nodeId)?.name,
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);

@@ -2,8 +2,9 @@
  * connect(): the entry point of the client library. It resolves the daemon's socket
  * (`<stateDir>/ringcast.sock`), opens the 'status' service at once so a missing daemon is
  * reported by connect itself (CS_ERR_LIBRARY, reason DAEMON_NOT_RUNNING), and hands out one
- * CpgHandle (one IPC connection) per cpg() call.
+ * CpgHandle (one IPC connection) per cpg() call, one ClmHandle per clm() call.
  */
+import { ClmHandle, type ClmHandleOptions } from './clm.js';
 import { CpgHandle, type CpgHandleOptions } from './cpg.js';
 import { EvtHandle, type EvtHandleOptions } from './evt.js';
 import { ServiceHandle, type ServiceHandleOptions } from './service.js';
@@ -26,6 +27,7 @@ export interface ConnectOptions {
 }
 
 export type CpgOpenOptions = Omit<CpgHandleOptions, 'pid'>;
+export type ClmOpenOptions = Omit<ClmHandleOptions, 'pid'>;
 export type EvtOpenOptions = Omit<EvtHandleOptions, 'pid'>;
 
 export async function connect(options: ConnectOptions = {}): Promise<RingcastClient> {
@@ -42,6 +44,7 @@ export class RingcastClient {
   readonly #status: StatusLink;
   readonly #options: ConnectOptions;
   readonly #handles = new Set<CpgHandle | EvtHandle | ServiceHandle>();
+  readonly #clmHandles = new Set<ClmHandle>();
 
   /** Use connect(). */
   constructor(socketPath: string, status: StatusLink, options: ConnectOptions) {
@@ -65,6 +68,21 @@ export class RingcastClient {
     });
     this.#handles.add(handle);
     handle.once('close', () => this.#handles.delete(handle));
+    return handle;
+  }
+
+  /**
+   * A CLM (SA Forum cluster membership) handle on its own connection; inherits `reconnect` and
+   * `pid` from connect() unless given. Rejects SaAisError (SA_AIS_ERR_LIBRARY when no daemon).
+   */
+  async clm(options: ClmOpenOptions = {}): Promise<ClmHandle> {
+    const reconnect = options.reconnect ?? this.#options.reconnect;
+    const handle = await ClmHandle.open(this.socketPath, {
+      ...options,
+      ...(reconnect === undefined ? {} : { reconnect }),
+      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
+    });
+    this.#clmHandles.add(handle);
     return handle;
   }
 
@@ -111,6 +129,7 @@ export class RingcastClient {
   /** Closes every handle this client opened, then its own connection. */
   async close(): Promise<void> {
     await Promise.all([...this.#handles].map((h) => h.close()));
+    await Promise.all([...this.#clmHandles].map((h) => h.close()));
     await this.#status.close();
   }
 }

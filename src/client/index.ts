@@ -1,8 +1,9 @@
 /**
  * ringcast's client library: talk to a local ringcastd over its Unix socket. Promise and
- * async-iterator APIs, errors with Corosync's CS_ERR_* codes, AbortSignal on every waiting call.
+ * async-iterator APIs, errors with Corosync's CS_ERR_* codes (CPG) or SA Forum SA_AIS_ERR_* codes
+ * (CLM, EVT), AbortSignal on every waiting call.
  */
-export { connect, RingcastClient, type ConnectOptions, type CpgOpenOptions, type EvtOpenOptions } from './client.js';
+export { connect, RingcastClient, type ClmOpenOptions, type ConnectOptions, type CpgOpenOptions, type EvtOpenOptions } from './client.js';
 export {
   EvtChannel,
   EvtHandle,
@@ -18,7 +19,11 @@ export {
   type EvtPublishOptions,
   type EvtVersion,
 } from './evt.js';
-export { SaAisError, type SaAisErrorCode } from './sa-error.js';
+export { ClmHandle, type ClmCallOptions, type ClmHandleOptions, type ClmTrackOptions } from './clm.js';
+export type { ClmChange, ClmNode, ClmNotificationItem, ClmTrackNotification, ClmView } from './clm-types.js';
+export { SaAisError, SA_AIS_ERROR, type SaAisErrorName } from '../protocol/sa-errors.js';
+export type { SaAisErrorCode } from './sa-error.js';
+export { SA_CLM_LOCAL_NODE_ID } from '../protocol/clm-protocol.js';
 export {
   CpgHandle,
   type CpgCallOptions,
@@ -55,3 +60,5 @@ export type { ReconnectOptions } from './link.js';
 export type { BackoffOptions } from './backoff.js';
 export type { RingcastMembers, RingcastStatus } from './status.js';
 export { resolveSocketPath, SOCKET_NAME } from '../protocol/paths.js';
+/** The SA-style CLM layer (saClm* with numeric handles and SaAisErrorT values), for conformance programs. */
+export * from './sa-clm.js';

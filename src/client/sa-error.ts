@@ -1,25 +1,14 @@
 /**
- * The error the SA Forum service handles (client.evt(), client.clm()) reject with: `code` is the
- * SaAisErrorT name (`SA_AIS_ERR_NOT_EXIST`...), `value` its number. Transport failures (daemon
- * gone, aborted call) keep their RingcastError; a non-OK transport status is read as the SA code
- * of the same number (cs_error_t and SaAisErrorT share them).
+ * The error the SA Forum service handles (client.evt(), client.clm()) reject with is
+ * `SaAisError` (src/protocol/sa-errors.ts): `code` is the SaAisErrorT name
+ * (`SA_AIS_ERR_NOT_EXIST`...), `value` its number. Transport failures (daemon gone, aborted call)
+ * keep their RingcastError; a non-OK transport status is read as the SA code of the same number
+ * (cs_error_t and SaAisErrorT share them).
  */
-import { saAisErrorName, type SaAisErrorName } from '../protocol/sa-errors.js';
-import { SA_AIS_ERRORS } from '../protocol/sa-errors.js';
+import { SaAisError, saAisErrorName, type SaAisErrorName } from '../protocol/sa-errors.js';
 
-export type SaAisErrorCode = Exclude<SaAisErrorName, 'SA_AIS_OK'>;
-
-export class SaAisError extends Error {
-  readonly code: SaAisErrorCode;
-  readonly value: number;
-
-  constructor(code: SaAisErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SaAisError';
-    this.code = code;
-    this.value = SA_AIS_ERRORS[code];
-  }
-}
+export { SaAisError };
+export type SaAisErrorCode = SaAisErrorName;
 
 /** The error for a non-OK SA code (an unknown number is a library fault). */
 export function saError(value: number, what: string): SaAisError {

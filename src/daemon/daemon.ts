@@ -8,6 +8,7 @@
  * load of `--load` (and test payloads), which feed the history and the latency figures.
  */
 import { randomBytes } from 'node:crypto';
+import { uptime } from 'node:os';
 import type { Logger } from 'pino';
 import { HistoryWriter } from '../history/writer.js';
 import { formatRingId } from '../history/ids.js';
@@ -20,6 +21,7 @@ import type { ExecDelivery, Service } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import type { ServiceHostOptions } from './service-host.js';
+import type { ClmServiceOptions } from '../services/clm/service.js';
 import { ExecHost } from './exec-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
@@ -54,6 +56,23 @@ export interface DaemonOptions {
   readonly services?: readonly Service[];
   /** The EVT service's options (delivery queue size and resume level, filter rule, bounds). */
   readonly evt?: ServiceHostOptions['evt'];
+  /** This node's nodelist `name`: its CLM node name (else the address text, as OpenAIS named nodes). */
+  readonly nodeName?: string;
+}
+
+/**
+ * The CLM record of this node: the nodelist name, else its ring0_addr text; the address text as
+ * the nodelist gives it; the OS boot time in ns since the epoch, whole seconds as OpenAIS computed
+ * it (now - uptime), so it does not drift between daemon restarts on one boot.
+ */
+export function clmLocalRecord(options: Pick<DaemonOptions, 'nodeId' | 'nodes' | 'nodeName'>, nowMs = Date.now(), uptimeSec = uptime()): ClmServiceOptions['local'] {
+  const text = options.nodes.find((n) => n.nodeId === options.nodeId)?.address ?? '';
+  const bootSec = Math.round(nowMs / 1000 - uptimeSec);
+  return {
+    name: options.nodeName ?? text,
+    address: { family: text.includes(':') ? 'inet6' : 'inet', text },
+    bootTimestamp: BigInt(bootSec) * 1_000_000_000n,
+  };
 }
 
 /**
@@ -157,6 +176,7 @@ export class Daemon {
       cpg: options.cpg,
       services: options.services,
       evt: options.evt,
+      clm: { local: clmLocalRecord(options) },
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.

@@ -1,5 +1,5 @@
 /**
- * Hosts the executive in the daemon: the services (cpg, orderlog, status), the mapping of client
+ * Hosts the executive in the daemon: the services (cpg, clm, orderlog, status), the mapping of client
  * connections to the executive's client connections, back-pressure from the ring's send queue to
  * the clients (ring-gate.ts), logs and counters. The daemon feeds it the ring's deliveries and
  * configuration changes. Connections come from the IPC server in ringcastd (exec-host.ts) or from
@@ -23,6 +23,7 @@ import type { ConfigChange } from '../totem/state.js';
 import { Executive, type ClientConnection, type CsStatus, type ExecDelivery, type ExecTraceEvent, type Service } from '../exec/index.js';
 import { CS_ERROR, IpcError } from '../ipc/index.js';
 import { CpgService, type CpgServiceOptions } from '../services/cpg/service.js';
+import { ClmService, type ClmServiceOptions } from '../services/clm/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
 import { EvtService, NODE_EVT_CLOCK, type EvtServiceOptions } from '../services/evt/service.js';
 import { formatRingId } from '../history/ids.js';
@@ -52,6 +53,8 @@ export interface ServiceHostOptions {
   readonly nodeId: number;
   readonly ring: GatedRing;
   readonly cpg?: CpgServiceOptions;
+  /** This node's CLM record (nodelist name, address, boot time); default (tests): `node<id>`, 0.0.0.0, 0. */
+  readonly clm?: ClmServiceOptions;
   readonly orderLog?: OrderLogOptions;
   /** Services of your own, hosted after the built-in ones (their ids and names must be free). */
   readonly services?: readonly Service[];
@@ -131,6 +134,7 @@ export class ServiceHost {
   readonly exec: Executive;
   readonly cpg: CpgService;
   readonly evt: EvtService;
+  readonly clm: ClmService;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   readonly #clients = new Map<number, IpcClientConnection>();
@@ -142,12 +146,15 @@ export class ServiceHost {
     this.#log = options.logger;
     this.#clock = options.clock ?? NODE_CLOCK;
     this.cpg = new CpgService(options.cpg);
+    this.clm = new ClmService(options.clm ?? {
+      local: { name: `node${options.nodeId}`, address: { family: 'inet', text: '0.0.0.0' }, bootTimestamp: 0n },
+    });
     const clock = this.#clock;
     this.evt = new EvtService({
       ...options.evt,
       clock: clock.nowMs && clock.after ? { nowMs: clock.nowMs, after: clock.after } : NODE_EVT_CLOCK,
     });
-    const services: Service[] = [this.cpg, new OrderLogService(options.orderLog), this.evt];
+    const services: Service[] = [this.cpg, this.clm, new OrderLogService(options.orderLog), this.evt];
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
     this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
@@ -218,6 +225,7 @@ export class ServiceHost {
         ownMessages: this.exec.ownMessages,
         cpg: this.cpg.statusCounters(),
         evt: this.evt.statusCounters(),
+        clm: this.clm.statusCounters(),
       },
     };
   }

@@ -1,7 +1,9 @@
 /**
- * SA Forum AIS error codes (SaAisErrorT, saAis.h B.01.01): the status words the CLM and EVT
- * library protocols answer with. Values 1..26 are the same numbers as Corosync's cs_error_t, so a
- * transport status and an SA code of the same name never disagree.
+ * SA Forum AIS error codes (`SaAisErrorT`, saAis.h of the B.01.01 specifications OpenAIS
+ * implemented), shared by the CLM and EVT services and their client handles. Values 1..26 are the
+ * same numbers as Corosync's cs_error_t, so a transport status and an SA code of the same name
+ * never disagree. Names are the full C names (`SA_AIS_ERR_NOT_EXIST`): applications and operators
+ * grep for them.
  */
 export const SA_AIS_OK = 1;
 export const SA_AIS_ERR_LIBRARY = 2;
@@ -64,13 +66,41 @@ export const SA_AIS_ERRORS = {
   SA_AIS_ERR_SECURITY,
 } as const;
 
-export type SaAisErrorName = keyof typeof SA_AIS_ERRORS;
+/** The same table under the name the CLM code uses. */
+export const SA_AIS_ERROR = SA_AIS_ERRORS;
 
-const NAME_OF = new Map<number, SaAisErrorName>(
-  (Object.entries(SA_AIS_ERRORS) as [SaAisErrorName, number][]).map(([name, value]) => [value, name]),
+/** Every status, SA_AIS_OK included. */
+export type SaAisStatus = keyof typeof SA_AIS_ERRORS;
+/** An error name: every status but SA_AIS_OK. */
+export type SaAisErrorName = Exclude<SaAisStatus, 'SA_AIS_OK'>;
+
+const NAME_OF = new Map<number, SaAisStatus>(
+  (Object.entries(SA_AIS_ERRORS) as [SaAisStatus, number][]).map(([name, value]) => [value, name]),
 );
 
 /** The name of an SaAisErrorT value; undefined for a number the specification does not define. */
-export function saAisErrorName(value: number): SaAisErrorName | undefined {
+export function saAisErrorName(value: number): SaAisStatus | undefined {
   return NAME_OF.get(value);
+}
+
+/** The same lookup under the name the CLM code uses. */
+export const saStatusName = saAisErrorName;
+
+/**
+ * The error CLM and EVT calls reject with: `code` is the SA name (`SA_AIS_ERR_NOT_EXIST`), `value`
+ * its number; `ABORT_ERR` (value 0) when the caller's AbortSignal fired. `reason` narrows a
+ * transport failure where the library knows more (DAEMON_NOT_RUNNING, a disconnect reason).
+ */
+export class SaAisError extends Error {
+  readonly code: SaAisErrorName | 'ABORT_ERR';
+  readonly value: number;
+  readonly reason: string | undefined;
+
+  constructor(code: SaAisErrorName | 'ABORT_ERR', message: string, options: { reason?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = code === 'ABORT_ERR' ? 'AbortError' : 'SaAisError';
+    this.code = code;
+    this.value = code === 'ABORT_ERR' ? 0 : SA_AIS_ERRORS[code];
+    this.reason = options.reason;
+  }
 }

@@ -24,9 +24,10 @@ const USAGE = `usage: npm run sim -- [options]
   --stack STACK        totem: the protocol with its synthetic load (default);
                        daemon: the whole daemon (executive, services, flow control) on every
                        node, with simulated client processes; histories are the applications'
-  --services LIST      with --stack daemon: services to exercise, comma-separated (default cpg;
-                       cpg,evt adds an EVT application per node: publish, retain, clear, unlink;
-                       checked: EVT tables agree after every merge, no event delivered twice)
+  --services LIST      with --stack daemon: services to exercise, comma-separated: cpg, clm, evt
+                       (default cpg; clm adds CLM trackers per node and the CLM checks; evt adds an
+                       EVT application per node: publish, retain, clear, unlink; checked: EVT
+                       tables agree after every merge, no event delivered twice)
   --token MS           Totem token timeout (default 1000 in the simulator)
   --seq-start N        every new ring's message sequence starts at N, 0..4294967295 (default 0,
                        as Corosync's SEQNO_START_MSG; the first message is N+1, mod 2^32): set it
@@ -90,7 +91,8 @@ function summary(r: SimRunResult | DaemonRunResult): string {
   return `${verdict} seed=${r.seed} nodes=${r.options.nodes} faults=${r.options.faults} virtual=${r.virtualMs}ms ` +
     `wall=${r.wallMs.toFixed(0)}ms sends=${r.sends} deliveries=${r.deliveries} ` +
     `configs=${r.report.stats.configs} dropped=${r.network.dropped}` +
-    ('recorders' in r ? ` recorders=${r.recorders.recorded}/${r.recorders.recorded + r.recorders.unrecorded} (${r.recorders.midRing} mid-ring)` : '');
+    ('recorders' in r ? ` recorders=${r.recorders.recorded}/${r.recorders.recorded + r.recorders.unrecorded} (${r.recorders.midRing} mid-ring)` : '') +
+    ('clm' in r && r.clm.trackers > 0 ? ` clmNotifications=${r.clm.notifications}` : '');
 }
 
 function main(): number {
@@ -126,6 +128,7 @@ function main(): number {
   let runs = 0;
   let virtual = 0;
   let deliveries = 0;
+  let clmNotifications = 0;
   const started = performance.now();
   for (let seed = first; seed <= last; seed++) {
     const runOptions = {
@@ -139,13 +142,14 @@ function main(): number {
     runs++;
     virtual += result.virtualMs;
     deliveries += result.deliveries;
+    if ('clm' in result) clmNotifications += (result as DaemonRunResult).clm.notifications;
     if (values['history-dir']) writeHistories(values['history-dir'], result);
     const ok = result.report.ok && result.converged && serviceProblems.length === 0;
     if (values.json) {
       console.log(JSON.stringify({ seed, ok, nodes, faults, ...(stack === 'daemon' ? { stack, services } : {}),
         virtualMs: result.virtualMs, wallMs: Math.round(result.wallMs),
         sends: result.sends, deliveries: result.deliveries, converged: result.converged,
-        violations: result.report.violations.slice(0, 20), ...(stack === 'daemon' ? { serviceProblems: serviceProblems.slice(0, 20), recorders: (result as DaemonRunResult).recorders } : {}) }));
+        violations: result.report.violations.slice(0, 20), ...(stack === 'daemon' ? { serviceProblems: serviceProblems.slice(0, 20), recorders: (result as DaemonRunResult).recorders, clm: (result as DaemonRunResult).clm } : {}) }));
     } else if (!ok || first === last || values.verbose) {
       console.log(summary(result));
     }
@@ -161,6 +165,7 @@ function main(): number {
   if (first !== last) {
     const wall = (performance.now() - started) / 1000;
     console.log(`${runs} runs, ${failures} failed; ${deliveries} deliveries checked; ` +
+      (clmNotifications > 0 ? `${clmNotifications} CLM notifications checked; ` : '') +
       `${(virtual / 1000).toFixed(0)}s virtual in ${wall.toFixed(1)}s wall`);
   }
   return failures > 0 ? 1 : 0;

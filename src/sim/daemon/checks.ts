@@ -10,14 +10,22 @@
  * channel table and retained set there (checked after each merge, not only at the end); at the
  * end every live node holds the same channels and opens (when they all activated the same ring); no EVT application got one event twice
  * on one channel handle.
+ * CLM (with --services ...,clm): every live node has finished its sync and holds the same view
+ * number (the final ring's sequence) and the same records, exactly one per member of the final
+ * ring, each equal to that node's own record of itself. Every tracker's view numbers grow, each
+ * view it was told of is a regular configuration its daemon installed, with that configuration's
+ * members; what its notifications add up to is its daemon's table (records included); and no item
+ * contradicted what it held before (clm-app.ts).
  */
 import type { SimDaemonCluster } from './cluster.js';
+import { recordText, tableText, type ClmTrackerApp } from './clm-app.js';
 
 const decoder = new TextDecoder();
 
 /** `converged`: the ring settled at the end (else end-state comparisons of EVT are skipped; the run reports it). */
 export function checkServices(cluster: SimDaemonCluster, converged = true): string[] {
   const problems = cluster.options.services.includes('cpg') ? checkCpg(cluster) : [];
+  if (cluster.options.services.includes('clm')) problems.push(...checkClm(cluster));
   if (cluster.options.services.includes('evt')) problems.push(...checkEvt(cluster, converged));
   return problems;
 }
@@ -44,6 +52,56 @@ function checkEvt(cluster: SimDaemonCluster, converged: boolean): string[] {
     if (channels[i] !== channels[0]) problems.push(`evt: at the end node ${live[i]}'s channels ${channels[i]} differ from node ${live[0]}'s ${channels[0]}`);
   }
   return problems;
+}
+
+const MAX_CLM_PROBLEMS_PER_TRACKER = 5;
+
+function checkClm(cluster: SimDaemonCluster): string[] {
+  const problems: string[] = [];
+  const live = cluster.liveNodes().filter((id) => cluster.stack(id) !== undefined);
+  if (live.length === 0) return problems;
+  const ring = cluster.sim.group(live[0]!)!.status();
+  const ringMembers = [...ring.members].sort((a, b) => a - b).join(',');
+  const own = new Map(live.map((id) => [id, recordText(cluster.stack(id)!.host.clm.core.localRecord)]));
+  let reference: string | undefined;
+  for (const id of live) {
+    const stack = cluster.stack(id)!;
+    const core = stack.host.clm.core;
+    if (stack.host.exec.syncState !== 'done') problems.push(`clm: node ${id}'s sync is ${stack.host.exec.syncState} at the end`);
+    if (core.viewNumber !== ring.ringId.seq) problems.push(`clm: node ${id} is at view ${core.viewNumber}, the ring at sequence ${ring.ringId.seq}`);
+    const ids = core.members().map((r) => r.nodeId).join(',');
+    if (ids !== ringMembers) problems.push(`clm: node ${id} holds records of [${ids}], the ring is [${ringMembers}]`);
+    for (const r of core.members()) {
+      const theirs = own.get(r.nodeId);
+      if (theirs !== undefined && theirs !== recordText(r)) problems.push(`clm: node ${id}'s record of node ${r.nodeId} is ${recordText(r)}, that node's own is ${theirs}`);
+    }
+    const table = tableText(core.members());
+    reference ??= table;
+    if (table !== reference) problems.push(`clm: node ${id}'s table differs from node ${live[0]}'s`);
+    for (const tracker of stack.clmTrackers) problems.push(...checkTracker(id, stack.regularRings, tracker, table));
+  }
+  return problems;
+}
+
+function checkTracker(
+  id: number,
+  rings: ReadonlyMap<number, readonly number[]>,
+  tracker: ClmTrackerApp,
+  table: string,
+): string[] {
+  const who = `clm: node ${id} tracker ${tracker.pid} (${tracker.mode})`;
+  const problems = tracker.problems.slice(0, MAX_CLM_PROBLEMS_PER_TRACKER).map((p) => `clm: ${p}`);
+  if (!tracker.tracking) return [...problems, `${who} is not tracking at the end`];
+  let last = -1;
+  for (const view of tracker.views) {
+    if (view.viewNumber <= last) problems.push(`${who}: view ${view.viewNumber} after view ${last}`);
+    last = view.viewNumber;
+    const installed = rings.get(view.viewNumber);
+    if (installed === undefined) problems.push(`${who}: view ${view.viewNumber} is no regular configuration its daemon installed`);
+    else if (installed.join(',') !== view.members.join(',')) problems.push(`${who}: view ${view.viewNumber} holds [${view.members.join(',')}], that configuration [${installed.join(',')}]`);
+  }
+  if (tableText(tracker.records()) !== table) problems.push(`${who}: its notifications add up to ${tableText(tracker.records())}, the table is ${table}`);
+  return problems.slice(0, 2 * MAX_CLM_PROBLEMS_PER_TRACKER);
 }
 
 function checkCpg(cluster: SimDaemonCluster): string[] {

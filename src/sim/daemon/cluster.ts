@@ -18,10 +18,11 @@ import { SimCluster, type ClusterOptions, type NodeStatus } from '../cluster.js'
 import type { FaultTarget } from '../faults.js';
 import type { Prng } from '../prng.js';
 import { ChurnerApp, RecorderApp, type AppView, type AppWorld } from './cpg-app.js';
+import { ClmTrackerApp } from './clm-app.js';
 import { EvtApp } from './evt-app.js';
 import { SimConnection, type ConnectionHost } from './sim-connection.js';
 
-export const DAEMON_SERVICES = ['cpg', 'evt'] as const;
+export const DAEMON_SERVICES = ['cpg', 'clm', 'evt'] as const;
 export type DaemonService = (typeof DAEMON_SERVICES)[number];
 
 export interface SimDaemonOptions {
@@ -54,6 +55,10 @@ class NodeStack implements ConnectionHost {
   readonly churners = new Set<ChurnerApp>();
   /** The EVT application, when the run exercises 'evt'. */
   evtApp: EvtApp | undefined;
+  /** With the clm service: a CHANGES and a CHANGES_ONLY tracker for the incarnation's whole life. */
+  readonly clmTrackers: ClmTrackerApp[] = [];
+  /** The regular configurations this incarnation installed: ring sequence → members. */
+  readonly regularRings = new Map<number, readonly number[]>();
   #nextPid = 1;
 
   constructor(
@@ -94,8 +99,13 @@ class NodeStack implements ConnectionHost {
       logger: SILENT,
       clock,
       evt: { onSyncActivated: (ring, table) => cluster.evtActivated(id, ring, table) },
+      // Each incarnation boots at its start time (a restart is a new boot, as a real one would be).
+      clm: { local: { name: `n${id}`, address: { family: 'inet', text: `10.0.0.${id}` }, bootTimestamp: 1_700_000_000_000_000_000n + BigInt(Math.round(sim.now * 1000)) * 1000n } },
     });
     this.host.startExecutive();
+    if (cluster.options.services.includes('clm')) {
+      for (const mode of ['changes', 'changesOnly'] as const) this.clmTrackers.push(new ClmTrackerApp(this.world(), id, this.pid(), mode));
+    }
     this.recorder = new RecorderApp(this.world(), id, this.pid(), {
       boot, history, rng: cluster.options.rng.fork(), ratePerSec: cluster.options.ratePerSec, safeFraction: 0.1,
       drainMs: 2 * (cluster.options.config.tokenTimeoutMs + cluster.options.config.consensusMs),
@@ -203,6 +213,8 @@ export class SimDaemonCluster implements FaultTarget {
   #sending = true;
   /** Every recorder of the run, to count the incarnations that could write a history. */
   readonly #recorders: RecorderApp[] = [];
+  /** Every CLM tracker of the run, to count the notifications they checked. */
+  readonly #clmTrackers: ClmTrackerApp[] = [];
   churning = true;
   /** Per ring: the EVT table each node installed when its sync activated there (all must agree). */
   readonly evtTables = new Map<string, Map<number, string>>();
@@ -227,6 +239,7 @@ export class SimDaemonCluster implements FaultTarget {
         if (event.kind === 'deliver') return stack.host.deliver(event);
         // The recorder hears of it before whatever the host sends for the new configuration.
         stack.recorder.connection?.notify(() => stack.recorder.installed(event.type, formatRingId(event.ringId.rep, event.ringId.seq), event.members));
+        if (event.type === 'regular') stack.regularRings.set(event.ringId.seq, [...event.members].sort((a, b) => a - b));
         stack.host.configChange(event);
       },
     });
@@ -292,6 +305,8 @@ export class SimDaemonCluster implements FaultTarget {
     // The recorder asks to join before the ring runs, so its join is ordered in the node's first
     // ring (alone, before any merge), where it can have missed nothing.
     stack.recorder.start();
+    for (const tracker of stack.clmTrackers) tracker.start();
+    this.#clmTrackers.push(...stack.clmTrackers);
     this.sim.start(id);
     stack.recorder.setSending(this.#sending);
     if (this.options.services.includes('evt')) {
@@ -364,6 +379,13 @@ export class SimDaemonCluster implements FaultTarget {
       midRing: this.#recorders.filter((r) => r.joinedMidRing).length,
       unrecorded: this.#recorders.filter((r) => !r.wroteHistory).length,
     };
+  }
+
+  /** CLM trackers started in the run, and the change notifications they received (current views not counted). */
+  clmCounts(): { trackers: number; notifications: number } {
+    let notifications = 0;
+    for (const t of this.#clmTrackers) notifications += Math.max(0, t.views.length - 1);
+    return { trackers: this.#clmTrackers.length, notifications };
   }
 
   sends(): number {

@@ -153,6 +153,15 @@ export class RecorderApp extends CpgApp {
 
   /** Its join was ordered in a ring with other nodes: its history starts with `midRing`. */
   joinedMidRing = false;
+  /**
+   * Its own join confchg arrived: the join was applied. A join is answered when the ring took the
+   * message, but CPG sends every handle a totem confchg at each sync activation, so a totem confchg
+   * can come between the answer and the join's confchg (the procjoin was dropped because it was
+   * ordered before CPG's activation and is resent when the whole sync completes; a service that
+   * syncs after CPG, such as CLM, opens that window). Only the totem confchg after the own join
+   * names the join's ring.
+   */
+  #joinApplied = false;
 
   constructor(world: AppWorld, node: number, pid: number, private readonly options: RecorderOptions) {
     super(world, node, pid, RECORDER_GROUP);
@@ -200,7 +209,11 @@ export class RecorderApp extends CpgApp {
   }
 
   protected heard(ev: CpgLibEvent): void {
+    if (ev.kind === 'confchg' && decoder.decode(ev.group) === RECORDER_GROUP && ev.joined.some((j) => j.nodeId === this.node && j.pid === this.pid)) {
+      this.#joinApplied = true;
+    }
     if (ev.kind === 'totem_confchg') {
+      if (!this.#joinApplied) return;
       // Only the join's ring decides whether this incarnation records; later rings come in
       // through installed().
       if (this.#recording || this.state !== 'member') return;

@@ -25,6 +25,8 @@ export interface DaemonRunResult extends SimRunResult {
   readonly serviceProblems: readonly string[];
   /** Node incarnations whose recorder wrote a history (`midRing`: joined a ring that had begun), and those that never did. */
   readonly recorders: { readonly recorded: number; readonly midRing: number; readonly unrecorded: number };
+  /** With the clm service: trackers started and the change notifications they received (all checked). */
+  readonly clm: { readonly trackers: number; readonly notifications: number };
 }
 
 export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult {
@@ -60,5 +62,6 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     network: { ...cluster.network.stats },
     serviceProblems: checkServices(cluster, converged),
     recorders: cluster.recorderCounts(),
+    clm: cluster.clmCounts(),
   };
 }
