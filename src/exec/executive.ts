@@ -116,6 +116,8 @@ const EMPTY = new Uint8Array(0);
 interface HeldRequest {
   readonly handler: LibHandler;
   readonly req: LibRequest;
+  /** The handler asked to hold it again during the current retry. */
+  heldAgain: boolean;
 }
 
 export class Executive {
@@ -353,10 +355,13 @@ export class Executive {
   }
 
   /**
-   * Hands held requests to their handlers again, oldest first. One that is held again means the
-   * ring (or the own-message bound, or sync) still refuses: the rest would fare the same, so the
-   * pass stops, and that one goes to the back so the next pass starts with another connection.
-   * A request answered now releases its connection, which the host then reads again.
+   * Hands held requests to their handlers again, oldest first. A handler may answer the request,
+   * take it without an answer yet (its message is on the ring; the answer comes when it is
+   * delivered), or hold it again. Held again because the ring, the own-message bound or a sync
+   * still refuses, the rest would fare the same: the pass stops, and that one goes to the back so
+   * the next pass starts with another connection. Held again for a reason of its own service, the
+   * pass goes on: one service's wait must not hold another's clients (an EVT request taken
+   * without an answer once stopped every CPG client of its node for good).
    */
   private retryHeld(): void {
     if (this.retrying || !this.running || this.held.size === 0) return;
@@ -365,17 +370,23 @@ export class Executive {
       for (const [connId, entry] of [...this.held]) {
         if (this.held.get(connId) !== entry) continue;
         this.stats.heldRetries++;
+        entry.heldAgain = false;
         try {
           entry.handler.handle(entry.req);
         } catch {
           // A handler that throws is a bug; the IPC layer answers CS_ERR_LIBRARY for a first try, so do the same.
           entry.req.respond('CS_ERR_LIBRARY');
         }
-        if (this.held.get(connId) === entry) {
+        if (this.held.get(connId) !== entry) continue;
+        if (!entry.heldAgain) {
+          // Taken, to be answered on delivery: its connection's later requests may flow.
           this.held.delete(connId);
-          this.held.set(connId, entry);
-          break;
+          entry.req.conn.holdRequests?.(false);
+          continue;
         }
+        this.held.delete(connId);
+        this.held.set(connId, entry);
+        if (this.ringFull || this.sync.syncInProcess || this.ownFull) break;
       }
     } finally {
       this.retrying = false;
@@ -387,10 +398,13 @@ export class Executive {
     const conn = req.conn;
     if (!this.running || handler === undefined || conn.holdRequests === undefined || req.answered) return false;
     const current = this.held.get(conn.id);
-    if (current?.req === req) return true;
+    if (current?.req === req) {
+      current.heldAgain = true;
+      return true;
+    }
     // A second request of a held connection cannot arrive (it is not read); answer it rather than queue.
     if (current !== undefined) return false;
-    this.held.set(conn.id, { handler, req });
+    this.held.set(conn.id, { handler, req, heldAgain: true });
     this.stats.held++;
     conn.holdRequests(true);
     return true;

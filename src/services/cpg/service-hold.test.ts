@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HoldingConnection } from '../../exec/testing/fake-connection.js';
 import { LoopRing } from '../../exec/testing/loop-ring.js';
-import type { Executive } from '../../exec/index.js';
+import type { Executive, ExecHandler, LibHandler, Service, ServiceApi } from '../../exec/index.js';
 import { CPG_SERVICE_ID } from './layout.js';
 import { decodeCpgLibEvent, encodeCpgLibRequest, type CpgLibRequest } from '../../protocol/cpg/lib-protocol.js';
 import { CpgService } from './service.js';
@@ -133,4 +133,60 @@ test('a held request of a connection that closes is dropped; stop answers held r
   assert.deepEqual(status(c, held), ['CS_ERR_LIBRARY']);
   assert.deepEqual(a.responses.filter((r) => r.status !== 'CS_OK'), []);
   assert.deepEqual(delivered(b), []);
+});
+
+/**
+ * A service whose requests are answered when their message comes back (as EVT's open, clear and
+ * unlink are): after a sync, its held request is taken without an answer yet.
+ */
+class AnswerOnDelivery implements Service {
+  readonly id = 40;
+  readonly name = 'answer-on-delivery';
+  private api: ServiceApi | undefined;
+  readonly libHandlers: readonly LibHandler[] = [{
+    name: 'put',
+    handle: (req) => {
+      const sent = this.api!.send(0, req.payload, { request: req });
+      if (!sent.ok && sent.code === 'CS_ERR_TRY_AGAIN' && req.retryLater()) return;
+      if (!sent.ok) req.respond(sent.code);
+    },
+  }];
+  readonly execHandlers: readonly ExecHandler<Uint8Array>[] = [{
+    name: 'put',
+    decode: (body) => ({ ok: true, value: body }),
+    apply: (_value, meta) => meta.request?.respond('CS_OK'),
+  }];
+  start(api: ServiceApi): void {
+    this.api = api;
+  }
+  stop(): void {}
+  onConfigChange(): void {}
+  onConnectionClosed(): void {}
+}
+
+test('after a sync, a held request taken without an answer (answered on delivery) does not keep other services\' held requests waiting', () => {
+  const ring = new LoopRing();
+  const other = new AnswerOnDelivery();
+  const e1 = ring.add(1, [new CpgService(), other]);
+  ring.add(2, [new CpgService(), new AnswerOnDelivery()]);
+  ring.configure([1, 2]);
+  ring.pump();
+  const a = new HoldingConnection(1);
+  const c = new HoldingConnection(2);
+  send(e1, a, { kind: 'join', group: g, deliverInitialTotemConf: false });
+  ring.pump();
+  ring.configure([1, 2]);
+  assert.equal(e1.syncInProcess, true);
+  // Held in this order: the other service's request first, then a CPG mcast.
+  const put = nextRequestId++;
+  e1.request(c, other.id, 0, put, enc.encode('x'));
+  const m = send(e1, a, mcast('behind'));
+  assert.equal(e1.heldRequests, 2);
+  ring.pump();
+  assert.equal(e1.syncInProcess, false);
+  assert.deepEqual(c.responsesTo(put).map((r) => r.status), ['CS_OK'], 'answered when its message came back');
+  assert.deepEqual(status(a, m), ['CS_OK'], 'the CPG mcast behind it was retried too');
+  assert.equal(e1.heldRequests, 0);
+  assert.equal(a.held, false);
+  assert.equal(c.held, false);
 });
