@@ -15,10 +15,10 @@ import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
-import type { GroupDelivery, SubmitOptions, SubmitResult } from '../totem/group.js';
+import type { GroupDelivery, SubmitOptions } from '../totem/group.js';
 import type { ConfigChange, OutFrame, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
-import { RingDriver, type RingEvent, type RingScheduler, type RingSeqStore } from '../driver/ring-driver.js';
+import { RingDriver, type DriverSubmitResult, type RingEvent, type RingScheduler, type RingSeqStore } from '../driver/ring-driver.js';
 import { MemoryRingSeqStore } from './ring-seq-store.js';
 import { Reassembler, fragmentFrame, isFragment, type ReassemblerStats } from './fragments.js';
 import { PROBE_MARKER, PathProbes, decodeProbe, encodeProbe, type PathChange, type PathProbeTiming, type ProbeMessage } from './path-probe.js';
@@ -313,7 +313,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   }
 
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
-  send(data: Uint8Array, options: SubmitOptions = {}): SubmitResult {
+  send(data: Uint8Array, options: SubmitOptions = {}): DriverSubmitResult {
     return this.driver.submit(data, options);
   }
 
