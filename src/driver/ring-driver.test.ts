@@ -63,6 +63,8 @@ describe('RingDriver planned-stop drain', () => {
     assert.ok(c.runUntilTrue(() => result !== undefined, c.now + BOUND_MS + 100));
     assert.equal(result!.timedOut, false);
     assert.equal(result!.undelivered, 0);
+    assert.equal(result!.ringsFormed, 1, 'the ring re-formed during the drain');
+    assert.ok(result!.undeliveredAtStart > 0, 'it had messages to wait for');
     assert.ok(result!.waitedMs > 0 && result!.waitedMs < BOUND_MS, `waited ${result!.waitedMs} ms`);
     const h = c.history(1);
     assert.equal(stopRecord(h).abandoned, undefined);
@@ -78,7 +80,7 @@ describe('RingDriver planned-stop drain', () => {
     startAll(c);
     let result: DrainResult | undefined;
     c.leave(2, { onLeft: (r) => (result = r) });
-    assert.deepEqual(result, { undelivered: 0, heldAbove: 0, timedOut: false, waitedMs: 0 });
+    assert.deepEqual(result, { undelivered: 0, undeliveredAtStart: 0, heldAbove: 0, timedOut: false, waitedMs: 0, ringsFormed: 0, stateAtEnd: 'operational' });
     assert.equal(c.statusOf(2), 'left');
   });
 
@@ -98,6 +100,8 @@ describe('RingDriver planned-stop drain', () => {
     assert.ok(c.runUntilTrue(() => result !== undefined, c.now + 10_000));
     assert.equal(result!.timedOut, true);
     assert.equal(result!.undelivered, 5);
+    assert.equal(result!.ringsFormed, 0, 'no ring could form');
+    assert.notEqual(result!.stateAtEnd, 'operational');
     assert.equal(Math.round(c.now - startedAt), 3000);
     assert.deepEqual(stopRecord(c.history(1)).abandoned, sent);
     // The abandoned messages are excused; the checker still judges the rest.
@@ -133,7 +137,7 @@ describe('RingDriver planned-stop drain', () => {
     assert.equal(result!.timedOut, false);
     let again: DrainResult | undefined;
     d2.drain({ timeoutMs: 1 }, (r) => (again = r));
-    assert.deepEqual(again, { undelivered: 0, heldAbove: 0, timedOut: false, waitedMs: 0 }, 'a stopped driver has nothing to drain');
+    assert.deepEqual(again, { undelivered: 0, undeliveredAtStart: 0, heldAbove: 0, timedOut: false, waitedMs: 0, ringsFormed: 0, stateAtEnd: 'operational' }, 'a stopped driver has nothing to drain');
   });
 
   test('work held above the ring (heldAbove) is waited for too', () => {
@@ -153,7 +157,7 @@ describe('RingDriver planned-stop drain', () => {
     c2.leave(1, { heldAbove: () => 1, onLeft: (r) => (result = r) });
     result = undefined;
     assert.ok(c2.runUntilTrue(() => result !== undefined, c2.now + 5000));
-    assert.deepEqual({ ...result!, waitedMs: Math.round(result!.waitedMs) }, { undelivered: 0, heldAbove: 1, timedOut: true, waitedMs: 2000 });
+    assert.deepEqual({ ...result!, waitedMs: Math.round(result!.waitedMs) }, { undelivered: 0, undeliveredAtStart: 0, heldAbove: 1, timedOut: true, waitedMs: 2000, ringsFormed: 0, stateAtEnd: 'operational' });
   });
 
   test('a crash during the drain ends the incarnation as a crash; a pause past the bound ends it on resume', () => {

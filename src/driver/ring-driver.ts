@@ -80,11 +80,17 @@ export interface DrainOptions {
 export interface DrainResult {
   /** Own messages handed to the ring that were not delivered here when the node left. */
   readonly undelivered: number;
+  /** Own messages not yet delivered when the drain began (what it had to wait for). */
+  readonly undeliveredAtStart: number;
   /** heldAbove() when the node left. */
   readonly heldAbove: number;
   /** The bound ran out before everything came back. */
   readonly timedOut: boolean;
   readonly waitedMs: number;
+  /** Regular configurations this node installed during the drain (0: no ring formed meanwhile). */
+  readonly ringsFormed: number;
+  /** Its membership state when it left (operational: it was in a working ring). */
+  readonly stateAtEnd: string;
 }
 
 /**
@@ -107,6 +113,8 @@ interface Drain {
   readonly done: (result: DrainResult) => void;
   expired: boolean;
   cancelTimer: () => void;
+  ringsFormed: number;
+  readonly undeliveredAtStart: number;
 }
 
 export class RingDriver {
@@ -202,10 +210,10 @@ export class RingDriver {
   drain(options: DrainOptions, done: (result: DrainResult) => void): void {
     if (this.#drain) throw new Error('drain() called twice');
     if (!this.running) {
-      done({ undelivered: this.ownUndelivered, heldAbove: options.heldAbove?.() ?? 0, timedOut: false, waitedMs: 0 });
+      done({ undelivered: this.ownUndelivered, undeliveredAtStart: this.ownUndelivered, heldAbove: options.heldAbove?.() ?? 0, timedOut: false, waitedMs: 0, ringsFormed: 0, stateAtEnd: this.group.status().state });
       return;
     }
-    const drain: Drain = { options, startedAt: this.#scheduler.now(), done, expired: false, cancelTimer: () => {} };
+    const drain: Drain = { options, startedAt: this.#scheduler.now(), done, expired: false, cancelTimer: () => {}, ringsFormed: 0, undeliveredAtStart: this.ownUndelivered };
     this.#drain = drain;
     drain.cancelTimer = this.#scheduler.timer(drain.startedAt + options.timeoutMs, () => {
       if (this.#drain !== drain) return;
@@ -226,15 +234,19 @@ export class RingDriver {
 
   #finishDrain(timedOut: boolean): void {
     const drain = this.#drain!;
+    const stateAtEnd = this.group.status().state;
     // Cleared first: leave() runs a step, whose flush must not end the drain a second time.
     this.#drain = undefined;
     drain.cancelTimer();
     this.leave({ announce: drain.options.announce });
     const result: DrainResult = {
       undelivered: this.ownUndelivered,
+      undeliveredAtStart: drain.undeliveredAtStart,
       heldAbove: drain.options.heldAbove?.() ?? 0,
       timedOut,
       waitedMs: this.#scheduler.now() - drain.startedAt,
+      ringsFormed: drain.ringsFormed,
+      stateAtEnd,
     };
     drain.done(result);
   }
@@ -352,6 +364,7 @@ export class RingDriver {
         for (const event of batch) {
           if (this.#halted) return;
           if (event.kind === 'deliver' && event.from === this.#nodeId) this.#ownDelivered++;
+          else if (event.kind === 'config' && event.type === 'regular' && this.#drain) this.#drain.ringsFormed++;
           this.#onEvent(event);
         }
       }

@@ -60,6 +60,8 @@ export interface ClusterOptions {
   readonly recordHistory?: boolean;
   /** Bound on a planned stop's drain (default 2 x (token + consensus), as totem.shutdown_drain_timeout). */
   readonly drainTimeoutMs?: number;
+  /** Hears how each planned stop's drain ended (figures on abandoned messages). */
+  readonly onDrained?: (node: number, result: DrainResult, now: number) => void;
 }
 
 /** What a planned stop may add to the drain: work accepted above the ring (the daemon's executive). */
@@ -230,6 +232,7 @@ export class SimCluster {
         const abandoned = [...node.outstanding];
         node.history.push(abandoned.length > 0 ? { ev: 'stop', abandoned, t: this.stamp() } : { ev: 'stop', t: this.stamp() });
       }
+      this.options.onDrained?.(id, result, this.now);
       options.onLeft?.(result);
     });
   }

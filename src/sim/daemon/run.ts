@@ -6,7 +6,7 @@
 import { checkHistories } from '../../check/index.js';
 import { deriveTotemConfig } from '../../totem/config.js';
 import { Prng } from '../prng.js';
-import { SIM_TOTEM_DEFAULTS, convergence, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
+import { SIM_TOTEM_DEFAULTS, convergence, countStops, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
 import { SimDaemonCluster, type DaemonService } from './cluster.js';
 import { checkServices } from './checks.js';
 
@@ -57,6 +57,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
   return {
     seed: options.seed, options, histories, report, converged, convergenceDetail: detail,
     virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends: cluster.sends(), deliveries,
+    stops: countStops(histories),
     network: { ...cluster.network.stats },
     serviceProblems: checkServices(cluster),
     recorders: cluster.recorderCounts(),
