@@ -349,6 +349,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     return this.driver.reconfigure(deriveTotemConfig({ nodeCount: this.peers.size, ...totem }));
   }
 
+  /** Messages this node handed to the ring that were not delivered back to it yet. */
+  get ownUndelivered(): number {
+    return this.driver.ownUndelivered;
+  }
+
   /** Bytes queued for sending: the application's view of flow control. */
   get queuedBytes(): number {
     return this.driver.queuedBytes;
