@@ -289,7 +289,7 @@ export class Daemon {
     await closeIpc();
     this.host.stop();
     const abandoned = [...this.outstanding];
-    if (result && (result.timedOut || lost > 0)) {
+    if (result && lost > 0) {
       log.warn({ abandoned: lost, waitedMs: Math.round(result.waitedMs), ringsFormed: result.ringsFormed, state: result.stateAtEnd },
         `shutdown_drain_timeout ran out after ${Math.round(result.waitedMs)} ms: left the ring with ${lost} accepted message(s) undelivered ` +
         `(abandoned; ${result.ringsFormed} ring(s) formed meanwhile, ${result.stateAtEnd} at the end)`);
