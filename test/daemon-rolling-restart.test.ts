@@ -41,7 +41,7 @@ test('rolling restart of five ringcastd under load with SIGTERM, then all at onc
   writeKeyFile(join(dir, 'authkey'), generateKey());
   const config = join(dir, 'corosync.conf');
   const nodelist = Array.from({ length: NODES }, (_, i) => `  node {\n    ring0_addr: 127.0.0.${i + 1}\n    nodeid: ${i + 1}\n  }`).join('\n');
-  writeFileSync(config, `totem {\n  version: 2\n  cluster_name: rolling\n  token: 1000\n  token_coefficient: 0\n  shutdown_drain_timeout: 0\n  mcastport: ${port}\n` +
+  writeFileSync(config, `totem {\n  version: 2\n  cluster_name: rolling\n  token: 1000\n  token_coefficient: 0\n  mcastport: ${port}\n` +
     `  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${nodelist}\n}\nlogging {\n  to_stderr: yes\n}\n`);
   const procs: Proc[] = Array.from({ length: NODES }, (_, i) => ({
     id: i + 1, stateDir: join(dir, `state${i + 1}`), history: join(dir, `history${i + 1}.jsonl`), log: '',
