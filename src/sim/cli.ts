@@ -30,6 +30,9 @@ const USAGE = `usage: npm run sim -- [options]
                        as Corosync's SEQNO_START_MSG; the first message is N+1, mod 2^32): set it
                        near 2^32 to run rings across the sequence wrap, which a ring reaches
                        after 2^32-N messages (4294967000: 296, within its first seconds)
+  --shutdown-drain-timeout MS
+                       bound on a planned stop's drain (default 2 x (token + consensus), as
+                       totem.shutdown_drain_timeout); runs with stops report what drains abandoned
   --history-dir DIR    write one history file per node (history.md format)
   --verbose            print faults and ring formations as they happen
   --trace              also print every membership state transition
@@ -98,7 +101,7 @@ function main(): number {
     options: {
       nodes: { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' },
       'duration-ms': { type: 'string' }, faults: { type: 'string' }, token: { type: 'string' }, 'seq-start': { type: 'string' },
-      'history-dir': { type: 'string' }, verbose: { type: 'boolean' }, trace: { type: 'boolean' }, demo: { type: 'boolean' },
+      'shutdown-drain-timeout': { type: 'string' }, 'history-dir': { type: 'string' }, verbose: { type: 'boolean' }, trace: { type: 'boolean' }, demo: { type: 'boolean' },
       json: { type: 'boolean' }, help: { type: 'boolean' }, stack: { type: 'string' }, services: { type: 'string' },
     },
     strict: true,
@@ -114,6 +117,8 @@ function main(): number {
   const faults = (values.faults ?? 'chaos') as FaultProfile;
   if (!FAULT_PROFILES.includes(faults)) throw new Error(`--faults must be one of ${FAULT_PROFILES.join('|')}, got "${faults}"`);
   const seqStart = values['seq-start'] === undefined ? undefined : seqStartArg(values['seq-start']);
+  const drainArg = values['shutdown-drain-timeout'];
+  const drainTimeoutMs = drainArg === undefined ? undefined : drainArg === '0' ? 0 : positiveInt('shutdown-drain-timeout', drainArg, 0, 2 ** 31 - 1);
   const [first, last] = parseSeeds(values.seed, values.seeds);
   const stack = values.stack ?? 'totem';
   if (stack !== 'totem' && stack !== 'daemon') throw new Error(`--stack must be totem or daemon, got "${stack}"`);
@@ -133,7 +138,7 @@ function main(): number {
   for (let seed = first; seed <= last; seed++) {
     const runOptions = {
       seed, nodes, durationMs, faults,
-      totem,
+      totem, drainTimeoutMs,
       log: values.verbose || values.trace ? (line: string) => console.log(line) : undefined,
       traceStates: values.trace,
     };
@@ -170,7 +175,7 @@ function main(): number {
       for (const p of serviceProblems.slice(0, 10)) console.log(`  service: ${p}`);
       if (!result.converged) console.log(`  not converged: ${result.convergenceDetail}`);
       const stackArgs = stack === 'daemon' ? ` --stack daemon --services ${services.join(',')}` : '';
-      console.log(`  reproduce: npm run sim --${stackArgs} --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''}${seqStart !== undefined ? ` --seq-start ${seqStart}` : ''} --verbose`);
+      console.log(`  reproduce: npm run sim --${stackArgs} --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''}${seqStart !== undefined ? ` --seq-start ${seqStart}` : ''}${drainTimeoutMs !== undefined ? ` --shutdown-drain-timeout ${drainTimeoutMs}` : ''} --verbose`);
     }
   }
   if (first !== last) {

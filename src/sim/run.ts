@@ -16,6 +16,8 @@ export interface SimRunOptions {
   readonly durationMs: number;
   readonly faults: FaultProfile;
   readonly totem?: TotemConfigInput;
+  /** Bound on each planned stop's drain (default 2 x (token + consensus)). */
+  readonly drainTimeoutMs?: number;
   readonly load?: LoadOptions;
   readonly baseDelayMs?: number;
   /** Receives the fault log and membership lines as they happen (virtual time). */
@@ -56,6 +58,7 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
     load: options.load ?? DEFAULT_LOAD,
     rng: rng.fork(),
     baseDelayMs: options.baseDelayMs ?? 0.5,
+    drainTimeoutMs: options.drainTimeoutMs,
     onTrace: ringTraceLog(options),
     onDrained: (node, r, now) => {
       if (r.undelivered > 0) drains.push({ node, atMs: Math.round(now), undelivered: r.undelivered, undeliveredAtStart: r.undeliveredAtStart, ringsFormed: r.ringsFormed, stateAtEnd: r.stateAtEnd });

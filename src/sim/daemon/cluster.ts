@@ -114,6 +114,11 @@ class NodeStack implements ConnectionHost {
     this.later(this.cluster.options.ipcHopMs ?? 0.02, run);
   }
 
+  toClient(run: () => void): void {
+    const sim = this.cluster.sim;
+    sim.at(sim.now + (this.cluster.options.ipcHopMs ?? 0.02), run);
+  }
+
   request(conn: SimConnection, messageId: number, requestId: number, payload: Uint8Array): void {
     this.host.request(conn, messageId, requestId, payload);
   }
@@ -255,7 +260,7 @@ export class SimDaemonCluster implements FaultTarget {
   /** A daemon starts: the host before the ring (it hears every configuration), then its clients. */
   start(id: number): void {
     const status = this.statusOf(id);
-    if (status === 'up' || status === 'paused') return;
+    if (status === 'up' || status === 'paused' || status === 'stopping') return;
     const incarnation = (this.#incarnations.get(id) ?? 0) + 1;
     this.#incarnations.set(id, incarnation);
     const boot = `${(this.options.rng.u32() & 0xffff).toString(16).padStart(4, '0')}${incarnation}`;
@@ -272,14 +277,16 @@ export class SimDaemonCluster implements FaultTarget {
 
   crash(id: number): void {
     const status = this.statusOf(id);
-    if (status !== 'up' && status !== 'paused') return;
+    if (status !== 'up' && status !== 'paused' && status !== 'stopping') return;
     this.#stacks.get(id)?.crashed();
     this.sim.crash(id);
   }
 
   /**
-   * A planned stop (SIGTERM): the recorder drains and leaves, the churners go, the host closes
-   * every connection and stops, and only then does the node leave the ring.
+   * A planned stop (SIGTERM), as ringcastd does it: the churners go, the recorder stops sending
+   * and waits until the daemon took its requests; then the daemon drains: it reads no client,
+   * waits until its executive's work and every message it handed the ring came back, closes every
+   * connection (procleaves, drained in turn), and leaves the ring; bounded by the driver's drain.
    */
   leave(id: number): void {
     const stack = this.stack(id);
@@ -287,9 +294,33 @@ export class SimDaemonCluster implements FaultTarget {
     for (const churner of [...stack.churners]) churner.end();
     stack.recorder.stop(() => {
       if (!stack.alive || this.statusOf(id) !== 'up') return;
-      stack.stopHost();
-      this.sim.leave(id);
+      this.#drainAndLeave(stack);
     });
+  }
+
+  #drainAndLeave(stack: NodeStack): void {
+    const id = stack.id;
+    stack.host.beginDrain();
+    let closed = false;
+    const closeClients = (): void => {
+      if (closed) return;
+      closed = true;
+      for (const conn of [...stack.connections]) conn.close();
+    };
+    const poll = (): void => {
+      if (!stack.alive || closed) return;
+      if (stack.host.pendingWork === 0 && (this.sim.driver(id)?.ownUndelivered ?? 0) === 0) closeClients();
+      else stack.later(10, poll);
+    };
+    this.sim.leave(id, {
+      acceptSubmits: true,
+      heldAbove: () => stack.host.pendingWork + (closed ? 0 : 1),
+      onLeft: () => {
+        closeClients();
+        stack.stopHost();
+      },
+    });
+    poll();
   }
 
   pause(id: number): void {
