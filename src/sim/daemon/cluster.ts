@@ -48,6 +48,8 @@ class NodeStack implements ConnectionHost {
   readonly host: ServiceHost;
   alive = true;
   paused = false;
+  /** A planned stop began (its recorder finishes its requests, then the daemon drains). */
+  stopping = false;
   readonly connections = new Set<SimConnection>();
   readonly recorder: RecorderApp;
   readonly churners = new Set<ChurnerApp>();
@@ -290,7 +292,8 @@ export class SimDaemonCluster implements FaultTarget {
    */
   leave(id: number): void {
     const stack = this.stack(id);
-    if (!stack || this.statusOf(id) !== 'up') return;
+    if (!stack || stack.stopping || this.statusOf(id) !== 'up') return;
+    stack.stopping = true;
     for (const churner of [...stack.churners]) churner.end();
     stack.recorder.stop(() => {
       if (!stack.alive || this.statusOf(id) !== 'up') return;
