@@ -2,10 +2,10 @@
  * Three real ringcastd processes (AES-256-GCM on) fed by their own `--load`: delivered messages/s
  * and MB/s at node 2, delivery latency p50/p99 from node 2's status file, daemon CPU (sum of the
  * three, % of one core) and the largest RSS. Placement: network namespaces on one bridge, the
- * same topology as Corosync's lab (`../shared/lab/corosync/up.sh`), when this runs as root with
+ * same topology as the Corosync runs (bench/corosync.ts), when this runs as root with
  * iproute2; loopback (127.0.0.1-3) otherwise.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,8 @@ export interface DaemonBenchResult {
 /** Where the three daemons run: their addresses and how to start a process at each. */
 export interface Placement {
   readonly name: string;
+  /** Network namespaces on a bridge, as Corosync's lab: the only placement a ratio may compare. */
+  readonly namespaces: boolean;
   address(id: number): string;
   spawn(id: number, args: readonly string[]): ChildProcess;
   close(): void;
@@ -39,6 +41,7 @@ export interface Placement {
 function loopback(): Placement {
   return {
     name: 'loopback 127.0.0.1-3',
+    namespaces: false,
     address: (id) => `127.0.0.${id}`,
     spawn: (_id, args) => spawn(process.execPath, args, { stdio: 'ignore' }),
     close: () => {},
@@ -49,6 +52,7 @@ function namespaces(): Placement {
   const lab = NetnsLab.create(3);
   return {
     name: 'network namespaces on a bridge (veth), as Corosync\'s lab',
+    namespaces: true,
     address: (id) => lab.address(id),
     // `ip netns exec` execs the command: the child's pid is the daemon's.
     spawn: (id, args) => lab.spawnIn(id, process.execPath, args, { stdio: 'ignore' }),
@@ -57,7 +61,18 @@ function namespaces(): Placement {
 }
 
 export function placement(): Placement {
-  return labAvailable().ok && process.env.BENCH_LOOPBACK !== '1' ? namespaces() : loopback();
+  if (process.env.BENCH_LOOPBACK === '1') return loopback();
+  if (!labAvailable().ok) installLabTools();
+  const lab = labAvailable();
+  if (!lab.ok) console.log(`network namespaces unavailable (${lab.reason}): ringcast runs on loopback`);
+  return lab.ok ? namespaces() : loopback();
+}
+
+/** As .ci/run: as root, install iproute2 and nftables when missing (scripts/install-lab-tools.sh). */
+function installLabTools(): void {
+  if (process.getuid?.() !== 0) return;
+  const r = spawnSync('sh', [join(process.cwd(), 'scripts/install-lab-tools.sh')], { stdio: 'inherit' });
+  if (r.status !== 0) console.log('scripts/install-lab-tools.sh failed: the bench runs without network namespaces');
 }
 
 export function cpuTicks(pid: number): number {
@@ -103,7 +118,7 @@ export interface BenchRing {
 export async function startBenchRing(where: Placement, extraArgs: (id: number) => readonly string[] = () => []): Promise<BenchRing> {
   const dir = mkdtempSync(join(tmpdir(), 'ringcast-bench-'));
   writeKeyFile(join(dir, 'authkey'), generateKey());
-  writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  netmtu: ${process.env.BENCH_NETMTU ?? 1500}\n  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
+  writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  netmtu: ${process.env.BENCH_NETMTU ?? 1500}\n${process.env.BENCH_TOTEM ? `  ${process.env.BENCH_TOTEM}\n` : ''}  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
     .map((i) => `  node {\n    ring0_addr: ${where.address(i)}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n` +
     (process.env.BENCH_FRAME_SIZE ? `ringcast {\n  frame_size: ${process.env.BENCH_FRAME_SIZE}\n}\n` : ''));
   const procs: ChildProcess[] = [1, 2, 3].map((i) =>
@@ -138,7 +153,10 @@ export async function startBenchRing(where: Placement, extraArgs: (id: number) =
 export async function benchDaemons(where: Placement, scenario: Scenario, sizeBytes: number, seconds: number): Promise<DaemonBenchResult> {
   // Full load: ask for far more than the ring carries; the generator keeps a bounded backlog.
   const rate = scenario === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
-  const ring = await startBenchRing(where, (i) => (scenario === 'all' || i === 1 ? ['--load', `${rate}:${sizeBytes}`] : []));
+  // BENCH_SENDER picks the sending node of the light and one scenarios (default 1, the
+  // representative); 3 is the member the token reaches last.
+  const sender = Number(process.env.BENCH_SENDER ?? 1);
+  const ring = await startBenchRing(where, (i) => (scenario === 'all' || i === sender ? ['--load', `${rate}:${sizeBytes}`] : []));
   const dir = ring.dir;
   const procs = ring.procs;
   try {

@@ -2,7 +2,7 @@
  * `npm run bench`: prints the project's benchmark figures. Benchmarks measure; tests assert.
  */
 import { measureFailover, measureThroughput } from './totem-sim.js';
-import { benchDaemons, placement, type Scenario } from './daemons.js';
+import { benchDaemons, placement, type Placement, type Scenario } from './daemons.js';
 import { benchCorosync, corosyncKey, corosyncLab, type CorosyncResults } from './corosync.js';
 import { benchCpg } from './cpg.js';
 
@@ -10,7 +10,7 @@ function row(cells: (string | number)[]): string {
   return cells.map((c) => String(c).padStart(12)).join('');
 }
 
-/** Corosync 3.1.7 figures from shared/lab/corosync/RESULTS.md (knet + aes256/sha256), used only when the lab cannot run here. */
+/** Corosync 3.1.7 figures measured earlier on the project's lab (knet + aes256/sha256), shown only when Corosync cannot run here. */
 const COROSYNC_RESULTS_MD: Record<string, number> = {
   'one/64': 33_800, 'one/1024': 28_000, 'one/8192': 9_900, 'one/65536': 965,
   'all/64': 34_500, 'all/1024': 30_500, 'all/8192': 1_435, 'all/65536': 70,
@@ -21,30 +21,44 @@ const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(/[\s,]+/).
 /** `BENCH_SCENARIOS="one"` narrows a run to some of light, one, all. */
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'light one all').split(/[\s,]+/));
 
-/** Corosync's cpgbench figures at node 2, measured once and shared by the sections below. */
+/** Corosync's figures at node 2 (cpgload), measured once and shared by the sections below. */
 interface Reference {
   readonly measured: CorosyncResults | undefined;
-  /** Msgs/s delivered at node 2: this run's figure, else RESULTS.md's (only when the lab did not run at all). */
+  /** Msgs/s delivered at node 2: this run's figure, else the earlier reference figure (only when Corosync did not run at all). */
   rate(scenario: Scenario, size: number): number | undefined;
+  /** This run's figure only: the one a ratio may use. */
+  ratioRate(scenario: Scenario, size: number): number | undefined;
 }
 
-function corosyncReference(seconds: number): Reference {
+async function corosyncReference(seconds: number): Promise<Reference> {
   const lab = corosyncLab();
   let measured: CorosyncResults | undefined;
   if (lab.ok) {
-    console.log(`\nCorosync 3.1.7 in the same run: ${lab.dir}/bench.sh -n 3 -d ${seconds} -r 1 -c knet-aes (cpgbench, node 2) ...`);
+    console.log(`\nCorosync in the same run: three nodes in network namespaces, knet aes256/sha256, cpgload (bench/corosync/cpgload.c), node 2 ...`);
     try {
-      measured = benchCorosync(lab.dir, SIZES, seconds);
+      measured = await benchCorosync(lab.client, SIZES, seconds, SCENARIOS);
     } catch (err) {
-      console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using RESULTS.md figures`);
+      console.log(`  the Corosync lab failed: ${(err as Error).message.split('\n')[0]}; using earlier reference figures`);
     }
   } else {
-    console.log(`\nCorosync column: RESULTS.md figures, not this run (${lab.reason})`);
+    console.log(`\nCorosync column: earlier reference figures, not this run (${lab.reason})`);
   }
   return {
     measured,
     rate: (scenario, size) => measured?.get(corosyncKey(scenario, size))?.deliveredPerSec ?? (measured ? undefined : COROSYNC_RESULTS_MD[corosyncKey(scenario, size)]),
+    ratioRate: (scenario, size) => measured?.get(corosyncKey(scenario, size))?.deliveredPerSec,
   };
+}
+
+/**
+ * Ratios compare like with like: Corosync measured in this run, and ringcast placed as Corosync's
+ * lab places it (network namespaces on a bridge). Otherwise the table shows both columns and says
+ * why it prints no ratio.
+ */
+function comparable(ref: Reference, where: Placement): { ok: true } | { ok: false; why: string } {
+  if (!ref.measured) return { ok: false, why: 'Corosync was not measured in this run (its column, if any, holds earlier reference figures)' };
+  if (!where.namespaces) return { ok: false, why: `ringcast runs on ${where.name} here but Corosync's lab runs in network namespaces` };
+  return { ok: true };
 }
 
 async function daemons(seconds: number, ref: Reference): Promise<void> {
@@ -52,7 +66,10 @@ async function daemons(seconds: number, ref: Reference): Promise<void> {
   const where = placement();
   try {
     console.log(`\nThree ringcastd, aes256/sha256, own --load, delivered at node 2; ${where.name}`);
-    console.log('ratio: msgs/s ours / Corosync (target >= 1 at 64 B and 1 KiB); light rows: p50 ours / Corosync (target <= 1.5)');
+    const fair = comparable(ref, where);
+    console.log(fair.ok
+      ? 'ratio: msgs/s ours / Corosync (target >= 1 at 64 B and 1 KiB); light rows: p50 ours / Corosync (target <= 1.5)'
+      : `no ratio: this run compares nothing, ${fair.why}`);
     console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'cpu %', 'rss MB', 'cs msgs/s', 'cs p50 ms', 'cs cpu %', 'ratio']));
     const cases: [Scenario, number][] = [...SIZES.filter((z) => z <= 1024).map((z): [Scenario, number] => ['light', z]), ...(['one', 'all'] as const).flatMap((s) => SIZES.map((z): [Scenario, number] => [s, z]))]
       .filter(([s]) => SCENARIOS.has(s));
@@ -60,9 +77,10 @@ async function daemons(seconds: number, ref: Reference): Promise<void> {
       const r = await benchDaemons(where, scenario, size, seconds);
       const cs = reference?.get(corosyncKey(scenario, size));
       const csRate = ref.rate(scenario, size);
-      const ratio = scenario === 'light'
+      const ratioRate = ref.ratioRate(scenario, size);
+      const ratio = !fair.ok ? '-' : scenario === 'light'
         ? (cs && r.p50Ms !== undefined ? (r.p50Ms / cs.p50Ms).toFixed(2) : '-')
-        : (csRate ? (r.deliveredPerSec / csRate).toFixed(2) : '-');
+        : (ratioRate ? (r.deliveredPerSec / ratioRate).toFixed(2) : '-');
       console.log(row([scenario, size, r.deliveredPerSec, r.mbPerSec.toFixed(2), r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-',
         r.cpuPercent, r.rssMaxMb, csRate ?? '-', cs ? cs.p50Ms.toFixed(2) : '-', cs ? cs.cpuPercent : '-', ratio]));
     }
@@ -92,17 +110,19 @@ async function main(): Promise<void> {
   const runDaemons = process.env.BENCH_DAEMONS !== '0';
   const runCpg = process.env.BENCH_CPG !== '0';
   if (!runDaemons && !runCpg) return;
-  const ref = corosyncReference(seconds);
+  const ref = await corosyncReference(seconds);
   if (runDaemons) await daemons(seconds, ref);
   if (runCpg) await cpg(seconds, ref);
 }
 
-/** CPG applications through IPC (bench/cpg.ts) beside Corosync's cpgbench. */
+/** CPG applications through IPC (bench/cpg.ts) beside Corosync's (cpgload). */
 async function cpg(seconds: number, ref: Reference): Promise<void> {
   const where = placement();
   try {
     console.log(`\nCPG through IPC: three ringcastd (aes256/sha256), one application process per node on ringcast.sock, delivered at node 2; ${where.name}`);
-    console.log('one: node 1 sends as fast as accepted (64 mcasts in flight); all: every node does. ratio: msgs/s ours / Corosync cpgbench');
+    const fair = comparable(ref, where);
+    console.log('one: node 1 sends as fast as accepted (64 mcasts in flight); all: every node does. ' +
+      (fair.ok ? 'ratio: msgs/s ours / Corosync (cpgload)' : `no ratio: this run compares nothing, ${fair.why}`));
     console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'daemon cpu%', 'client cpu%', 'rss MB', 'cs msgs/s', 'cs cpu %', 'ratio']));
     for (const scenario of (['one', 'all'] as const).filter((s) => SCENARIOS.has(s))) {
       for (const size of SIZES) {
@@ -110,12 +130,16 @@ async function cpg(seconds: number, ref: Reference): Promise<void> {
         const csRate = ref.rate(scenario, size);
         const cs = ref.measured?.get(corosyncKey(scenario, size));
         console.log(row([scenario, size, r.deliveredPerSec, r.mbPerSec.toFixed(2), r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-',
-          r.daemonCpuPercent, r.clientCpuPercent, r.rssMaxMb, csRate ?? '-', cs ? cs.cpuPercent : '-', csRate ? (r.deliveredPerSec / csRate).toFixed(2) : '-']));
+          r.daemonCpuPercent, r.clientCpuPercent, r.rssMaxMb, csRate ?? '-', cs ? cs.cpuPercent : '-', ratioOf(fair.ok, r.deliveredPerSec, ref.ratioRate(scenario, size))]));
       }
     }
   } finally {
     where.close();
   }
+}
+
+function ratioOf(fair: boolean, ours: number, theirs: number | undefined): string {
+  return fair && theirs ? (ours / theirs).toFixed(2) : '-';
 }
 
 main().catch((err) => {

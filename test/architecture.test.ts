@@ -53,7 +53,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     why: 'ringcastd wires the runtime, the executive, the services and the IPC server together',
   },
   cli: {
-    may: ['client', 'daemon', 'config', 'log', 'net', 'history', 'protocol'],
+    may: ['client', 'daemon', 'config', 'log', 'net', 'history', 'check', 'protocol'],
     why: 'the tools are the top: ringcastd starts a daemon, ringcast is a client; nothing imports them',
   },
   index: { may: ['net', 'totem', 'check', 'client', 'exec'], why: 'the package\'s public entry point re-exports the faces of the engine' },

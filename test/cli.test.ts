@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -106,4 +107,104 @@ test('socket file group and mode from uidgid and ringcast.socket_mode; SIGHUP re
   }
   const { readFileSync } = await import('node:fs');
   assert.match(readFileSync(logfile, 'utf8'), /SIGHUP: configuration reloaded/, 'the log file gets the same lines');
+});
+
+test('ringcast --version, --help per command, "did you mean", and no Node parser messages', () => {
+  const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+  const version = run(RINGCAST, ['--version']);
+  assert.equal(version.code, 0);
+  assert.equal(version.out, `${pkg.version}\n`);
+  const help = run(RINGCAST, ['--help']);
+  assert.equal(help.code, 0);
+  for (const command of ['keygen', 'status', 'members', 'cpg']) assert.match(help.out, new RegExp(`^  ${command} `, 'm'));
+  for (const [args, first] of [[['status', '--help'], /^usage: ringcast status/], [['cpg', 'send', '--help'], /^usage: ringcast cpg/],
+    [['keygen', '-h'], /^Usage: ringcast keygen/], [['help', 'members'], /^usage: ringcast members/]] as const) {
+    const r = run(RINGCAST, [...args]);
+    assert.equal(r.code, 0, args.join(' '));
+    assert.match(r.out, first, args.join(' '));
+  }
+  const typo = run(RINGCAST, ['memebrs']);
+  assert.equal(typo.code, 2);
+  assert.equal(typo.err, 'ringcast: unknown command "memebrs" (did you mean members?); "ringcast --help" lists the commands\n');
+  const option = run(RINGCAST, ['status', '--sate-dir', '/tmp']);
+  assert.equal(option.code, 2);
+  assert.match(option.err, /^ringcast: unknown option --sate-dir \(did you mean --state-dir\?\)\n/);
+  const negative = run(RINGCAST, ['cpg', 'send', 'g', '--count', '-5']);
+  assert.equal(negative.code, 2);
+  assert.match(negative.err, /^ringcast: --count must be an integer from 1 to \d+, not "-5"\n/);
+  assert.doesNotMatch(negative.err + option.err, /ERR_PARSE_ARGS|positional argument|Did you forget/);
+  const keygen = run(RINGCAST, ['keygen']);
+  assert.equal(keygen.code, 2);
+  assert.match(keygen.err, /say where to write the key with -k FILE/);
+});
+
+test('ringcastd: everyday mistakes are one line with a hint, no stack (unknown flag, port in use, address not on this host)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringcastd-errors-'));
+  const key = join(dir, 'authkey');
+  assert.equal(run(RINGCAST, ['keygen', '-k', key]).code, 0);
+  const flag = run(RINGCASTD, ['--conf', 'x']);
+  assert.equal(flag.code, 2);
+  assert.equal(flag.err, 'ringcastd: unknown option --conf (did you mean --config?); "ringcastd --help" lists the options\n');
+  const busy = createSocket('udp4');
+  await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', resolve));
+  const port = busy.address().port;
+  try {
+    const conf = (addr: string): string => {
+      const path = join(dir, `${addr}.conf`);
+      writeFileSync(path, `totem {\n  version: 2\n  cluster_name: t\n  keyfile: ${key}\n  mcastport: ${port}\n}\n` +
+        `nodelist {\n  node {\n    ring0_addr: ${addr}\n    nodeid: 1\n  }\n}\nlogging {\n  to_stderr: no\n}\n`);
+      return path;
+    };
+    const inUse = run(RINGCASTD, ['--config', conf('127.0.0.1'), '--state-dir', join(dir, 's')]);
+    assert.equal(inUse.code, 2, inUse.err);
+    assert.equal(inUse.err, `ringcastd: cannot bind UDP 127.0.0.1:${port}: the port is in use (another ringcastd or corosync for this address?); ` +
+      'stop it (ringcast status --state-dir DIR shows a running ringcastd), or give this cluster another totem { mcastport }\n');
+    const away = run(RINGCASTD, ['--config', conf('198.51.100.7'), '--state-dir', join(dir, 's')]);
+    assert.equal(away.code, 2);
+    assert.match(away.err, /^ringcastd: no nodelist entry names an address of this host \(nodelist: 1 \(198\.51\.100\.7\); this host: [^\n]*\); run ringcastd on one of the listed hosts, or put this host's address in the nodelist\n$/);
+    const forced = run(RINGCASTD, ['--config', conf('198.51.100.7'), '--nodeid', '1', '--state-dir', join(dir, 's')]);
+    assert.equal(forced.code, 2);
+    assert.match(forced.err, /^ringcastd: --nodeid 1: its address 198\.51\.100\.7 is not an address of this host/);
+    for (const r of [inUse, away, forced]) assert.doesNotMatch(r.err, /^\s+at /m, 'no stack trace');
+  } finally {
+    busy.close();
+  }
+});
+
+test('ringcast check: the checker\'s verdict on a run\'s history files; a reordered delivery is named; exit codes 0, 1, 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringcast-check-'));
+  const sim = spawnSync(process.execPath, [join(process.cwd(), 'dist/src/sim/cli.js'), '--nodes', '3', '--seed', '7', '--faults', 'lossy', '--history-dir', dir], { encoding: 'utf8' });
+  assert.equal(sim.status, 0, sim.stderr);
+  const files = readdirSync(join(dir, 'seed-7')).map((f) => join(dir, 'seed-7', f)).sort();
+  assert.equal(files.length, 3);
+  const good = run(RINGCAST, ['check', ...files, '--converged']);
+  assert.equal(good.code, 0, good.out + good.err);
+  assert.match(good.out, /^3 history file\(s\): 3 node\(s\), 3 incarnation\(s\), \d+ configuration\(s\), \d+ send\(s\), \d+ deliveries of \d+ message\(s\)\nchecker: all EVS properties hold/);
+  // Swap two consecutive deliveries of one node: the agreed order breaks.
+  const lines = readFileSync(files[0]!, 'utf8').split('\n');
+  const i = lines.findIndex((l, k) => l.includes('"deliver"') && lines[k + 1]?.includes('"deliver"'));
+  [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
+  const swapped = join(dir, 'swapped.jsonl');
+  writeFileSync(swapped, lines.join('\n'));
+  const bad = run(RINGCAST, ['check', swapped, files[1]!, files[2]!]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /checker: VIOLATIONS \(.*agreed-order \d+/);
+  assert.match(bad.out, /^ {3}agreed-order: /m);
+  const json = JSON.parse(run(RINGCAST, ['check', ...files, '--json']).out) as { ok: boolean; files: number };
+  assert.deepEqual([json.ok, json.files], [true, 3]);
+  writeFileSync(join(dir, 'junk.jsonl'), '{"ev":"bogus"}\n');
+  const junk = run(RINGCAST, ['check', join(dir, 'junk.jsonl')]);
+  assert.equal(junk.code, 1);
+  assert.match(junk.out, /junk\.jsonl:1: not a history record: .*\nchecker: NOT JUDGED WHOLE/);
+  assert.equal(run(RINGCAST, ['check']).code, 2);
+  assert.match(run(RINGCAST, ['check', join(dir, 'missing')]).err, /^ringcast: check: cannot read .*missing/);
+});
+
+test('ringcastd --version and --help', () => {
+  const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+  assert.equal(run(RINGCASTD, ['--version']).out, `${pkg.version}\n`);
+  const help = run(RINGCASTD, ['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^usage: ringcastd --config FILE/);
+  assert.match(help.out, /--nodeid N/);
 });

@@ -29,3 +29,13 @@ test('daemon stack: a full ring queue does not spin the executive (the run ends 
   const r = runDaemonSimulation({ seed: 20, nodes: 5, durationMs: 30_000, faults: 'lossy', services: ['cpg'], maxQueuedBytes: 64 * 1024 });
   assert.ok(r.converged, r.convergenceDetail);
 });
+
+test('daemon stack: two halves that re-form side by side after a heal merge (membership livelock, partitions seed 261)', () => {
+  // Before the fix the representative of one half was pulled out of RECOVERY every time by a join
+  // from a member that had already reached OPERATIONAL, kept its stale failed set, and spread it:
+  // the rings {2,4} and {1,3,5} re-formed about 420 times a second until the run ended.
+  const r = runDaemonSimulation({ seed: 261, nodes: 5, durationMs: 30_000, faults: 'partitions', services: ['cpg'] });
+  assert.ok(r.converged, r.convergenceDetail);
+  assert.ok(r.report.stats.configs < 500, `configurations installed: ${r.report.stats.configs}`);
+  assert.deepEqual(r.serviceProblems, []);
+});

@@ -98,7 +98,7 @@ class ModelBuilder {
         continue;
       }
       if (r.ev === 'start') {
-        this.startIncarnation(r.node, r.boot, h, pos);
+        this.startIncarnation(r.node, r.boot, r.midRing === true, h, pos);
         continue;
       }
       // (Read through a cast: TS would keep the narrowing from the reset above the loop.)
@@ -155,7 +155,7 @@ class ModelBuilder {
     }
   }
 
-  private startIncarnation(node: NodeId, boot: string, h: number, pos: number): void {
+  private startIncarnation(node: NodeId, boot: string, midRing: boolean, h: number, pos: number): void {
     const previous = this.inc;
     if (previous !== undefined && previous.end === 'alive') {
       this.bad(`${describe(previous)}: the incarnation has no stop or crash record before the next start ` +
@@ -174,7 +174,7 @@ class ModelBuilder {
     const key = `${node}.${boot}`;
     if (this.model.incarnationByKey.has(key)) this.bad(`node ${node} boot ${boot} starts twice (history ${h} record ${pos + 1}): boots must be unique`, [node]);
     const inc: Incarnation = {
-      index: this.model.incarnations.length, history: h, node, boot, startPos: pos, end: 'alive', last: false,
+      index: this.model.incarnations.length, history: h, node, boot, midRing, startPos: pos, end: 'alive', last: false,
       epochs: [], epochByRing: new Map(), transitionals: [], deliveries: [], deliveryPos: [], sends: [], sendPos: [], abandoned: [],
     };
     this.model.incarnations.push(inc);

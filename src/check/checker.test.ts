@@ -451,3 +451,49 @@ describe('regular-only histories (an API that reports no transitional configurat
     assert.ok(report.violations.some((v) => v.property === 'virtual-synchrony'), report.violations.map((v) => `${v.property}: ${v.message}`).join('\n'));
   });
 });
+
+describe('a process that joined its first ring mid-way (start with midRing)', () => {
+  // Nodes 1 and 2 form ring 1.8 with node 3; node 3's process joins its group after node 1's
+  // first message was ordered, so it delivers the ring's messages from the second one on.
+  function run(node3Delivers: string[], midRing: boolean): HistoryRecord[][] {
+    const first = (node: number, boot: string, from: string): HistoryRecord[] => [
+      { ev: 'start', node, boot },
+      { ev: 'config', kind: 'transitional', ring: from, members: [node] },
+      { ev: 'config', kind: 'regular', ring: from, members: [node] },
+      { ev: 'config', kind: 'transitional', ring: '1.8', members: [node] },
+      { ev: 'config', kind: 'regular', ring: '1.8', members: [1, 2, 3] },
+    ];
+    const all = ['1.a:1', '1.a:2', '1.a:3'];
+    const n1: HistoryRecord[] = [...first(1, 'a', '1.4'), ...all.flatMap((id): HistoryRecord[] => [{ ev: 'send', id }, { ev: 'deliver', id, from: 1 }])];
+    const n2: HistoryRecord[] = [...first(2, 'b', '2.4'), ...all.map((id): HistoryRecord => ({ ev: 'deliver', id, from: 1 }))];
+    const n3: HistoryRecord[] = [
+      midRing ? { ev: 'start', node: 3, boot: 'c', midRing: true } : { ev: 'start', node: 3, boot: 'c' },
+      { ev: 'config', kind: 'transitional', ring: '1.8', members: [3] },
+      { ev: 'config', kind: 'regular', ring: '1.8', members: [1, 2, 3] },
+      ...node3Delivers.map((id): HistoryRecord => ({ ev: 'deliver', id, from: 1 })),
+    ];
+    return [n1, n2, n3];
+  }
+
+  test('its deliveries from its join on pass every property', () => {
+    const report = checkHistories(run(['1.a:2', '1.a:3'], true), { quiescent: true });
+    assert.equal(report.ok, true, explain(report));
+  });
+
+  test('without midRing the same history breaks virtual synchrony', () => {
+    assertIncludes(checkHistories(run(['1.a:2', '1.a:3'], false), { quiescent: true }), 'virtual-synchrony');
+  });
+
+  test('a gap after its join is still a violation', () => {
+    const report = checkHistories(run(['1.a:1', '1.a:3'], true), { quiescent: true });
+    assert.equal(report.ok, false, 'skipping 1.a:2 after delivering 1.a:1 must be caught');
+    assertIncludes(report, 'agreed-order');
+  });
+
+  test('a message the ring never delivered is still a violation', () => {
+    const h = run(['1.a:2', '1.a:3'], true);
+    h[0]!.push({ ev: 'send', id: '1.a:4' });
+    h[2]!.push({ ev: 'deliver', id: '1.a:4', from: 1 });
+    assertIncludes(checkHistories(h, { quiescent: true }), 'virtual-synchrony');
+  });
+});

@@ -86,8 +86,13 @@ function checkTransitionalOrigins(model: HistoryModel, reporter: Reporter, disti
   const fromText = (t: Transitional): string => (t.prevRing < 0 ? 'no ring (its first configuration)' : `regular ${rings[t.prevRing]}`);
   for (const trans of distinct) {
     const lister = model.incarnations[trans.inc]!;
+    // A process that joined its first ring mid-way lists only itself, from no ring: it does not
+    // know where its node came from, so it claims nothing.
+    if (trans.prevRing < 0 && lister.midRing) continue;
     for (const q of trans.members) {
-      const own = origin.get(`${trans.ring}|${q}`);
+      const recorded = origin.get(`${trans.ring}|${q}`);
+      // A process that joined its first ring mid-way does not know where its node came from.
+      const own = recorded !== undefined && recorded.prevRing < 0 && model.incarnations[recorded.inc]!.midRing ? undefined : recorded;
       if (q !== lister.node && own !== undefined && own.prevRing !== trans.prevRing) {
         const qInc = model.incarnations[own.inc]!;
         reporter.add('configuration-agreement', () => ({

@@ -222,7 +222,8 @@ function fifo(c: DeliveryContext): void {
           `${model.rings.ids[c.epoch.ring]}, skipping ${listSome(skipped)} sent in between`,
         nodes: [c.inc.node, msgs.node[m]!], ids: [lastId, id, ...skipped.slice(0, 5)],
       }));
-    } else {
+    } else if (!(known === false && c.inc.midRing && c.epoch.index === 0)) {
+      // (A process that joined its first ring mid-way starts each sender wherever its join fell.)
       s.gaps.push({ inc: c.inc.index, ring: c.epoch.ring, pos: c.pos, sender, from: last + 1, to: index });
     }
   }

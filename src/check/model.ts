@@ -51,6 +51,8 @@ export interface Incarnation {
   readonly history: number;
   readonly node: NodeId;
   readonly boot: string;
+  /** Its first configuration is a ring it joined mid-way (history `start` with `midRing`). */
+  readonly midRing: boolean;
   readonly startPos: number;
   end: IncarnationEnd;
   /** The last incarnation of its history: if `end` is 'alive', it was alive when read. */

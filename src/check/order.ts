@@ -158,8 +158,8 @@ export function checkAgreedOrder(model: HistoryModel, reporter: Reporter): void 
  */
 export function checkRegularPrefixes(model: HistoryModel, reporter: Reporter): void {
   const stamp = new Int32Array(model.messages.size);
-  const longest = new Map<number, { inc: number; seq: Int32Array }>();
-  const all: { inc: number; ring: number; seq: Int32Array }[] = [];
+  const longest = new Map<number, Entry>();
+  const all: Entry[] = [];
   for (const inc of model.incarnations) {
     const mark = inc.index + 1;
     for (const epoch of inc.epochs) {
@@ -171,29 +171,67 @@ export function checkRegularPrefixes(model: HistoryModel, reporter: Reporter): v
         stamp[m] = mark;
         seq[n++] = m;
       }
-      const entry = { inc: inc.index, ring: epoch.ring, seq: seq.subarray(0, n) };
+      // A process that joined its first ring mid-way holds a segment of the common sequence
+      // that starts at its join, not a prefix.
+      const entry = { inc: inc.index, ring: epoch.ring, seq: seq.subarray(0, n), segment: inc.midRing && epoch.index === 0 };
       all.push(entry);
       const best = longest.get(epoch.ring);
-      if (best === undefined || best.seq.length < n) longest.set(epoch.ring, entry);
+      // Prefixes make the reference when there are any: a segment cannot say where it starts.
+      if (best === undefined || (best.segment && !entry.segment) || (best.segment === entry.segment && best.seq.length < n)) {
+        longest.set(epoch.ring, entry);
+      }
     }
   }
   for (const entry of all) {
     const ref = longest.get(entry.ring)!;
     if (ref === entry) continue;
-    const i = firstDifference(entry.seq, ref.seq);
-    if (i < 0) continue;
+    const at = entry.segment || ref.segment ? segmentDifference(entry, ref) : { i: firstDifference(entry.seq, ref.seq), j: 0 };
+    if (at.i < 0) continue;
     const a = model.incarnations[entry.inc]!;
     const b = model.incarnations[ref.inc]!;
     const ids = model.messages.ids;
-    const mine = ids[entry.seq[i]!]!;
-    const theirs = ids[ref.seq[i]!]!;
+    const mine = ids[entry.seq[at.i]!]!;
+    const theirs = at.i + at.j < ref.seq.length ? ids[ref.seq[at.i + at.j]!]! : '(nothing)';
     reporter.add('agreed-order', () => ({
-      message: `in regular configuration ${model.rings.ids[entry.ring]}, the delivery #${i + 1} of ${describe(a)} is ${mine} ` +
+      message: `in regular configuration ${model.rings.ids[entry.ring]}, the delivery #${at.i + 1} of ${describe(a)} is ${mine} ` +
         `but that of ${describe(b)} is ${theirs}: deliveries in a regular configuration are gap-free, so each ` +
-        `process's must be a prefix of one common sequence`,
-      nodes: [a.node, b.node], ids: [mine, theirs, model.rings.ids[entry.ring]!],
+        `process's must be a prefix of one common sequence (a segment of it from its join, for a process that joined mid-ring)`,
+      nodes: [a.node, b.node], ids: [mine, model.rings.ids[entry.ring]!],
     }));
   }
+}
+
+interface Entry {
+  readonly inc: number;
+  readonly ring: number;
+  readonly seq: Int32Array;
+  readonly segment: boolean;
+}
+
+/**
+ * Where `entry` departs from `ref` when one of them is a segment: `entry.seq[i]` should be
+ * `ref.seq[i + j]`, or i = -1 when they agree wherever they overlap. A segment whose first
+ * message the reference never delivered may start after the reference ends; then nothing of it
+ * may be in the reference.
+ */
+function segmentDifference(entry: Entry, ref: Entry): { i: number; j: number } {
+  if (entry.seq.length === 0 || ref.seq.length === 0) return { i: -1, j: 0 };
+  let j = ref.seq.indexOf(entry.seq[0]!);
+  if (j < 0 && ref.segment) {
+    // The reference may be the one that starts later.
+    const k = entry.seq.indexOf(ref.seq[0]!);
+    if (k >= 0) {
+      for (let x = 0; k + x < entry.seq.length && x < ref.seq.length; x++) if (entry.seq[k + x] !== ref.seq[x]) return { i: k + x, j: -k };
+      return { i: -1, j: 0 };
+    }
+  }
+  if (j < 0) {
+    const inRef = new Set(ref.seq);
+    const i = entry.seq.findIndex((m) => inRef.has(m));
+    return { i, j: 0 };
+  }
+  for (let i = 0; i < entry.seq.length && i + j < ref.seq.length; i++) if (entry.seq[i] !== ref.seq[i + j]) return { i, j };
+  return { i: -1, j: 0 };
 }
 
 /** First index where `a` differs from `b`'s prefix of the same length (a is not longer), or -1. */

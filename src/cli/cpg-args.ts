@@ -2,15 +2,18 @@
  * Argument parsing for `ringcast cpg ...`, kept apart from the commands so it can be tested
  * without a daemon. Parsing never exits: it returns the options or a message for the usage error.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean, integerOption as integer, parseCommandArgs, UsageError, type OptionSpecs } from './args.js';
 
 export const CPG_USAGE = `usage: ringcast cpg <command> [--state-dir DIR] [--json]
   cpg list [--json]                                    groups and their members (like corosync-cpgtool)
   cpg send GROUP [--count N] [--size BYTES] [--rate MSGS_PER_S] [--guarantee agreed|safe] [--in-flight N] [--json]
                                                        join GROUP, multicast N messages with history ids, leave
                                                        (--in-flight: mcasts pipelined at once, default 64; 1 = one by one)
-  cpg watch GROUP --history FILE [--count N] [--json]  join GROUP and record deliveries and ring changes
-                                                       until SIGINT/SIGTERM or N deliveries`;
+  cpg watch GROUP [--history FILE] [--count N] [--json]
+                                                       join GROUP and print its deliveries and ring changes until
+                                                       SIGINT/SIGTERM or N deliveries; --history FILE also records
+                                                       them for the checker (ringcast check FILE...)
+The daemon is found through --state-dir DIR or RINGCAST_STATE_DIR (default /var/lib/ringcast).`;
 
 /** Largest message `cpg send` builds: CPG's default messageBytesMax (1 MiB). */
 export const SEND_SIZE_MAX = 1024 * 1024;
@@ -42,7 +45,8 @@ export interface CpgSendOptions extends CommonOptions {
 export interface CpgWatchOptions extends CommonOptions {
   readonly command: 'watch';
   readonly group: string;
-  readonly history: string;
+  /** Where to record the history (docs/history.md); undefined: print only. */
+  readonly history: string | undefined;
   /** Stop after this many deliveries; undefined: until a signal. */
   readonly count: number | undefined;
 }
@@ -50,17 +54,10 @@ export interface CpgWatchOptions extends CommonOptions {
 export type CpgOptions = CpgListOptions | CpgSendOptions | CpgWatchOptions;
 export type ParseResult<T> = { readonly ok: true; readonly options: T } | { readonly ok: false; readonly message: string };
 
-const COMMON = { 'state-dir': { type: 'string' }, json: { type: 'boolean' } } as const;
+const COMMON: OptionSpecs = { 'state-dir': { type: 'string' }, json: { type: 'boolean' } };
 
-function integer(text: string | undefined, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | string {
-  if (text === undefined) return `--${name} needs a value`;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) return `--${name} must be an integer from ${min} to ${max}, not "${text}"`;
-  return n;
-}
-
-function groupArg(positionals: string[], command: string): string | { message: string } {
-  if (positionals.length !== 1) return { message: `cpg ${command} takes one GROUP, got ${positionals.length}` };
+function groupArg(positionals: readonly string[], command: string): string | { message: string } {
+  if (positionals.length !== 1) return { message: `cpg ${command} needs a GROUP: ringcast cpg ${command} GROUP` };
   const group = positionals[0]!;
   const bytes = Buffer.byteLength(group, 'utf8');
   if (bytes === 0 || bytes > 128) return { message: `GROUP must be 1 to 128 bytes, "${group}" is ${bytes}` };
@@ -69,15 +66,16 @@ function groupArg(positionals: string[], command: string): string | { message: s
 
 interface Parsed {
   readonly values: Record<string, unknown>;
-  readonly positionals: string[];
+  readonly positionals: readonly string[];
 }
 
-function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): Parsed | string {
+function parse(args: string[], options: OptionSpecs, maxPositionals = 0): Parsed | string {
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseCommandArgs(args, options, { maxPositionals });
     return { values: values as Record<string, unknown>, positionals };
   } catch (err) {
-    return (err as Error).message;
+    if (err instanceof UsageError) return err.message;
+    throw err;
   }
 }
 
@@ -88,7 +86,7 @@ export function parseCpgArgs(args: string[]): ParseResult<CpgOptions> {
     case 'send': return parseSend(rest);
     case 'watch': return parseWatch(rest);
     case undefined: return { ok: false, message: 'cpg needs a command: list, send or watch' };
-    default: return { ok: false, message: `unknown cpg command "${command}"` };
+    default: return { ok: false, message: `unknown cpg command "${command}"${didYouMean(command, ['list', 'send', 'watch'])}` };
   }
 }
 
@@ -100,7 +98,7 @@ function parseList(args: string[]): ParseResult<CpgListOptions> {
 }
 
 function parseSend(args: string[]): ParseResult<CpgSendOptions> {
-  const r = parse(args, { ...COMMON, count: { type: 'string' }, size: { type: 'string' }, rate: { type: 'string' }, guarantee: { type: 'string' }, 'in-flight': { type: 'string' } });
+  const r = parse(args, { ...COMMON, count: { type: 'string' }, size: { type: 'string' }, rate: { type: 'string' }, guarantee: { type: 'string' }, 'in-flight': { type: 'string' } }, 1);
   if (typeof r === 'string') return { ok: false, message: r };
   const group = groupArg(r.positionals, 'send');
   if (typeof group !== 'string') return { ok: false, ...group };
@@ -119,13 +117,12 @@ function parseSend(args: string[]): ParseResult<CpgSendOptions> {
 }
 
 function parseWatch(args: string[]): ParseResult<CpgWatchOptions> {
-  const r = parse(args, { ...COMMON, history: { type: 'string' }, count: { type: 'string' } });
+  const r = parse(args, { ...COMMON, history: { type: 'string' }, count: { type: 'string' } }, 1);
   if (typeof r === 'string') return { ok: false, message: r };
   const group = groupArg(r.positionals, 'watch');
   if (typeof group !== 'string') return { ok: false, ...group };
   const v = r.values as Record<string, string | undefined>;
   const history = v['history'];
-  if (history === undefined || history === '') return { ok: false, message: 'cpg watch needs --history FILE' };
   const count = v['count'] === undefined ? undefined : integer(v['count'], 'count', 1);
   if (typeof count === 'string') return { ok: false, message: count };
   return { ok: true, options: { command: 'watch', group, history, count, ...common(r.values) } };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryHistoryWriter } from '../history/writer.js';
@@ -59,21 +59,27 @@ test('cpg argument parsing: defaults, bounds and usage errors', () => {
   assert.deepEqual(parseCpgArgs(['watch', 'g', '--history', 'h.jsonl', '--count', '3']), {
     ok: true, options: { command: 'watch', group: 'g', history: 'h.jsonl', count: 3, stateDir: undefined, json: false },
   });
+  assert.deepEqual(parseCpgArgs(['watch', 'g']), {
+    ok: true, options: { command: 'watch', group: 'g', history: undefined, count: undefined, stateDir: undefined, json: false },
+  });
   assert.deepEqual(parseCpgArgs(['list', '--json']), { ok: true, options: { command: 'list', stateDir: undefined, json: true } });
   const bad: [string[], RegExp][] = [
     [[], /needs a command/],
     [['frob'], /unknown cpg command/],
-    [['send'], /one GROUP/],
-    [['send', 'a', 'b'], /one GROUP/],
+    [['send'], /needs a GROUP/],
+    [['send', 'a', 'b'], /unexpected argument "b"/],
     [['send', 'x'.repeat(129)], /1 to 128 bytes/],
     [['send', 'g', '--count', '0'], /--count must be an integer from 1/],
     [['send', 'g', '--count', '1.5'], /--count/],
     [['send', 'g', '--size', String(2 * 1024 * 1024)], /--size/],
     [['send', 'g', '--guarantee', 'fifo'], /agreed or safe/],
-    [['send', 'g', '--bogus'], /Unknown option/],
-    [['watch', 'g'], /--history FILE/],
-    [['watch', 'g', '--history', 'h', '--count', '-1'], /--count|argument/],
-    [['list', 'extra'], /no arguments/],
+    [['send', 'g', '--bogus'], /^unknown option --bogus$/],
+    [['send', 'g', '--gurantee', 'safe'], /unknown option --gurantee \(did you mean --guarantee\?\)/],
+    [['send', 'g', '--count'], /^--count needs a value$/],
+    [['send', 'g', '--json=yes'], /--json takes no value/],
+    [['watch', 'g', '--history', 'h', '--count', '-1'], /^--count must be an integer from 1 to \d+, not "-1"$/],
+    [['wacth', 'g'], /unknown cpg command "wacth" \(did you mean watch\?\)/],
+    [['list', 'extra'], /unexpected argument "extra"/],
   ];
   for (const [args, message] of bad) {
     const r = parseCpgArgs(args);
@@ -159,6 +165,19 @@ test('cpg send, watch and list, status and members against a fake daemon', async
     assert.deepEqual(parsed.records.map((r) => r.ev), ['start', 'config', 'config', 'deliver', 'deliver', 'deliver', 'stop']);
     assert.deepEqual(d.members('lab'), []);
 
+    // Without --history: the deliveries are printed (text shown as text), nothing is recorded.
+    const printer = runCli(['cpg', 'watch', 'lab', '--count', '2', '--state-dir', d.dir]);
+    await until(() => d.members('lab').length === 1, 'the printing watcher to join');
+    const send2 = await runCli(['cpg', 'send', 'lab', '--count', '2', '--size', '0', '--state-dir', d.dir]);
+    assert.equal(send2.code, 0, send2.stderr);
+    const printed = await printer;
+    assert.equal(printed.code, 0, printed.stderr);
+    const deliveries = printed.stdout.split('\n').filter((l) => l.startsWith('deliver from'));
+    assert.equal(deliveries.length, 2, printed.stdout);
+    assert.match(deliveries[0]!, /^deliver from 4\/\d+: "4\.\d+:1\|"$/);
+    assert.match(printed.stdout, /^2 deliveries, 1 ring configuration\(s\)$/m);
+    assert.deepEqual(readdirSync(d.dir).filter((f) => f.endsWith('.jsonl')), ['watch.jsonl'], 'no history written without --history');
+
     d.status = { clusterName: 'lab', state: 'operational', pid: process.pid, members: [4], since: 'x', updated: 'y', counters: { a: 1 }, rates: { tokenRotationsPerSec: 1, deliveriesPerSec: 2 } };
     const status = await runCli(['status', '--state-dir', d.dir]);
     assert.equal(status.code, 0, status.stderr);
@@ -166,7 +185,8 @@ test('cpg send, watch and list, status and members against a fake daemon', async
     const members = await runCli(['members', '--state-dir', d.dir]);
     assert.equal(members.stdout, 'Ring ID: 1.4 (operational)\nMembers (1): 4\n');
     const membersJson = await runCli(['members', '--json', '--state-dir', d.dir]);
-    assert.deepEqual(JSON.parse(membersJson.stdout), { ringId: { rep: 1, seq: 4 }, ring: '1.4', state: 'operational', members: [4] });
+    // ringId has one shape in every tool's JSON: the string status --json and status.json give.
+    assert.deepEqual(JSON.parse(membersJson.stdout), { ringId: '1.4', state: 'operational', members: [4] });
   } finally {
     await d.done();
   }

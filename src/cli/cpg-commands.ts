@@ -138,8 +138,9 @@ export async function sendAll(cpg: CpgHandle, o: CpgSendOptions, signal: AbortSi
 
 async function watch(o: CpgWatchOptions): Promise<number> {
   const interrupt = signalOnInterrupt();
-  const writer = new HistoryWriter(o.history);
-  const recorder = new WatchRecorder(writer, o.group);
+  // Without --history nothing is recorded: the recorder still counts, into a sink that drops.
+  const writer = o.history === undefined ? undefined : new HistoryWriter(o.history);
+  const recorder = new WatchRecorder(writer ?? { write: () => {}, close: () => {} }, o.group);
   const started = performance.now();
   let outcome = 'stopped' as 'stopped' | 'lost';
   try {
@@ -147,6 +148,7 @@ async function watch(o: CpgWatchOptions): Promise<number> {
       recorder.start(cpg.nodeId, String(process.pid));
       const events = cpg.events({ signal: interrupt.signal });
       await cpg.join(o.group, { initialTotemConfchg: true, signal: interrupt.signal });
+      if (!o.json) console.log(`watching "${o.group}" on node ${cpg.nodeId} as pid ${process.pid}${o.history ? `, recording to ${o.history}` : ''} (Ctrl-C stops)`);
       try {
         for await (const ev of events) {
           if (ev.type === 'disconnected') {
@@ -154,7 +156,7 @@ async function watch(o: CpgWatchOptions): Promise<number> {
             break;
           }
           const counted = recorder.onEvent(ev);
-          if (!o.json) describeEvent(ev);
+          if (!o.json) describeEvent(ev, o.group);
           if (counted && o.count !== undefined && recorder.counts.deliveries >= o.count) break;
         }
       } catch (err) {
@@ -166,11 +168,12 @@ async function watch(o: CpgWatchOptions): Promise<number> {
       }
     });
   } finally {
-    writer.close();
+    writer?.close();
     interrupt.dispose();
   }
-  const summary = { group: o.group, history: o.history, ...recorder.counts, elapsedMs: Math.round(performance.now() - started), outcome };
+  const summary = { group: o.group, ...(o.history === undefined ? {} : { history: o.history }), ...recorder.counts, elapsedMs: Math.round(performance.now() - started), outcome };
   if (o.json) console.log(JSON.stringify(summary));
+  else if (o.history === undefined) console.log(`${summary.deliveries} deliveries, ${summary.configs} ring configuration(s)`);
   else console.log(`${summary.deliveries} deliveries (${summary.recorded} with history ids), ${summary.configs} ring configuration(s) written to ${o.history}`);
   if (outcome === 'lost') {
     console.error('ringcast: the connection to ringcastd was lost');
@@ -179,8 +182,27 @@ async function watch(o: CpgWatchOptions): Promise<number> {
   return EXIT_OK;
 }
 
-function describeEvent(ev: Parameters<WatchRecorder['onEvent']>[0]): void {
+/** Longest part of a delivery's payload shown on the terminal. */
+const SHOWN_PAYLOAD_BYTES = 120;
+
+/** A delivery's payload for the terminal: its text when it is printable UTF-8, else a hex prefix. */
+export function describePayload(data: Uint8Array): string {
+  const head = data.subarray(0, SHOWN_PAYLOAD_BYTES);
+  const more = data.length > head.length ? ` ... (${data.length} bytes)` : '';
+  let text: string | undefined;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(head);
+  } catch {
+    text = undefined;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (text !== undefined && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) return JSON.stringify(text) + more;
+  return `0x${Buffer.from(head).toString('hex')}${more}`;
+}
+
+function describeEvent(ev: Parameters<WatchRecorder['onEvent']>[0], group: string): void {
   if (ev.type === 'totemConfchg') console.log(`ring ${ev.ringId.nodeId}.${ev.ringId.seq}: nodes ${ev.nodes.join(' ')}`);
+  else if (ev.type === 'deliver' && ev.group === group) console.log(`deliver from ${ev.nodeId}/${ev.pid}: ${describePayload(ev.data)}`);
   else if (ev.type === 'confchg') {
     const who = (l: readonly { nodeId: number; pid: number; reason: string }[]) => l.map((m) => `${m.nodeId}/${m.pid} (${m.reason})`).join(', ');
     const parts = [ev.joined.length ? `joined ${who(ev.joined)}` : '', ev.left.length ? `left ${who(ev.left)}` : ''].filter(Boolean);

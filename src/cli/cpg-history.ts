@@ -1,6 +1,6 @@
 /**
  * What `ringcast cpg watch` writes: the client's view of the ring as a history file
- * (shared/design/history.md), so the checker can follow messages that `ringcast cpg send` (or any
+ * (docs/history.md), so the checker can follow messages that `ringcast cpg send` (or any
  * client using the payload format of src/history/payload.ts) multicast.
  *
  * CPG tells a client only the regular configuration of each new ring (totemConfchg), not the

@@ -1,19 +1,38 @@
 #!/usr/bin/env node
 /**
  * `npm start`: a local three-node ringcast cluster on loopback (127.0.0.1, .2, .3), real
- * ringcastd processes with a generated key, narrated live: memberships as they form, ordered
- * message rates, then node 3 leaves and comes back so you can watch the ring reform.
+ * ringcastd processes with a generated key, narrated for someone who has never seen one: how to
+ * reach each node with the ringcast tool, what the terms mean, each ring as it forms, the same
+ * messages delivered in the same order on every node, then node 3 leaving and coming back.
  * Ctrl-C stops everything (each daemon leaves the ring). `--duration S` stops after S seconds.
+ *
+ * The daemons log JSON to a pipe (format auto); only what tells the story is shown (rings formed,
+ * synchronization aborted, leaving, warnings), one line per ring rather than one per node.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, relative } from 'node:path';
 import { generateKey, writeKeyFile } from '../net/crypto/index.js';
 import type { DaemonStatus } from '../protocol/status.js';
+import { parseCommandArgs, UsageError } from './args.js';
+import { demonstrateOrdering } from './local-ordering.js';
 
-const { values } = parseArgs({ options: { duration: { type: 'string' }, dir: { type: 'string' } }, strict: true });
+let parsed;
+try {
+  parsed = parseCommandArgs(process.argv.slice(2), { duration: { type: 'string' }, dir: { type: 'string' } });
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`npm start: ${err.message} (options: --duration SECONDS, --dir DIR)`);
+  process.exit(2);
+}
+const values = parsed.values as { duration?: string; dir?: string; help?: boolean };
+if (values.help) {
+  console.log('usage: npm start [-- --duration SECONDS] [-- --dir DIR]   a three-node cluster on 127.0.0.1-3, narrated');
+  process.exit(0);
+}
 const base = values.dir ?? join(process.cwd(), '.ringcast-local');
+/** How a path is shown: relative to where the user stands when it is below it. */
+const shown = (path: string): string => (path.startsWith(process.cwd() + '/') ? relative(process.cwd(), path) : path);
 const daemonPath = new URL('./ringcastd.js', import.meta.url).pathname;
 mkdirSync(base, { recursive: true });
 const keyfile = join(base, 'authkey');
@@ -34,16 +53,55 @@ ${[1, 2, 3].map((i) => `  node {\n    ring0_addr: 127.0.0.${i}\n    nodeid: ${i}
 }
 logging {
   to_stderr: yes
+  format: json
 }
 `);
 
+const stateDir = (id: number): string => join(base, `node${id}`);
 const procs = new Map<number, ChildProcess>();
 const t0 = Date.now();
-const stamp = (): string => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s]`;
+const stamp = (): string => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`;
+const say = (line: string): void => console.log(`${stamp()} ${line}`);
+
+/** Ring id -> nodes that reported forming it, so one line tells of each ring. */
+const ringsSeen = new Map<string, { nodes: Set<number>; timer: NodeJS.Timeout }>();
+let abortsExplained = false;
+
+/** One daemon log record: shown, merged into a ring line, or dropped as detail. */
+function onLog(id: number, rec: { level: number; msg: string }): void {
+  const formed = /^A new membership \(([^)]+)\) was formed\. (.*)$/.exec(rec.msg);
+  if (formed) {
+    const ring = formed[1]!;
+    const seen = ringsSeen.get(ring);
+    if (seen) {
+      seen.nodes.add(id);
+      return;
+    }
+    // The other members report the same ring within milliseconds: one line once they have.
+    const entry = { nodes: new Set([id]), timer: setTimeout(() => {
+      const nodes = [...entry.nodes].sort();
+      say(`ring ${ring} formed with node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}${nodes.length === 1 ? ' alone (the others are not up yet)' : ''}`);
+    }, 150) };
+    ringsSeen.set(ring, entry);
+    return;
+  }
+  if (rec.msg === 'Synchronization aborted by a configuration change') {
+    // After the ring lines, which wait a moment to gather every member's report.
+    if (!abortsExplained) setTimeout(() => say(`node${id}: service synchronization aborted: the ring changed again before it finished; it restarts in the new ring (normal while nodes come up)`), 300);
+    abortsExplained = true;
+    return;
+  }
+  if (/leaving the ring/.test(rec.msg)) {
+    say(`node${id}: ${rec.msg}`);
+    return;
+  }
+  // Warnings and errors always; path probes and the rest of the daemon's detail are in its log.
+  if (rec.level >= 40 && !/probe/.test(rec.msg)) say(`node${id}: ${rec.level >= 50 ? 'error' : 'warning'}: ${rec.msg}`);
+}
 
 function start(id: number): void {
   const proc = spawn(process.execPath, [daemonPath, '--config', config, '--nodeid', String(id),
-    '--state-dir', join(base, `node${id}`), '--history', join(base, `node${id}.history.jsonl`), '--load', '20:64'],
+    '--state-dir', stateDir(id), '--history', join(base, `node${id}.history.jsonl`), '--load', '20:64'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   let buffered = '';
   proc.stderr!.on('data', (b: Buffer) => {
@@ -52,61 +110,98 @@ function start(id: number): void {
     buffered = lines.pop()!;
     for (const line of lines) {
       try {
-        const rec = JSON.parse(line) as { level: number; msg: string };
-        if (rec.level >= 30 && !rec.msg.startsWith('totem:')) console.log(`${stamp()} node${id}: ${rec.msg}`);
+        onLog(id, JSON.parse(line) as { level: number; msg: string });
       } catch {
-        console.log(`${stamp()} node${id}: ${line}`);
+        if (line.trim()) say(`node${id}: ${line}`);
       }
     }
   });
-  proc.on('exit', (code, signal) => console.log(`${stamp()} node${id} exited (${signal ?? code})`));
+  proc.on('exit', (code, signal) => say(`node${id} exited (${signal ?? `code ${code}`})`));
   procs.set(id, proc);
 }
 
+function running(id: number): ChildProcess | undefined {
+  const proc = procs.get(id);
+  return proc && proc.exitCode === null && proc.signalCode === null ? proc : undefined;
+}
+
+/** The node's status.json, if it is the running process's (a restarted node's old file is stale). */
 function status(id: number): DaemonStatus | undefined {
+  const proc = running(id);
+  if (!proc) return undefined;
   try {
-    return JSON.parse(readFileSync(join(base, `node${id}`, 'status.json'), 'utf8')) as DaemonStatus;
+    const s = JSON.parse(readFileSync(join(stateDir(id), 'status.json'), 'utf8')) as DaemonStatus;
+    return s.pid === proc.pid ? s : undefined;
   } catch {
     return undefined;
   }
 }
 
-console.log(`ringcast: three daemons on 127.0.0.1-3, files in ${base}`);
-for (const id of [1, 2, 3]) start(id);
-const ticker = setInterval(() => {
-  const parts = [1, 2, 3].map((id) => {
-    const proc = procs.get(id);
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return `node${id} stopped`;
+function statusLine(): string {
+  return [1, 2, 3].map((id) => {
+    if (!running(id)) return `node${id} stopped`;
     const s = status(id);
-    return s ? `node${id} ${s.state} ring ${s.ringId} [${s.members.join(',')}] ${s.rates.deliveriesPerSec} msg/s` : `node${id} -`;
-  });
-  console.log(`${stamp()} ${parts.join(' | ')}`);
-}, 2000);
+    return s ? `node${id} ring ${s.ringId} [${s.members.join(',')}] ${s.rates.deliveriesPerSec} msg/s` : `node${id} starting`;
+  }).join(' | ');
+}
+
+const cmd = (id: number, rest: string): string => `RINGCAST_STATE_DIR=${shown(stateDir(id))} npx ringcast ${rest}`;
+console.log(`ringcast: three ringcastd on 127.0.0.1, .2 and .3 (cluster "local"), files in ${shown(base)}/
+Each daemon multicasts 20 small messages a second (--load 20:64); every node delivers all of them in one order.
+
+Reach a node from another terminal in this directory:
+  ${cmd(1, 'status')}
+  ${cmd(2, 'members --json')}
+  ${cmd(1, 'cpg watch demo')}              (prints what the group receives)
+  ${cmd(3, 'cpg send demo --count 5')}
+
+Terms: a ring is the nodes that currently agree on who is a member; its ring id, such as 1.8, is
+<representative node id>.<sequence number>, new for every membership change. When the ring
+changes, the messages still owed from the old ring are delivered first in a "transitional
+configuration" (the members that move on together), so everyone agrees on what was delivered where.
+Then the services synchronize their state in the new ring.
+`);
+for (const id of [1, 2, 3]) start(id);
+
+const ticker = setInterval(() => say(statusLine()), 3000);
+let ordered = false;
+const orderingCheck = setInterval(() => {
+  if (ordered || ![1, 2, 3].every((id) => status(id)?.members.length === 3)) return;
+  ordered = true;
+  clearInterval(orderingCheck);
+  demonstrateOrdering([1, 2, 3].map((id) => ({ id, stateDir: stateDir(id) })), say).catch((err: Error) => say(`ordering demo failed: ${err.message}`));
+}, 500);
 setTimeout(() => {
-  console.log(`${stamp()} -- stopping node3 (SIGTERM: it leaves the ring gracefully)`);
+  say('-- stopping node3 (SIGTERM: it leaves the ring gracefully; the others form a ring of two)');
   procs.get(3)?.kill('SIGTERM');
-}, 10_000);
+}, 12_000);
 setTimeout(() => {
-  console.log(`${stamp()} -- starting node3 again`);
+  say('-- starting node3 again: it forms a ring alone, then the three merge');
   start(3);
-}, 16_000);
+}, 18_000);
+setTimeout(() => say(`-- the cluster keeps running; Ctrl-C stops it. Then check what each node recorded:\n  npx ringcast check ${shown(base)}/node*.history.jsonl`), 24_000);
 
 let stopping = false;
 function stopAll(): void {
   if (stopping) return;
   stopping = true;
   clearInterval(ticker);
+  clearInterval(orderingCheck);
   let left = 0;
   for (const p of procs.values()) {
     if (p.exitCode === null && p.signalCode === null) {
       left++;
       p.once('exit', () => {
-        if (--left === 0) process.exit(0);
+        if (--left === 0) finish();
       });
       p.kill('SIGTERM');
     }
   }
-  if (left === 0) process.exit(0);
+  if (left === 0) finish();
+}
+function finish(): void {
+  console.log(`Stopped. The histories are in ${shown(base)}/; judge them with: npx ringcast check ${shown(base)}/node*.history.jsonl`);
+  process.exit(0);
 }
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);

@@ -1,136 +1,115 @@
 #!/usr/bin/env node
 /**
- * ringcast: the operator's tool. Subcommands:
- *   ringcast keygen -k FILE [--force] [--size BYTES]   write a cluster key file (mode 0400)
- *   ringcast status [--state-dir DIR] [--json]         membership, ring id and counters of a local daemon
- *   ringcast members [--state-dir DIR] [--json]        the current ring id and its member node ids
- *   ringcast cpg list|send|watch ...                   CPG groups, a sender and a recording watcher
- * Every command but keygen finds the daemon by its socket `<state dir>/ringcast.sock` (--state-dir,
- * else RINGCAST_STATE_DIR, else /var/lib/ringcast); exit code 2 when it cannot be reached.
+ * ringcast: the operator's tool. Each subcommand is one entry of COMMANDS (its lines in the
+ * overview, its own --help text, its entry point); the dispatch below only looks names up.
+ * Every command but keygen and check finds the daemon by its socket `<state dir>/ringcast.sock`
+ * (--state-dir, else RINGCAST_STATE_DIR, else /var/lib/ringcast); exit code 2 when it cannot be
+ * reached or the command line is wrong, 1 when the daemon answered and the operation failed.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { keygenCommand } from '../net/crypto/index.js';
-import type { DaemonStatus } from '../protocol/status.js';
-import { RingcastError, type RingcastClient } from '../client/index.js';
+import { RingcastError } from '../client/index.js';
+import { didYouMean } from './args.js';
+import { CHECK_USAGE, checkCommand } from './check-command.js';
 import { CPG_USAGE } from './cpg-args.js';
-import { CliExit, connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
+import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
 import { cpgCommand } from './cpg-commands.js';
-import { resolveStateDir, STATUS_FILE } from '../protocol/paths.js';
+import { keygenCommand, KEYGEN_USAGE } from './keygen.js';
+import { LOG_USAGE, logCommand } from './log-commands.js';
+import { MEMBERS_USAGE, membersCommand, STATUS_USAGE, statusCommand } from './status-commands.js';
 
-const USAGE = `usage: ringcast <command> [options]
-  keygen -k FILE [--force] [--size BYTES]   write a new cluster key file
-  status [--state-dir DIR] [--json]         show the local daemon's membership and counters
-  members [--state-dir DIR] [--json]        show the current ring id and its members
-  cpg list [--json]                         CPG groups and their members
-  cpg send GROUP [--count N] [--size BYTES] [--rate MSGS_PER_S] [--guarantee agreed|safe] [--json]
-  cpg watch GROUP --history FILE [--count N] [--json]
+export interface CliCommand {
+  /** The command's lines in `ringcast --help`. */
+  readonly overview: string;
+  /** What `ringcast <command> --help` prints. */
+  readonly help: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Readonly<Record<string, CliCommand>> = {
+  keygen: {
+    overview: '  keygen -k FILE [--force] [--size BYTES]   write a new cluster key file',
+    help: KEYGEN_USAGE,
+    run: (args) => keygenCommand(args),
+  },
+  status: {
+    overview: '  status [--state-dir DIR] [--json]         show the local daemon\'s membership and counters',
+    help: STATUS_USAGE,
+    run: statusCommand,
+  },
+  members: {
+    overview: '  members [--state-dir DIR] [--json]        show the current ring id and its members',
+    help: MEMBERS_USAGE,
+    run: membersCommand,
+  },
+  cpg: {
+    overview: '  cpg list [--json]                         CPG groups and their members\n' +
+      '  cpg send GROUP [--count N] [--size BYTES] [--rate MSGS_PER_S] [--guarantee agreed|safe] [--json]\n' +
+      '  cpg watch GROUP [--history FILE] [--count N] [--json]',
+    help: CPG_USAGE,
+    run: cpgCommand,
+  },
+  check: {
+    overview: '  check FILE... [--converged] [--json]      the EVS checker\'s verdict on history files',
+    help: CHECK_USAGE,
+    run: checkCommand,
+  },
+  log: {
+    overview: '  log append LINE... | read [--last N] | watch [--count N]   the cluster\'s ordered log',
+    help: LOG_USAGE,
+    run: logCommand,
+  },
+};
+
+function usage(): string {
+  return `usage: ringcast <command> [options]
+${Object.values(COMMANDS).map((c) => c.overview).join('\n')}
+  --version                                 print the version
+Run "ringcast <command> --help" for a command's options.
 The daemon is found through --state-dir DIR or RINGCAST_STATE_DIR (default /var/lib/ringcast).
 Exit codes: 0 done, 1 failed, 2 usage error or daemon not reachable.`;
-
-const STATE_OPTIONS = { 'state-dir': { type: 'string' }, json: { type: 'boolean' } } as const;
-
-function parseStateArgs(args: string[]): { stateDir: string | undefined; json: boolean } {
-  try {
-    const { values } = parseArgs({ args, options: STATE_OPTIONS, strict: true });
-    return { stateDir: values['state-dir'], json: values.json === true };
-  } catch (err) {
-    throw new CliExit(EXIT_UNREACHABLE, `${(err as Error).message}\n${USAGE}`);
-  }
 }
 
-async function withClient<T>(stateDir: string | undefined, fn: (client: RingcastClient) => Promise<T>): Promise<T> {
-  const client = await connectOrExplain(stateDir);
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
+/** The package's version, from the package.json two levels above dist/src/cli. */
+export function packageVersion(): string {
+  const url = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }
 
-function printStatus(s: DaemonStatus, alive: boolean): void {
-  console.log(`Cluster ${s.clusterName}: node ${s.nodeId} (pid ${s.pid}${alive ? '' : ', NOT RUNNING'}), ${s.state}`);
-  console.log(`Ring ID: ${s.ringId} since ${s.since}`);
-  console.log(`Members: ${s.members.join(' ')}`);
-  console.log(`Token rotations/s: ${s.rates.tokenRotationsPerSec}   deliveries/s: ${s.rates.deliveriesPerSec}`);
-  for (const [k, v] of Object.entries(s.counters)) console.log(`  ${k.padEnd(20)} ${v}`);
-}
-
-async function status(args: string[]): Promise<number> {
-  const { stateDir, json } = parseStateArgs(args);
-  let s: DaemonStatus;
-  try {
-    s = await withClient(stateDir, (client) => client.status());
-  } catch (err) {
-    // A daemon without the status service, or whose socket is gone while status.json is fresh:
-    // say so and show the file, as the tool did before the IPC existed.
-    if (!(err instanceof CliExit)) throw err;
-    return statusFromFile(resolveStateDir(stateDir), json, err);
+function wantsHelp(args: readonly string[]): boolean {
+  for (const a of args) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
   }
-  if (json) console.log(JSON.stringify({ ...s, alive: true, source: 'ipc' }));
-  else printStatus(s, true);
-  return EXIT_OK;
-}
-
-function statusFromFile(dir: string, json: boolean, why: CliExit): number {
-  let s: DaemonStatus;
-  try {
-    s = JSON.parse(readFileSync(join(dir, STATUS_FILE), 'utf8')) as DaemonStatus;
-  } catch {
-    throw why;
-  }
-  let alive = true;
-  try {
-    process.kill(s.pid, 0);
-  } catch {
-    alive = false;
-  }
-  if (!alive) throw why;
-  const ageMs = Date.now() - Date.parse(s.updated);
-  console.error(`ringcast: note: IPC not available (${why.message.split('\n')[0]}); showing ${join(dir, STATUS_FILE)}`);
-  if (json) console.log(JSON.stringify({ ...s, alive, ageMs, source: 'file' }));
-  else {
-    printStatus(s, alive);
-    if (ageMs > 5000) console.log(`(status is ${Math.round(ageMs / 1000)} s old)`);
-  }
-  return EXIT_OK;
-}
-
-async function members(args: string[]): Promise<number> {
-  const { stateDir, json } = parseStateArgs(args);
-  const m = await withClient(stateDir, (client) => client.members());
-  if (json) console.log(JSON.stringify(m));
-  else {
-    console.log(`Ring ID: ${m.ring} (${m.state})`);
-    console.log(`Members (${m.members.length}): ${m.members.join(' ')}`);
-  }
-  return EXIT_OK;
+  return false;
 }
 
 async function run(command: string | undefined, rest: string[]): Promise<number> {
-  switch (command) {
-    case 'keygen':
-      return keygenCommand(rest);
-    case 'status':
-      return status(rest);
-    case 'members':
-      return members(rest);
-    case 'cpg':
-      if (rest[0] === '-h' || rest[0] === '--help') {
-        console.log(CPG_USAGE);
-        return EXIT_OK;
-      }
-      return cpgCommand(rest);
-    case undefined:
-    case '-h':
-    case '--help':
-      console.log(USAGE);
-      return command === undefined ? EXIT_UNREACHABLE : EXIT_OK;
-    default:
-      console.error(`ringcast: unknown command "${command}"\n${USAGE}`);
-      return EXIT_UNREACHABLE;
+  if (command === undefined) {
+    console.error(usage());
+    return EXIT_UNREACHABLE;
   }
+  if (command === '-h' || command === '--help' || command === 'help') {
+    const topic = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
+    console.log(topic ? topic.help : usage());
+    return EXIT_OK;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    console.log(packageVersion());
+    return EXIT_OK;
+  }
+  const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (entry === undefined) {
+    const hint = command.startsWith('-')
+      ? `unknown option ${command}${didYouMean(command, ['--version', '--help'])}`
+      : `unknown command "${command}"${didYouMean(command, Object.keys(COMMANDS))}`;
+    console.error(`ringcast: ${hint}; "ringcast --help" lists the commands`);
+    return EXIT_UNREACHABLE;
+  }
+  if (wantsHelp(rest)) {
+    console.log(entry.help);
+    return EXIT_OK;
+  }
+  return entry.run(rest);
 }
 
 async function main(): Promise<number> {

@@ -11,22 +11,35 @@
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { parseArgs } from 'node:util';
 import { loadConfig, describeEffectiveTiming, type RingcastConfig } from '../config/index.js';
 import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
 import { Daemon } from '../daemon/daemon.js';
+import { loadServiceModule, ServiceModuleError } from '../daemon/service-module.js';
 import { createDaemonLogger } from '../log/daemon-logger.js';
 import { parseLoadSpec } from '../daemon/load-generator.js';
 import { resolveStateDir } from '../protocol/paths.js';
+import { parseCommandArgs, UsageError } from './args.js';
+import { explainDaemonError, pickNode } from './daemon-errors.js';
 
-const USAGE = 'usage: ringcastd --config FILE [--nodeid N] [--state-dir DIR] [--history FILE] [--load RATE:SIZE]';
+const USAGE = `usage: ringcastd --config FILE [--nodeid N] [--state-dir DIR] [--history FILE] [--load RATE:SIZE]
+  -c, --config FILE    the configuration, in corosync.conf syntax (docs/config.md)
+      --nodeid N       this node's nodelist entry, when several are local (as on loopback)
+      --state-dir DIR  where the daemon keeps its state and its socket (default ringcast { state_dir },
+                       else RINGCAST_STATE_DIR, else /var/lib/ringcast)
+      --history FILE   append this node's history (docs/history.md), for ringcast check
+      --load RATE:SIZE multicast RATE synthetic SIZE-byte messages per second (a load test)
+  -V, --version        print the version
+  -h, --help           this text`;
+
+/** Where the daemon keeps its state, once known: named in the hint of a permission error. */
+let stateDirForErrors = resolveStateDir(undefined);
 
 function fail(message: string): never {
   console.error(`ringcastd: ${message}`);
   process.exit(2);
 }
 
-function readConfig(path: string): RingcastConfig {
+function readConfig(path: string): { config: RingcastConfig; warnings: string[] } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -35,8 +48,8 @@ function readConfig(path: string): RingcastConfig {
   }
   const result = loadConfig(text, path);
   if (!result.ok) fail(result.errors.map((e) => e.message).join('\n'));
-  for (const w of result.warnings) console.error(`ringcastd: warning: ${w.message}`);
-  return result.config;
+  // Logged once the logger exists, in the log's own format (not plain text among JSON lines).
+  return { config: result.config, warnings: result.warnings.map((w) => w.message) };
 }
 
 function localAddresses(): Set<string> {
@@ -46,16 +59,9 @@ function localAddresses(): Set<string> {
 }
 
 function pickNodeId(config: RingcastConfig, flag: string | undefined): number {
-  if (flag !== undefined) {
-    const id = Number(flag);
-    if (!config.nodes.some((n) => n.nodeId === id)) fail(`--nodeid ${flag} is not in the nodelist`);
-    return id;
-  }
-  const local = localAddresses();
-  const mine = config.nodes.filter((n) => local.has(n.address));
-  if (mine.length === 1) return mine[0]!.nodeId;
-  if (mine.length === 0) fail('no nodelist entry matches an address of this host; use --nodeid');
-  fail(`several nodelist entries are local (${mine.map((n) => n.nodeId).join(', ')}); pick one with --nodeid`);
+  const picked = pickNode(config.nodes, flag, localAddresses());
+  if (!picked.ok) fail(picked.message);
+  return picked.nodeId;
 }
 
 /** uidgid.gid as a numeric group id: a number as is, a name looked up in /etc/group. */
@@ -74,25 +80,48 @@ function groupId(group: string | undefined): number | undefined {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  let parsed;
+  try {
+    parsed = parseCommandArgs(process.argv.slice(2), {
       config: { type: 'string', short: 'c' }, nodeid: { type: 'string' }, 'state-dir': { type: 'string' },
-      history: { type: 'string' }, load: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+      history: { type: 'string' }, load: { type: 'string' }, version: { type: 'boolean', short: 'V' },
+    });
+  } catch (err) {
+    if (err instanceof UsageError) fail(`${err.message}; "ringcastd --help" lists the options`);
+    throw err;
+  }
+  const values = parsed.values as { config?: string; nodeid?: string; 'state-dir'?: string; history?: string; load?: string; help?: boolean; version?: boolean };
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  if (!values.config) fail(`--config is required\n${USAGE}`);
-  const config = readConfig(values.config);
+  if (values.version) {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(pkg.version);
+    return;
+  }
+  if (!values.config) fail(`--config FILE is required\n${USAGE}`);
+  const { config, warnings } = readConfig(values.config);
   const nodeId = pickNodeId(config, values.nodeid);
   const stateDir = resolveStateDir(values['state-dir'] ?? config.ringcast.stateDir);
+  stateDirForErrors = stateDir;
   const load = values.load === undefined ? undefined : parseLoadSpec(values.load);
   if (load && !load.ok) fail(load.message);
+  // A service of your own: loaded and checked before anything starts, its errors naming the line.
+  const services = [];
+  if (config.ringcast.service) {
+    const { path, line } = config.ringcast.service;
+    try {
+      services.push(await loadServiceModule(path, { nodeId }));
+    } catch (err) {
+      if (!(err instanceof ServiceModuleError)) throw err;
+      fail(`${values.config}:${line}: ringcast.service: ${path}: ${err.message}`);
+    }
+  }
+
   const log = createDaemonLogger(config.logging, { nodeId });
   const logger = log.logger;
+  for (const w of warnings) logger.warn(w);
 
   let sealer;
   if (config.totem.cryptoCipher === 'none' && config.totem.cryptoHash === 'none') {
@@ -119,9 +148,11 @@ async function main(): Promise<void> {
     shutdownDrainTimeoutMs: config.totem.shutdownDrainTimeoutMs,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
     ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
+    services,
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);
+  for (const s of services) logger.info(`service "${s.name}" (id ${s.id}) loaded from ${config.ringcast.service?.path}`);
   await daemon.start();
 
   let stopping = false;
@@ -183,4 +214,9 @@ function restartOnlyChanges(before: RingcastConfig, after: RingcastConfig): stri
   return out;
 }
 
-main().catch((err) => fail(err instanceof Error ? err.stack ?? err.message : String(err)));
+main().catch((err) => {
+  // Everyday failures (a port in use, an address not on this host, a state directory it may not
+  // write) as one line with a hint; the stack only when asked for.
+  if (process.env['RINGCAST_DEBUG'] && err instanceof Error) console.error(err.stack);
+  fail(explainDaemonError(err, { stateDir: stateDirForErrors }));
+});

@@ -5,6 +5,7 @@
  * CpgHandle (one IPC connection) per cpg() call.
  */
 import { CpgHandle, type CpgHandleOptions } from './cpg.js';
+import { ServiceHandle, type ServiceHandleOptions } from './service.js';
 import { resolveReconnect, type ReconnectOptions } from './link.js';
 import { resolveSocketPath } from '../protocol/paths.js';
 import { STATUS_SERVICE_NAME } from '../protocol/status.js';
@@ -38,7 +39,7 @@ export class RingcastClient {
   readonly socketPath: string;
   readonly #status: StatusLink;
   readonly #options: ConnectOptions;
-  readonly #handles = new Set<CpgHandle>();
+  readonly #handles = new Set<CpgHandle | ServiceHandle>();
 
   /** Use connect(). */
   constructor(socketPath: string, status: StatusLink, options: ConnectOptions) {
@@ -58,6 +59,20 @@ export class RingcastClient {
     const handle = await CpgHandle.open(this.socketPath, {
       ...options,
       ...(reconnect === undefined ? {} : { reconnect }),
+      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
+    });
+    this.#handles.add(handle);
+    handle.once('close', () => this.#handles.delete(handle));
+    return handle;
+  }
+
+  /**
+   * A handle on any service the daemon hosts, by name (`orderlog`, or a service of your own:
+   * docs/writing-a-service.md), on its own connection. CS_ERR_NOT_EXIST if the daemon has no such service.
+   */
+  async service(name: string, options: Omit<ServiceHandleOptions, 'pid'> = {}): Promise<ServiceHandle> {
+    const handle = await ServiceHandle.open(this.socketPath, name, {
+      ...options,
       ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
     });
     this.#handles.add(handle);

@@ -125,6 +125,8 @@ test('abort: a pending mcast rejects ABORT_ERR, a pre-aborted call never reaches
     assert.equal(d.log.length, before);
     const iterAbort = new AbortController();
     const it = cpg.events({ signal: iterAbort.signal });
+    // The join's confchg arrived before any iterator or listener: it was kept for the first one.
+    assert.equal(((await it.next()).value as CpgEvent).type, 'confchg');
     const next = it.next();
     iterAbort.abort();
     await assert.rejects(next, { code: 'ABORT_ERR' });
@@ -240,5 +242,31 @@ test('a slow iterator loses nothing: the pump pauses at maxQueuedEvents and resu
     const got = await take(events, 200, (e) => e.type === 'deliver');
     assert.deepEqual(got.map((e) => str((e as CpgDeliverEvent).data)), Array.from({ length: 200 }, (_, i) => String(i)));
     await other.close();
+    await client.close();
+  }));
+
+test('events before anyone listens are kept for the first listener (listeners attached after join hear the join), bounded by maxQueuedEvents', () =>
+  withDaemon(async (d) => {
+    const client = await connect({ stateDir: d.dir });
+    const late = await client.cpg();
+    await late.join('g');
+    // A round trip after the join: its confchg has certainly arrived, and nobody listened yet.
+    await late.membership('g');
+    const heard: string[] = [];
+    late.on('deliver', (m) => heard.push(`deliver ${str(m.data)}`));
+    late.on('confchg', (c) => heard.push(`confchg +${c.joined.map((m) => m.pid).join(',')}`));
+    await late.mcast('g', text('x'));
+    await until(() => heard.length === 2, 'the kept confchg and the delivery');
+    assert.deepEqual(heard, [`confchg +${process.pid}`, 'deliver x']);
+
+    // A handle that never listens keeps at most maxQueuedEvents and counts the rest.
+    const deaf = await client.cpg({ maxQueuedEvents: 3 });
+    await deaf.join('h');
+    for (let i = 0; i < 5; i++) await deaf.mcast('h', text(String(i)));
+    await deaf.membership('h');
+    assert.equal(deaf.stats.unheardDropped, 3, '6 events (confchg + 5 deliveries), 3 kept');
+    const it = deaf.events();
+    const kept = await take(it, 3);
+    assert.deepEqual(kept.map((e) => e.type === 'deliver' ? str(e.data) : e.type), ['confchg', '0', '1']);
     await client.close();
   }));

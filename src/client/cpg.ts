@@ -82,7 +82,15 @@ export interface CpgHandleStats {
   badEvents: number;
   /** Fragments of partial deliveries dropped. */
   partialDropped: number;
+  /**
+   * Events that arrived before anything listened (no listener, no events() iterator) once the
+   * early buffer (maxQueuedEvents) was full: dropped. A handle that never listens counts here.
+   */
+  unheardDropped: number;
 }
+
+/** The handle's event names that make a listener a consumer of events (close is not one). */
+const EVENT_TYPES: ReadonlySet<string | symbol> = new Set(['deliver', 'confchg', 'totemConfchg', 'flowControl', 'disconnected', 'reconnected']);
 
 export interface CpgHandleEvents {
   deliver: [CpgDeliverEvent];
@@ -103,7 +111,7 @@ interface Joined {
 const DEFAULT_RETRY: BackoffOptions = { initialDelayMs: 1, maxDelayMs: 100, maxAttempts: 300 };
 
 export class CpgHandle extends EventEmitter<CpgHandleEvents> {
-  readonly stats: CpgHandleStats = { tryAgain: 0, reconnects: 0, badEvents: 0, partialDropped: 0 };
+  readonly stats: CpgHandleStats = { tryAgain: 0, reconnects: 0, badEvents: 0, partialDropped: 0, unheardDropped: 0 };
   readonly #target: LinkTarget;
   readonly #reconnect: ReturnType<typeof resolveReconnect>;
   readonly #retry: BackoffOptions;
@@ -127,6 +135,14 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
   /** The daemon's latest flow-control announcement on this connection. */
   #flowControl: CpgFlowControlState = 'disabled';
   #wakers = new Set<() => void>();
+  /**
+   * Events received before the application listened. The confchg of your own join can arrive
+   * before `await join()` resumes your code, and a listener attached after it would miss it: so
+   * until the first listener or iterator, events wait here (at most maxQueuedEvents) and are then
+   * handed over in order. undefined once someone listens.
+   */
+  #early: CpgEvent[] | undefined = [];
+  readonly #maxEarly: number;
 
   /** Connects to the 'cpg' service at `path`; rejects CS_ERR_LIBRARY (reason DAEMON_NOT_RUNNING) if nothing listens. */
   static async open(path: string, options: CpgHandleOptions = {}): Promise<CpgHandle> {
@@ -142,7 +158,17 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     checkBackoff('retry', this.#retry);
     this.#events = new EventStream(options.maxQueuedEvents ?? 1024);
+    this.#maxEarly = options.maxQueuedEvents ?? 1024;
     this.#nodeId = ipc.nodeId;
+    // The first listener ends the early buffer, after the current synchronous code: the usual
+    // `cpg.on('deliver', ...); cpg.on('confchg', ...)` pair both hear what was kept.
+    const untyped = this as EventEmitter;
+    const onNewListener = (name: string | symbol): void => {
+      if (!EVENT_TYPES.has(name)) return;
+      untyped.off('newListener', onNewListener);
+      queueMicrotask(() => this.#flushEarly());
+    };
+    untyped.on('newListener', onNewListener);
     this.#attach(ipc);
   }
 
@@ -311,7 +337,17 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
    * consuming it or end it (break, or `signal`).
    */
   events(options: CpgCallOptions = {}): AsyncIterableIterator<CpgEvent> {
-    return this.#events.open(options.signal);
+    const iterator = this.#events.open(options.signal);
+    this.#flushEarly();
+    return iterator;
+  }
+
+  /** Hands the events kept before anyone listened to the listeners and the iterator, in order. */
+  #flushEarly(): void {
+    const early = this.#early;
+    if (early === undefined) return;
+    this.#early = undefined;
+    for (const ev of early) this.#publish(ev);
   }
 
   /** Disconnects (the daemon reports your groups' membership as procdown); the iterator ends cleanly. */
@@ -438,6 +474,11 @@ export class CpgHandle extends EventEmitter<CpgHandleEvents> {
   }
 
   #publish(ev: CpgEvent): void {
+    if (this.#early !== undefined) {
+      if (this.#early.length < this.#maxEarly) this.#early.push(ev);
+      else this.stats.unheardDropped++;
+      return;
+    }
     this.#events.push(ev);
     (this.emit as (name: string, ev: CpgEvent) => boolean)(ev.type, ev);
   }

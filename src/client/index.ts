@@ -30,6 +30,10 @@ export type {
   CpgRingId,
   CpgTotemConfchgEvent,
 } from './cpg-types.js';
+export {
+  ServiceHandle, type ServiceDisconnectedEvent, type ServiceEvent, type ServiceHandleEvent, type ServiceHandleEvents,
+  type ServiceHandleOptions, type ServiceRequestOptions,
+} from './service.js';
 export { RingcastError, type RingcastErrorCode } from './errors.js';
 export type { ReconnectOptions } from './link.js';
 export type { BackoffOptions } from './backoff.js';

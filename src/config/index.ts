@@ -5,6 +5,6 @@ export { describeEffectiveTiming } from './timing.js';
 export { formatIssue, ISSUES_MAX, type ConfigIssue } from './issues.js';
 export { DEFAULT_CLUSTER_NAME, DEFAULT_KEYFILE, DEFAULT_PORT, clusterMcastAddress } from './totem.js';
 export type {
-  CryptoCipher, CryptoHash, DebugLevel, IpVersion, LoadResult, LoggerSubsys, LoggingSettings, NodeEntry,
+  CryptoCipher, CryptoHash, DebugLevel, IpVersion, LoadResult, LogFormat, LoggerSubsys, LoggingSettings, NodeEntry,
   QuorumSettings, RingcastConfig, RingcastSettings, TimestampMode, TotemSettings, Transport,
 } from './types.js';

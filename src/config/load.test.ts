@@ -97,7 +97,7 @@ describe('loadConfig: a valid file', () => {
       ],
       logging: {
         toStderr: true, toLogfile: true, logfile: '/var/log/ringcast/ringcast.log', toSyslog: false,
-        debug: 'off', timestamp: 'on', subsystems: [{ subsys: 'TOTEM', debug: 'trace', line: 45 }],
+        debug: 'off', timestamp: 'on', format: 'auto', subsystems: [{ subsys: 'TOTEM', debug: 'trace', line: 45 }],
       },
       quorum: { provider: 'corosync_votequorum', expectedVotes: 3, twoNode: false },
       ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, ipFragmentation: 'auto', socketMode: 0o660 },
@@ -111,7 +111,7 @@ describe('loadConfig: a valid file', () => {
       clusterName: 'ringcast', transport: 'udpu', cryptoCipher: 'aes256', cryptoHash: 'sha256',
       keyfile: '/etc/ringcast/authkey', ipVersion: 'ipv6-4', port: 5405, sendJoinMs: 0, shutdownDrainTimeoutMs: 13_200, timing: { nodeCount: 1 },
     });
-    assert.deepEqual(config.logging, { toStderr: true, toLogfile: false, toSyslog: false, debug: 'off', timestamp: 'hires', subsystems: [] });
+    assert.deepEqual(config.logging, { toStderr: true, toLogfile: false, toSyslog: false, debug: 'off', timestamp: 'hires', format: 'auto', subsystems: [] });
     assert.deepEqual(config.quorum, { twoNode: false });
     assert.deepEqual(config.ringcast, { frameSize: 65536, ipFragmentation: 'auto', socketMode: 0o660 });
   });

@@ -87,5 +87,9 @@ function buildRingcast(root: SectionValues, sink: IssueSink): RingcastSettings {
   const history = str(own, 'history');
   const frameSize = num(own, 'frame_size') ?? DEFAULT_FRAME_SIZE;
   const ipFragmentation = str(own, 'ip_fragmentation') === 'off' ? 'off' : 'auto';
-  return { frameSize, ipFragmentation, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }) };
+  const service = str(own, 'service');
+  return {
+    frameSize, ipFragmentation, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }),
+    ...(service === undefined ? {} : { service: { path: service, line: lineOf(own, 'service') ?? 0 } }),
+  };
 }

@@ -5,7 +5,7 @@
  */
 import type { IssueSink } from './issues.js';
 import { all, bool, first, lineOf, str, type SectionValues } from './read.js';
-import type { DebugLevel, LoggerSubsys, LoggingSettings, TimestampMode } from './types.js';
+import type { DebugLevel, LogFormat, LoggerSubsys, LoggingSettings, TimestampMode } from './types.js';
 
 export function buildLogging(root: SectionValues, sink: IssueSink): LoggingSettings {
   const logging = first(root, 'logging');
@@ -30,6 +30,7 @@ export function buildLogging(root: SectionValues, sink: IssueSink): LoggingSetti
     toSyslog: bool(logging, 'to_syslog') ?? false,
     debug,
     timestamp: (str(logging, 'timestamp') as TimestampMode | undefined) ?? 'hires',
+    format: (str(logging, 'format') as LogFormat | undefined) ?? 'auto',
     subsystems,
   };
   return logfile === undefined ? settings : { ...settings, logfile };

@@ -168,6 +168,7 @@ const loggingSpec: SectionSpec = {
     { name: 'to_syslog', value: bool },
     { name: 'debug', value: debug },
     { name: 'timestamp', value: { type: 'enum', values: ['off', 'on', 'hires'] } },
+    { name: 'format', value: { type: 'enum', values: ['auto', 'text', 'json'] } },
   ],
   sections: [{
     name: 'logger_subsys',
@@ -212,6 +213,7 @@ const ringcastSpec: SectionSpec = {
     { name: 'frame_size', value: { type: 'integer', unit: 'bytes', min: 576, max: 65536 } },
     { name: 'ip_fragmentation', value: { type: 'enum', values: ['auto', 'off'] } },
     { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },
+    { name: 'service', value: path },
   ],
 };
 

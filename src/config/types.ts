@@ -60,8 +60,15 @@ export interface LoggingSettings {
   readonly toSyslog: boolean;
   readonly debug: DebugLevel;
   readonly timestamp: TimestampMode;
+  /**
+   * ringcast's own key: `text` (a line for people), `json` (one JSON object a line, for tools),
+   * `auto` (the default): text on a terminal, JSON when stderr is a pipe or file, and in the log file.
+   */
+  readonly format?: LogFormat;
   readonly subsystems: readonly LoggerSubsys[];
 }
+
+export type LogFormat = 'auto' | 'text' | 'json';
 
 /** Read and kept for the quorum service (a later issue); nothing acts on it yet. */
 export interface QuorumSettings {
@@ -73,7 +80,7 @@ export interface QuorumSettings {
 export interface RingcastSettings {
   /** ringcast.state_dir, else Corosync's system.state_dir; unset: the daemon's default. */
   readonly stateDir?: string;
-  /** File to append the delivery history to (shared/design/history.md), as `ringcastd --history`. */
+  /** File to append the delivery history to (docs/history.md), as `ringcastd --history`. */
   readonly history?: string;
   /** Largest Totem frame in bytes; frames above netmtu travel in pieces (src/net/fragments.ts). */
   readonly frameSize: number;
@@ -83,6 +90,11 @@ export interface RingcastSettings {
    * uses ringcast's own pieces.
    */
   readonly ipFragmentation: 'auto' | 'off';
+  /**
+   * ringcast.service: a JavaScript module exporting a service of your own
+   * (docs/writing-a-service.md), loaded and checked by ringcastd at start; `line` for its errors.
+   */
+  readonly service?: { readonly path: string; readonly line: number };
   /** Mode of the IPC socket file (ringcast.socket_mode, octal); default 0o660. */
   readonly socketMode: number;
   /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */

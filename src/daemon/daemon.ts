@@ -16,7 +16,7 @@ import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
 import { makeTimedPayload, payloadId, payloadSentMicros, wallMicros } from '../history/payload.js';
 import type { TotemConfigInput } from '../totem/config.js';
-import type { ExecDelivery } from '../exec/index.js';
+import type { ExecDelivery, Service } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import { ExecHost } from './exec-host.js';
@@ -51,6 +51,8 @@ export interface DaemonOptions {
   readonly cpg?: CpgServiceOptions;
   /** totem.shutdown_drain_timeout: a planned stop's longest wait (default 2 × (token + consensus)). */
   readonly shutdownDrainTimeoutMs?: number;
+  /** Services of your own (ringcast { service }), hosted beside cpg, orderlog and status. */
+  readonly services?: readonly Service[];
 }
 
 /** How often a draining daemon looks whether its accepted work is done (deliveries also wake it). */
@@ -159,6 +161,7 @@ export class Daemon {
       socketGid: options.ipc?.socketGid,
       ipcLimits: options.ipc?.limits,
       cpg: options.cpg,
+      services: options.services,
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.
@@ -355,6 +358,7 @@ export class Daemon {
       wholeFramePeers: this.node.wholeFramePeers(),
       rates: this.rates,
       latencyMicros: this.lastLatency,
+      memory: memoryMb(),
       ...this.host.statusSections(),
     };
   }
@@ -366,4 +370,11 @@ export class Daemon {
       if (this.warn.should('status', performance.now())) this.options.logger.error({ err }, 'cannot write the status file');
     }
   }
+}
+
+/** The process's memory in MB (one decimal): what bounds the daemon's footprint, for operators and the bench. */
+function memoryMb(): NonNullable<DaemonStatus['memory']> {
+  const m = process.memoryUsage();
+  const mb = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers) };
 }

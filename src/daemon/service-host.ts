@@ -54,6 +54,8 @@ export interface ServiceHostOptions {
   readonly ring: GatedRing;
   readonly cpg?: CpgServiceOptions;
   readonly orderLog?: OrderLogOptions;
+  /** Services of your own, hosted after the built-in ones (their ids and names must be free). */
+  readonly services?: readonly Service[];
   /** The status service's source; without one (the simulator) the status service is not hosted. */
   readonly status?: StatusSource;
   readonly logger: Logger;
@@ -141,6 +143,7 @@ export class ServiceHost {
     this.cpg = new CpgService(options.cpg);
     const services: Service[] = [this.cpg, new OrderLogService(options.orderLog)];
     if (options.status) services.push(new StatusService(options.status));
+    services.push(...(options.services ?? []));
     this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
     this.gate = new RingGate(options.ring, { onChange: (closed) => this.#gateChanged(closed), every: this.#clock.every });
     this.exec = new Executive({

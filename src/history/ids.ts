@@ -1,5 +1,5 @@
 /**
- * The ids history files use (shared/design/history.md): node ids, ring ids `<rep>.<seq>` and
+ * The ids history files use (docs/history.md): node ids, ring ids `<rep>.<seq>` and
  * message ids `<node>.<boot>:<counter>`. The daemon and the simulator make them, the checker
  * parses them; payload.ts carries message ids inside messages.
  */

@@ -1,5 +1,5 @@
 /**
- * History files (shared/design/history.md): what one node saw, one JSON object per line. This
+ * History files (docs/history.md): what one node saw, one JSON object per line. This
  * module owns the record types, their strict validation, one-line serialization, and parsing with
  * per-line errors; writer.ts writes files, read.ts reads them, ids.ts owns the ids inside. The
  * format is a stable interface read by tools outside the project: field names, values and
@@ -13,6 +13,12 @@ export interface StartRecord {
   readonly node: NodeId;
   /** Unique per process start; part of every message id the incarnation sends. */
   readonly boot: string;
+  /**
+   * The incarnation's first configuration is a ring it joined after the ring began (a process
+   * joining a group mid-ring): in that first regular configuration it delivers only the ring's
+   * later messages, so checkers hold it to a subset there, not to the same set.
+   */
+  readonly midRing?: true;
   readonly t?: number;
 }
 
@@ -90,6 +96,7 @@ function checkStart(o: Fields): string | undefined {
   if (!isNodeId(o['node'])) return '"node" must be a node id (integer 0..2^32-1)';
   const boot = o['boot'];
   if (typeof boot !== 'string' || !isBoot(boot)) return '"boot" must be a non-empty string without ":" or whitespace';
+  if (o['midRing'] !== undefined && o['midRing'] !== true) return '"midRing" must be true when present';
   return undefined;
 }
 
@@ -143,7 +150,10 @@ function pickRecord(o: Fields): HistoryRecord {
 
 function pickFields(o: Fields): HistoryRecord {
   switch (o['ev'] as HistoryEvent) {
-    case 'start': return { ev: 'start', node: o['node'] as number, boot: o['boot'] as string };
+    case 'start':
+      return o['midRing'] === true
+        ? { ev: 'start', node: o['node'] as number, boot: o['boot'] as string, midRing: true }
+        : { ev: 'start', node: o['node'] as number, boot: o['boot'] as string };
     case 'config':
       return { ev: 'config', kind: o['kind'] as ConfigKind, ring: o['ring'] as string, members: [...(o['members'] as number[])] };
     case 'send': return { ev: 'send', id: o['id'] as string };
@@ -162,7 +172,7 @@ export function serializeRecord(r: HistoryRecord): string {
   if (problem !== undefined) throw new TypeError(`invalid history record: ${problem}`);
   const t = r.t === undefined ? '' : `,"t":${JSON.stringify(r.t)}`;
   switch (r.ev) {
-    case 'start': return `{"ev":"start","node":${r.node},"boot":${JSON.stringify(r.boot)}${t}}`;
+    case 'start': return `{"ev":"start","node":${r.node},"boot":${JSON.stringify(r.boot)}${r.midRing ? ',"midRing":true' : ''}${t}}`;
     case 'config':
       return `{"ev":"config","kind":"${r.kind}","ring":"${r.ring}","members":[${r.members.join(',')}]${t}}`;
     case 'send': return `{"ev":"send","id":${JSON.stringify(r.id)}${t}}`;

@@ -72,3 +72,31 @@ test('reload can move the log file; to_syslog is explained once, not refused', (
   assert.equal(err.lines().filter((l) => String(l.msg).startsWith('logging.to_syslog')).length, 1);
   assert.equal(existsSync(second), true);
 });
+
+test('format: auto is text on a terminal and JSON otherwise; text and json force it; the log file is JSON unless text', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringcast-log-'));
+  const raw = (): { write(line: string): void; text: () => string } => {
+    const chunks: string[] = [];
+    return { write: (line) => chunks.push(line), text: () => chunks.join('') };
+  };
+  const tty = raw();
+  const a = createDaemonLogger({ ...base, toLogfile: true, logfile: join(dir, 'auto.log') }, { nodeId: 2, stderr: tty, stderrIsTty: true });
+  a.logger.info({ ring: '1.8', err: Object.assign(new Error('boom'), { code: 'EX' }) }, 'Ring formed');
+  a.close();
+  assert.match(tty.text(), /^\d\d:\d\d:\d\d\.\d{3} info  node 2: Ring formed {2}ring=1\.8 err="boom \[EX\]"\n$/);
+  assert.equal(fileLines(join(dir, 'auto.log'))[0]!.msg, 'Ring formed', 'the file stays JSON under auto');
+  const pipe = raw();
+  const j = createDaemonLogger({ ...base, timestamp: 'off' }, { nodeId: 2, stderr: pipe, stderrIsTty: false });
+  j.logger.warn('as JSON');
+  j.close();
+  assert.deepEqual(JSON.parse(pipe.text()), { level: 40, node: 2, msg: 'as JSON' });
+  const forced = raw();
+  const t = createDaemonLogger({ ...base, timestamp: 'off', format: 'text', toLogfile: true, logfile: join(dir, 'text.log') }, { nodeId: 5, stderr: forced, stderrIsTty: false });
+  t.logger.error('as text');
+  t.reload({ ...base, timestamp: 'off', format: 'json', toLogfile: true, logfile: join(dir, 'text.log') });
+  t.logger.error('json again');
+  t.close();
+  assert.equal(forced.text().split('\n')[0], 'error node 5: as text');
+  assert.deepEqual(JSON.parse(forced.text().split('\n')[1]!), { level: 50, node: 5, msg: 'json again' });
+  assert.equal(readFileSync(join(dir, 'text.log'), 'utf8').split('\n')[0], 'error node 5: as text');
+});

@@ -1,5 +1,6 @@
 /**
- * The daemon's logger, built from `logging {}` (src/config): pino JSON lines to stderr and/or a
+ * The daemon's logger, built from `logging {}` (src/config): pino JSON lines (or, on a terminal
+ * or with `format: text`, the same records as text lines: text-format.ts) to stderr and/or a
  * log file, at the level `debug` selects (off → info, on → debug, trace → trace), with
  * Corosync's timestamp modes (off: no time; on/hires: ISO time with milliseconds).
  *
@@ -12,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import type { LoggingSettings } from '../config/types.js';
+import { formatLogLine } from './text-format.js';
 
 export interface DaemonLogger {
   readonly logger: Logger;
@@ -25,6 +27,14 @@ export interface DaemonLoggerOptions {
   readonly nodeId: number;
   /** Where stderr lines go (tests pass their own stream). */
   readonly stderr?: DestinationStream;
+  /** Whether stderr is a terminal, for `format: auto` (default: process.stderr.isTTY). */
+  readonly stderrIsTty?: boolean;
+}
+
+/** Which destinations get text lines: `text` both, `json` neither, `auto` a terminal stderr only. */
+export function textDestinations(settings: LoggingSettings, stderrIsTty: boolean): { stderr: boolean; file: boolean } {
+  const format = settings.format ?? 'auto';
+  return { stderr: format === 'text' || (format === 'auto' && stderrIsTty), file: format === 'text' };
 }
 
 export function levelOf(settings: LoggingSettings): Level {
@@ -61,22 +71,28 @@ class LogFile implements DestinationStream {
   }
 }
 
-/** Sends each line to stderr and/or the file, as the current settings say. */
+/** Sends each line to stderr and/or the file, as JSON or as text, as the current settings say. */
 class Router implements DestinationStream {
-  toStderr: boolean;
+  toStderr = true;
+  text = { stderr: false, file: false };
   readonly file: LogFile;
-  constructor(settings: LoggingSettings, private readonly stderr: DestinationStream) {
-    this.toStderr = settings.toStderr;
+  constructor(settings: LoggingSettings, private readonly stderr: DestinationStream, private readonly stderrIsTty: boolean) {
     this.file = new LogFile(settings.toLogfile ? settings.logfile : undefined);
+    this.apply(settings);
+  }
+  apply(settings: LoggingSettings): void {
+    this.toStderr = settings.toStderr;
+    this.text = textDestinations(settings, this.stderrIsTty);
   }
   write(line: string): void {
-    if (this.toStderr) this.stderr.write(line);
-    this.file.write(line);
+    const text = this.text.stderr || this.text.file ? `${formatLogLine(line.replace(/\n$/, ''))}\n` : line;
+    if (this.toStderr) this.stderr.write(this.text.stderr ? text : line);
+    this.file.write(this.text.file ? text : line);
   }
 }
 
 export function createDaemonLogger(settings: LoggingSettings, options: DaemonLoggerOptions): DaemonLogger {
-  const router = new Router(settings, options.stderr ?? pino.destination(2));
+  const router = new Router(settings, options.stderr ?? pino.destination(2), options.stderrIsTty ?? (options.stderr === undefined && process.stderr.isTTY === true));
   const logger = pino({
     base: { node: options.nodeId },
     level: levelOf(settings),
@@ -93,7 +109,7 @@ export function createDaemonLogger(settings: LoggingSettings, options: DaemonLog
     logger,
     reload(next) {
       logger.level = levelOf(next);
-      router.toStderr = next.toStderr;
+      router.apply(next);
       router.file.moveTo(next.toLogfile ? next.logfile : undefined);
       noteSyslog(next);
     },

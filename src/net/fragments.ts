@@ -46,10 +46,15 @@ export function fragmentFrame(frame: Uint8Array, options: FragmentOptions): Uint
   // Equal shares rather than full fragments and a runt: the same count, smaller datagrams.
   const share = Math.ceil(frame.length / count);
   const out: Uint8Array[] = [];
+  // One allocation for all of a frame's datagrams: under full load thousands of small buffers a
+  // second fragment the allocator's heap and hold the daemon's resident size up.
+  const block = new Uint8Array(count * FRAGMENT_HEADER_BYTES + frame.length);
+  let offset = 0;
   for (let index = 0; index < count; index++) {
     const data = frame.subarray(index * share, Math.min(frame.length, (index + 1) * share));
-    const datagram = new Uint8Array(FRAGMENT_HEADER_BYTES + data.length);
-    const view = new DataView(datagram.buffer);
+    const datagram = block.subarray(offset, offset + FRAGMENT_HEADER_BYTES + data.length);
+    offset += datagram.length;
+    const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.length);
     datagram[0] = FRAGMENT_MARKER;
     datagram[1] = index;
     datagram[2] = count;
@@ -130,7 +135,9 @@ export class Reassembler {
     }
     if (partial.count !== count) return this.abandon(list, partial, `serial ${serial} said ${partial.count} fragments, now ${count}`);
     if (partial.parts[index]) return { ok: true, frame: undefined }; // a duplicate
-    const data = datagram.slice(FRAGMENT_HEADER_BYTES);
+    // A view, not a copy: each received datagram has a buffer of its own, and the frame is
+    // assembled into a fresh one below.
+    const data = datagram.subarray(FRAGMENT_HEADER_BYTES);
     partial.bytes += data.length;
     if (partial.bytes > this.maxFrameBytes) {
       this.remove(list, partial);

@@ -206,7 +206,10 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: this.multicastGroup !== undefined });
     this.socket = socket;
     socket.on('message', (frame, rinfo) => this.onFrame(frame, `${rinfo.address}:${rinfo.port}`));
-    socket.on('error', (err) => this.emit('error', err));
+    // Until the node runs, a socket error fails start() (the caller reports it once), not the log.
+    socket.on('error', (err) => {
+      if (this.running) this.emit('error', err);
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       // A socket bound to a unicast address does not see multicast on Linux: bind the wildcard.

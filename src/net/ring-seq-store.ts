@@ -3,10 +3,11 @@
  * reuses a ring id (Corosync keeps the same in /var/lib/corosync/ringid_<nodeid>). The value is
  * written to a temporary file and renamed, so a crash leaves the old value or the new, never half.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { RingSeqStore } from '../driver/ring-driver.js';
+import { ensureDirectory } from './directories.js';
 
 export type { RingSeqStore };
 
@@ -14,7 +15,7 @@ export class FileRingSeqStore implements RingSeqStore {
   private readonly path: string;
 
   constructor(stateDir: string, nodeId: number) {
-    mkdirSync(stateDir, { recursive: true });
+    ensureDirectory(stateDir);
     this.path = join(stateDir, `ringid_${nodeId}`);
   }
 

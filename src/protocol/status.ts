@@ -35,6 +35,8 @@ export interface DaemonStatus {
   readonly rates: { tokenRotationsPerSec: number; deliveriesPerSec: number };
   /** Delivery latency of timed load messages since the previous status (same-host wall clock). */
   readonly latencyMicros?: { p50: number; p99: number; count: number } | undefined;
+  /** The daemon process's memory, MB (Node's process.memoryUsage()). */
+  readonly memory?: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   /** IPC server counters (connections, rejects, disconnects by reason, bytes, back-pressure). */
   readonly ipc?: Record<string, unknown>;
   /** Executive counters (deliveries, drops by reason, requests, sync) and per-service ones. */

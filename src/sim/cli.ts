@@ -93,7 +93,7 @@ function summary(r: SimRunResult | DaemonRunResult): string {
     `configs=${r.report.stats.configs} dropped=${r.network.dropped}` +
     // Runs without a clean stop print what they always printed.
     (r.stops.count > 0 ? ` stops=${r.stops.count} abandoned=${r.stops.abandoned}` : '') +
-    ('recorders' in r ? ` recorders=${r.recorders.recorded}/${r.recorders.recorded + r.recorders.unrecorded}` : '');
+    ('recorders' in r ? ` recorders=${r.recorders.recorded}/${r.recorders.recorded + r.recorders.unrecorded} (${r.recorders.midRing} mid-ring)` : '');
 }
 
 function main(): number {

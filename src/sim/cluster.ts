@@ -4,7 +4,7 @@
  * ringcastd (src/driver), with the packet simulator as its transport and the virtual clock as its
  * scheduler. The cluster owns each node's lifecycle
  * (start, pause, crash, restart with its persisted ring sequence, graceful leave), runs the load,
- * and writes one history per node in the format of shared/design/history.md.
+ * and writes one history per node in the format of docs/history.md.
  */
 import type { TotemGroup } from '../totem/group.js';
 import type { TotemConfig } from '../totem/config.js';

@@ -79,7 +79,7 @@ export class TotemCore {
       oldRingId: ringId, oldRingSaved: false, oldRingAru: start, oldRingHighSeqReceived: start,
       regular: new MessageStore(start, cap), recovery: new MessageStore(start, cap),
       aru: start, highSeqReceived: start, highDelivered: start, lastAru: start, safeSeq: start, tokenSeq: seqPrev(start),
-      lastTokenSeqSeen: -1, seqUnchanged: 0, aruCount: 0, tokenHeld: false,
+      lastTokenSeqSeen: -1, seqUnchanged: 0, aruCount: 0, tokenHeld: false, holdCancelled: false,
       trc: 0, pbl: 0, cbl: 0, lastToken: undefined,
       retransQueue: [], retransFlgSet: false, retransFlgCount: 0, installSeq: start,
       receivedFlg: true, rotationCounter: 0, originatedOrfToken: false, orfTokenDiscard: true,
@@ -206,9 +206,17 @@ export class TotemCore {
       case 'token_hold_cancel':
         if (sameRing(msg.ringId, n.ringId)) {
           n.seqUnchanged = 0;
-          if (n.ringId.rep === n.me && n.state !== 'gather') {
-            retransmitToken(n);
-            n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
+          if (n.ringId.rep === n.me && n.state === 'operational') {
+            if (n.lastToken?.held) {
+              // Resting here: send it on as it is (nothing happened on the ring meanwhile).
+              retransmitToken(n);
+              n.tokenHeld = false;
+              n.timers.cancel('tokenHoldRetransmit');
+              n.timers.arm('tokenRetransmit', n.now + n.cfg.tokenRetransmitMs);
+            } else {
+              // Still circulating: the sender will see it, unless it rests here on its return.
+              n.holdCancelled = true;
+            }
           }
         }
         return;

@@ -126,6 +126,15 @@ export function handleJoin(n: Node, join: MembJoin): void {
       return;
     case 'recovery':
       if (setHas(n.newMemb, join.systemFrom) && join.ringSeq >= n.ringId.seq) {
+        // The sender is a member of the ring we are recovering; it has either reached OPERATIONAL
+        // (and, by Totem's rule, cleared its failed set) or been pulled back like us. Corosync keeps
+        // our failed set here, and so keeps excluding processors the new ring's members have
+        // forgotten: when the same members are pulled back every time (two halves forming rings side
+        // by side after a heal), that stale set splits every later consensus the same way, forever
+        // (the daemon simulator found it: partitions seed 261, 5 nodes). Start from what the
+        // members that reached OPERATIONAL hold: the new ring as our processors, nothing failed.
+        n.procList = setUnion(n.procList, n.newMemb);
+        n.failedList = [];
         processJoin(n, join);
         restoreOldRingState(n);
         enterGather(n, 'join-recovery');

@@ -159,6 +159,8 @@ export interface Node {
   seqUnchanged: number;
   aruCount: number;
   tokenHeld: boolean;
+  /** A token_hold_cancel came while the token was circulating: do not rest it on the next visit. */
+  holdCancelled: boolean;
   trc: number;
   pbl: number;
   cbl: number;

@@ -237,6 +237,34 @@ function recoveryProgress(n: Node, t: WorkingToken): boolean {
   return n.rotationCounter === 2;
 }
 
+/**
+ * Token hold (Corosync's seqno_unchanged_const): an idle ring's representative rests the token
+ * instead of spinning it, and re-sends it after `hold`; a member with new messages multicasts a
+ * token_hold_cancel and the representative passes the token on at once. Sparse traffic (a
+ * message every few milliseconds) used to keep the token spinning for 30 rotations after each
+ * message, most of a lightly loaded daemon's work: the ring now rests as soon as it has caught up.
+ *
+ * The representative rests the token once it has come back `idle` times with no new message and
+ * shows every member holding everything. The others must know when to send a cancel: their last
+ * `idle - 1` rotations lie inside the representative's last `idle` ones, so if the
+ * representative will rest the token before it comes round to them again, they have seen
+ * `idle - 1` quiet rotations themselves. That hint may fire when the token was not going to
+ * rest (a spare cancel costs one multicast), never the other way round.
+ *
+ * Returns, for the representative, whether it holds the token now; for the others, the hint.
+ */
+function decideRest(n: Node, t: WorkingToken, isRep: boolean, sentThisVisit: number): boolean {
+  const idle = n.newMemb.length === 1 ? Math.min(n.cfg.seqnoUnchangedConst, SOLE_MEMBER_IDLE_ROTATIONS) : n.cfg.seqnoUnchangedConst;
+  if (!isRep) return n.seqUnchanged >= idle - 1;
+  // A cancel that came while the token was on its way round is for this visit.
+  const cancelled = n.holdCancelled;
+  n.holdCancelled = false;
+  // Rest only a ring that has caught up (aru = seq: safe delivery and freeing need nothing more)
+  // with no retransmission asked for, or a lost message would wait a whole hold for its repair.
+  const caughtUp = t.aru === t.seq && t.rtrList.length === 0;
+  return caughtUp && n.seqUnchanged >= idle && sentThisVisit === 0 && !cancelled;
+}
+
 export function handleOrfToken(n: Node, token: OrfToken): void {
   if (n.orfTokenDiscard) return;
   if (token.seq === n.lastTokenSeqSeen) {
@@ -249,11 +277,6 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
   }
   n.lastTokenSeqSeen = token.seq;
   const isRep = n.ringId.rep === n.me;
-  const idleRotations = n.newMemb.length === 1 ? Math.min(n.cfg.seqnoUnchangedConst, SOLE_MEMBER_IDLE_ROTATIONS) : n.cfg.seqnoUnchangedConst;
-  n.tokenHeld = isRep
-    ? n.seqUnchanged > idleRotations
-    : n.seqUnchanged >= idleRotations;
-  const forward = !(isRep && n.tokenHeld);
 
   if (n.state === 'commit' || n.state === 'gather') return;
   if (!sameRing(token.ringId, n.ringId)) return;
@@ -308,11 +331,16 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
   }
   n.tokenSeq = t.tokenSeq;
   t.tokenSeq = seqNext(t.tokenSeq);
+  // Only a ring that was already operational rests: the visit that ends recovery must pass the
+  // token on, or the others would wait a whole hold to leave recovery.
+  const wasOperational = n.state === 'operational';
   if (n.state === 'recovery' && recoveryProgress(n, t)) {
     enterOperational(n);
     n.rotationCounter = 0;
     n.retransFlgCount = 0;
   }
+  n.tokenHeld = wasOperational && decideRest(n, t, isRep, retransmitted + sent);
+  const forward = !(isRep && n.tokenHeld);
   sendToken(n, t, forward);
   if (n.state === 'operational') deliverInOrder(n, n.highSeqReceived);
   n.timers.arm('tokenLoss', n.now + n.cfg.tokenTimeoutMs);

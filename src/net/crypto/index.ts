@@ -29,4 +29,3 @@ export {
   type DropCounters,
   type LogDecision,
 } from './stats.js';
-export { keygenCommand, DEFAULT_KEY_FILE, KEYGEN_USAGE, type KeygenIo } from './keygen-command.js';

@@ -5,14 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 
-export const HASH_BYTES = 32;
+import { HASH_BYTES, type LogSnapshot } from '../../protocol/orderlog.js';
 
-export interface LogSnapshot {
-  readonly count: number;
-  readonly hash: Uint8Array;
-  /** The last lines, oldest first; at most the log's maxLines. */
-  readonly lines: readonly string[];
-}
+export { HASH_BYTES, type LogSnapshot };
 
 export class OrderLog {
   private countValue = 0;

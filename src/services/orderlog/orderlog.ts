@@ -15,14 +15,15 @@ import type { ClientConnection, ExecHandler, ExecMeta, LibHandler, Service, Serv
 import {
   decodeLine, decodeSnapshot, decodeU32, encodeAppended, encodeAppendedEvent, encodeLine, encodeSnapshot, ORDERLOG_LINE_MAX_BYTES,
 } from './codec.js';
+import { OrderLogEvent, OrderLogRequest, ORDERLOG_SERVICE_NAME } from '../../protocol/orderlog.js';
+
+export { OrderLogEvent, OrderLogRequest };
 import { betterSnapshot, OrderLog, type LogSnapshot } from './log.js';
 
 /** ringcast's own services take ids from 32 up, clear of Corosync's (0..7 in 3.x, 0..21 in 1.x). */
 export const ORDERLOG_SERVICE_ID = 32;
 
-export const OrderLogRequest = { append: 0, read: 1, track: 2 } as const;
 export const OrderLogExec = { append: 0, state: 1 } as const;
-export const OrderLogEvent = { appended: 0, reset: 1 } as const;
 
 export interface OrderLogOptions {
   /** Lines kept (the count and hash cover all). A STATE message must fit the ring: bounded below. */
@@ -35,7 +36,7 @@ export const ORDERLOG_MAX_LINES_LIMIT = 512;
 
 export class OrderLogService implements Service {
   readonly id = ORDERLOG_SERVICE_ID;
-  readonly name = 'orderlog';
+  readonly name = ORDERLOG_SERVICE_NAME;
   readonly log: OrderLog;
   private api: ServiceApi | undefined;
   /** Connections that asked to TRACK, by connection id. */

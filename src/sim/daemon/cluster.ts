@@ -354,11 +354,15 @@ export class SimDaemonCluster implements FaultTarget {
     return this.sim.runUntil(until, maxEvents);
   }
 
-  /** Node incarnations whose recorder wrote a history, and those whose join landed mid-ring (the rest died before joining). */
-  recorderCounts(): { recorded: number; unrecorded: number } {
+  /**
+   * Node incarnations whose recorder wrote a history (`midRing` of them joined a ring that had
+   * begun), and those that never did (the node died or stopped before the join was ordered).
+   */
+  recorderCounts(): { recorded: number; midRing: number; unrecorded: number } {
     return {
       recorded: this.#recorders.filter((r) => r.wroteHistory).length,
-      unrecorded: this.#recorders.filter((r) => r.unrecorded).length,
+      midRing: this.#recorders.filter((r) => r.joinedMidRing).length,
+      unrecorded: this.#recorders.filter((r) => !r.wroteHistory).length,
     };
   }
 

@@ -11,14 +11,15 @@
  *   tells its recorder of each configuration through the connection instead, in order with the
  *   events (`installed`), so the history is what an application would see with that guarantee.
  *   It multicasts messages that carry history ids. It asks to join before its daemon's ring runs,
- *   so the join is normally ordered in the node's first ring, which holds the node alone. Only
- *   then does it record: a ring it joined in the middle of holds messages it was never meant to
- *   see (CPG delivers to a member only what was ordered after its join, and messages sent in an
- *   earlier ring may be ordered there first), so such an incarnation records nothing at all and
- *   is counted (`unrecorded`). A planned stop: the recorder sends nothing more and waits (bounded)
- *   until the daemon took every request it made; the daemon then drains (it delivers what it
- *   accepted before leaving the ring) and closes the connection, and the recorder writes `stop`,
- *   listing as abandoned its own messages it never saw delivered.
+ *   so the join is often ordered in the node's first ring, which holds the node alone. When the
+ *   join is ordered in a ring that had begun, CPG delivers to it only what was ordered after the
+ *   join (messages sent in an earlier ring may be ordered there first): its history then starts
+ *   with `midRing`, and the checker holds that first configuration to a subset of the ring's.
+ *   An incarnation that ends before its join is ordered records nothing (`unrecorded`). A planned
+ *   stop: the recorder sends nothing more and waits (bounded) until the daemon took every request
+ *   it made; the daemon then drains (it delivers what it accepted before leaving the ring) and
+ *   closes the connection, and the recorder writes `stop`, listing as abandoned its own messages
+ *   it never saw delivered.
  * - *Churners*: short-lived processes that join other groups, multicast a little, and leave
  *   cleanly or die (procdown), so group tables meet every kind of change under faults.
  */
@@ -157,8 +158,8 @@ export class RecorderApp extends CpgApp {
   /** Ids this process sent and has not delivered yet. */
   readonly #outstanding = new Set<string>();
 
-  /** The join landed in a ring with other nodes: this incarnation records nothing. */
-  unrecorded = false;
+  /** Its join was ordered in a ring with other nodes: its history starts with `midRing`. */
+  joinedMidRing = false;
 
   constructor(world: AppWorld, node: number, pid: number, private readonly options: RecorderOptions) {
     super(world, node, pid, RECORDER_GROUP);
@@ -222,17 +223,19 @@ export class RecorderApp extends CpgApp {
     if (ev.kind === 'totem_confchg') {
       // Only the join's ring decides whether this incarnation records; later rings come in
       // through installed().
-      if (this.#recording || this.unrecorded || this.state !== 'member') return;
-      if (ev.nodes.length !== 1 || ev.nodes[0] !== this.node) {
-        this.unrecorded = true;
-        return;
-      }
+      if (this.#recording || this.state !== 'member') return;
       this.#recording = true;
       this.#wrote = true;
-      this.#record({ ev: 'start', node: this.node, boot: this.options.boot });
+      // A join ordered in a ring that already carried messages: the history says so, and the
+      // checker holds this first configuration to a subset of what the ring delivered.
+      const alone = ev.nodes.length === 1 && ev.nodes[0] === this.node;
+      if (!alone) this.joinedMidRing = true;
+      this.#record(alone ? { ev: 'start', node: this.node, boot: this.options.boot } : { ev: 'start', node: this.node, boot: this.options.boot, midRing: true });
       const ring = `${ev.ringId.nodeId}.${ev.ringId.seq}`;
+      // Its node may come from an earlier ring, which this process did not see: as for any new
+      // process, its first transitional configuration holds itself only.
       this.#record({ ev: 'config', kind: 'transitional', ring, members: [this.node] });
-      this.#record({ ev: 'config', kind: 'regular', ring, members: [this.node] });
+      this.#record({ ev: 'config', kind: 'regular', ring, members: [...ev.nodes].sort((a, b) => a - b) });
       if (this.#sending) this.#scheduleSend();
       return;
     }

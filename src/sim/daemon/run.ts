@@ -23,8 +23,8 @@ export interface DaemonRunOptions extends SimRunOptions {
 export interface DaemonRunResult extends SimRunResult {
   /** Disagreements the services' own checks found at the end. */
   readonly serviceProblems: readonly string[];
-  /** Node incarnations whose recorder wrote a history, and those that could not (joined mid-ring). */
-  readonly recorders: { readonly recorded: number; readonly unrecorded: number };
+  /** Node incarnations whose recorder wrote a history (`midRing`: joined a ring that had begun), and those that never did. */
+  readonly recorders: { readonly recorded: number; readonly midRing: number; readonly unrecorded: number };
 }
 
 export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult {

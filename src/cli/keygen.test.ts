@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keygenCommand, type KeygenIo } from './keygen-command.js';
+import { keygenCommand, type KeygenIo } from './keygen.js';
 
 function capture(): KeygenIo & { lines: { out: string[]; err: string[] } } {
   const lines = { out: [] as string[], err: [] as string[] };
@@ -46,6 +46,12 @@ test('usage errors exit 2: unknown option, bad size, positional, empty path; --h
     assert.equal(await keygenCommand(args, io), 2, args.join(' '));
     assert.ok(io.lines.err.length > 0);
   }
+  const bare = capture();
+  assert.equal(await keygenCommand([], bare), 2, 'no -k: refused, nothing written under /etc');
+  assert.deepEqual(bare.lines.err, ['ringcast keygen: say where to write the key with -k FILE, for example: ringcast keygen -k /etc/ringcast/authkey']);
+  const typo = capture();
+  assert.equal(await keygenCommand(['--key-fil', path], typo), 2);
+  assert.match(typo.lines.err[0]!, /unknown option --key-fil \(did you mean --key-file\?\)/);
   const io = capture();
   assert.equal(await keygenCommand(['--help'], io), 0);
   assert.match(io.lines.out[0]!, /^Usage: ringcast keygen/);

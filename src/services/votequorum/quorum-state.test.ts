@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { QuorumState, type QuorumEffect, type VotequorumConfig } from './quorum-state.js';
+
+const BASE: VotequorumConfig = {
+  votes: 1, expectedVotes: 5, twoNode: false, waitForAll: false, lastManStanding: false,
+  lastManStandingWindowMs: 10_000, autoTieBreaker: { kind: 'none' }, allowDownscale: false,
+};
+
+/** Nodes 1..n, each with its own QuorumState; `form` runs one sync as the executive would. */
+class Cluster {
+  readonly states = new Map<number, QuorumState>();
+  readonly effects = new Map<number, QuorumEffect[]>();
+
+  constructor(n: number, config: Partial<VotequorumConfig> = {}) {
+    for (let id = 1; id <= n; id++) {
+      this.states.set(id, new QuorumState(id, { ...BASE, expectedVotes: n, ...config }));
+      this.effects.set(id, []);
+    }
+  }
+
+  /** One partition's sync: init on every member, every member's NODEINFO to all in id order, activate. */
+  form(members: number[]): void {
+    for (const id of members) this.effects.get(id)!.push(...this.states.get(id)!.syncInit(members));
+    const infos = members.map((id) => this.states.get(id)!.ownInfo());
+    for (const info of infos) for (const id of members) this.effects.get(id)!.push(...this.states.get(id)!.nodeInfo(info));
+    for (const id of members) this.effects.get(id)!.push(...this.states.get(id)!.syncActivate());
+  }
+
+  state(id: number): QuorumState {
+    return this.states.get(id)!;
+  }
+
+  lastQuorum(id: number): boolean | undefined {
+    const q = this.effects.get(id)!.filter((e) => e.kind === 'quorum');
+    return q.length ? (q[q.length - 1] as { quorate: boolean }).quorate : undefined;
+  }
+}
+
+test('the threshold is floor(expected / 2) + 1', () => {
+  const expected = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const quorums = expected.map((ev) => {
+    const c = new Cluster(ev);
+    c.form(Array.from({ length: ev }, (_, i) => i + 1));
+    return c.state(1).quorum;
+  });
+  assert.deepEqual(quorums, [1, 2, 2, 3, 3, 4, 4, 5, 5, 6]);
+});
+
+test('a 2|3 split of five: the three stay quorate, the two do not, and quorum does not drop by itself', () => {
+  const c = new Cluster(5);
+  c.form([1, 2, 3, 4, 5]);
+  assert.equal(c.lastQuorum(1), true);
+  c.form([1, 2]);
+  c.form([3, 4, 5]);
+  assert.equal(c.lastQuorum(1), false);
+  assert.equal(c.lastQuorum(3), true);
+  assert.equal(c.state(3).quorum, 3);
+  assert.equal(c.state(1).quorum, 3);
+  assert.equal(c.state(3).totalVotes, 3);
+  // The merge: everyone quorate again with the same figures.
+  c.form([1, 2, 3, 4, 5]);
+  for (const id of [1, 2, 3, 4, 5]) {
+    assert.equal(c.lastQuorum(id), true);
+    assert.equal(c.state(id).quorum, 3);
+    assert.equal(c.state(id).highestExpected, 5);
+  }
+});
+
+test('expected votes follow the highest total seen', () => {
+  const c = new Cluster(4, { expectedVotes: 2 });
+  c.form([1, 2, 3, 4]);
+  assert.equal(c.state(1).expectedVotes, 4);
+  assert.equal(c.state(1).quorum, 3);
+  assert.ok(c.effects.get(1)!.some((e) => e.kind === 'expected-votes' && e.expectedVotes === 4));
+});
+
+test('two_node: quorate with one node once both were seen (wait_for_all implied)', () => {
+  const c = new Cluster(2, { twoNode: true, waitForAll: true });
+  c.form([1]);
+  assert.equal(c.lastQuorum(1), false, 'a lone first node waits for all');
+  c.form([1, 2]);
+  assert.equal(c.lastQuorum(1), true);
+  assert.equal(c.state(1).quorum, 1, 'two_node: quorum is 1 with both nodes too (corosync-quorumtool shows Quorum: 1)');
+  c.form([1]);
+  assert.equal(c.lastQuorum(1), true, 'the survivor of two keeps quorum');
+  assert.equal(c.state(1).quorum, 1);
+});
+
+test('wait_for_all: a restarted cluster waits for every node once, and re-arms when quorum is lost', () => {
+  const c = new Cluster(3, { waitForAll: true });
+  c.form([1, 2]);
+  assert.equal(c.lastQuorum(1), false, '2 of 3 votes, but waiting for all');
+  c.form([1, 2, 3]);
+  assert.equal(c.lastQuorum(1), true);
+  c.form([1, 2]);
+  assert.equal(c.lastQuorum(1), true, 'once all were seen, a majority is enough');
+  c.form([1]);
+  assert.equal(c.lastQuorum(1), false);
+  assert.equal(c.state(1).waitForAllStatus, true, 'losing quorum re-arms wait_for_all');
+});
+
+test('last_man_standing: after the window, expected votes shrink to the members', () => {
+  const c = new Cluster(5, { lastManStanding: true, lastManStandingWindowMs: 10_000 });
+  c.form([1, 2, 3, 4, 5]);
+  c.form([1, 2, 3]);
+  assert.ok(c.effects.get(1)!.some((e) => e.kind === 'arm-lms' && e.afterMs === 10_000));
+  assert.equal(c.lastQuorum(1), true);
+  for (const id of [1, 2, 3]) c.state(id).lastManStandingExpired();
+  assert.equal(c.state(1).quorum, 2);
+  assert.equal(c.state(1).expectedVotes, 3);
+  c.form([1, 2]);
+  assert.equal(c.lastQuorum(1), true, 'two of the last three keep quorum');
+});
+
+test('auto_tie_breaker lowest: an even split goes to the half with the lowest node id', () => {
+  const c = new Cluster(4, { autoTieBreaker: { kind: 'lowest' } });
+  c.form([1, 2, 3, 4]);
+  c.form([1, 2]);
+  c.form([3, 4]);
+  assert.equal(c.lastQuorum(1), true);
+  assert.equal(c.lastQuorum(3), false);
+});
+
+test('auto_tie_breaker list: the first listed node present wins', () => {
+  const c = new Cluster(4, { autoTieBreaker: { kind: 'list', nodes: [3, 1] } });
+  c.form([1, 2, 3, 4]);
+  c.form([1, 2]);
+  c.form([3, 4]);
+  assert.equal(c.lastQuorum(3), true);
+  assert.equal(c.lastQuorum(1), false, 'node 3, listed first, was with us and is gone');
+});
+
+test('without a tie breaker an even split leaves both halves inquorate', () => {
+  const c = new Cluster(4);
+  c.form([1, 2, 3, 4]);
+  c.form([1, 2]);
+  c.form([3, 4]);
+  assert.equal(c.lastQuorum(1), false);
+  assert.equal(c.lastQuorum(3), false);
+});
+
+test('setexpected and setvotes checks', () => {
+  const c = new Cluster(5);
+  c.form([1, 2, 3, 4, 5]);
+  const s = c.state(1);
+  assert.equal(s.checkSetExpected(4), 'invalid', 'below the total');
+  assert.equal(s.checkSetExpected(9), 'ok');
+  assert.equal(s.checkSetExpected(11), 'invalid', 'quorum 6 with 5 votes: quorum lost');
+  assert.equal(s.checkSetVotes(9, 1), 'not-found');
+  assert.equal(s.checkSetVotes(2, 2), 'ok');
+  for (const id of [1, 2, 3, 4, 5]) c.state(id).reconfigureExpected(7);
+  assert.equal(c.state(3).quorum, 4);
+  assert.equal(c.state(3).quorate, true);
+});
+
+test('a node with more than one vote switches last_man_standing off', () => {
+  const c = new Cluster(3, { lastManStanding: true });
+  c.form([1, 2, 3]);
+  for (const id of [1, 2, 3]) c.state(id).reconfigureVotes(2, 2);
+  c.state(1).nodeInfo({ nodeId: 2, votes: 2, expectedVotes: 4, flags: 1 });
+  c.form([1, 3]);
+  assert.equal(c.state(1).lastManStandingExpired().length, 0, 'no shrinking: LMS is off');
+});
