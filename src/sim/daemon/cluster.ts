@@ -35,6 +35,8 @@ export interface SimDaemonOptions {
   readonly churnersPerNode: number;
   /** The ring's send queue bound: small, so the gate and held requests meet the faults. */
   readonly maxQueuedBytes: number;
+  /** Bound on each planned stop's drain (default 2 x (token + consensus)). */
+  readonly drainTimeoutMs?: number;
   /** Virtual ms per IPC hop. */
   readonly ipcHopMs?: number;
   readonly onTrace?: ClusterOptions['onTrace'];
@@ -208,6 +210,7 @@ export class SimDaemonCluster implements FaultTarget {
       rng: options.rng.fork(),
       baseDelayMs: options.baseDelayMs,
       maxQueuedBytes: options.maxQueuedBytes,
+      drainTimeoutMs: options.drainTimeoutMs,
       recordHistory: false,
       onTrace: options.onTrace,
       onEvent: (id, event) => {

@@ -40,6 +40,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     ratePerSec: options.ratePerSec ?? 20,
     churnersPerNode: options.churnersPerNode ?? 2,
     maxQueuedBytes: options.maxQueuedBytes ?? 64 * 1024,
+    drainTimeoutMs: options.drainTimeoutMs,
     onTrace: ringTraceLog(options),
   });
   const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
