@@ -315,8 +315,10 @@ export class SimDaemonCluster implements FaultTarget {
     };
     const poll = (): void => {
       if (!stack.alive || closed) return;
-      if (stack.host.pendingWork === 0 && (this.sim.driver(id)?.ownUndelivered ?? 0) === 0) closeClients();
-      else stack.later(10, poll);
+      if (stack.host.pendingWork > 0 || (this.sim.driver(id)?.ownUndelivered ?? 0) > 0) return stack.later(10, poll);
+      // The last deliveries are on their way to the clients (one IPC hop): a real daemon's close
+      // comes after what it already wrote to the socket, so close once they arrived.
+      stack.later(2 * (this.options.ipcHopMs ?? 0.02), closeClients);
     };
     this.sim.leave(id, {
       acceptSubmits: true,
