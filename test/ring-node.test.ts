@@ -181,3 +181,78 @@ test('ip_fragmentation auto: frames above a datagram go whole once a peer answer
     await Promise.all(ring.map((n) => n.stop({ leave: false })));
   }
 });
+
+test('a planned stop drains: every message the node accepted is delivered to it before it leaves, even when the stop lands while the ring re-forms', async () => {
+  const ports = await freePorts(3);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  const histories = new Map<number, HistoryRecord[]>();
+  const ring = nodes.map((n) => {
+    const node = new RingNode({ nodeId: n.nodeId, nodes, totem: { token: 600 } });
+    const history: HistoryRecord[] = [{ ev: 'start', node: n.nodeId, boot: 'd1' }];
+    histories.set(n.nodeId, history);
+    node.on('config', (c) => history.push({ ev: 'config', kind: c.type, ring: formatRingId(c.ringId.rep, c.ringId.seq), members: [...c.members] }));
+    node.on('deliver', (d) => {
+      const id = payloadId(d.data);
+      if (id) history.push({ ev: 'deliver', id, from: d.from });
+    });
+    return node;
+  });
+  try {
+    await Promise.all(ring.map((n) => n.start()));
+    await waitFor('one ring of three', () => ring.every((n) => n.status().members.length === 3 && n.status().state === 'operational'), 15_000);
+    // Node 3 hands over a burst, then node 2 fails silently: the ring must notice (token loss,
+    // 600 ms) and re-form before node 3's burst can all be delivered; node 3 is asked to stop at once.
+    const sent: string[] = [];
+    for (let k = 1; k <= 300; k++) {
+      const id = `3.d1:${k}`;
+      assert.ok(ring[2]!.send(makePayload(id, 200)).ok);
+      histories.get(3)!.push({ ev: 'send', id });
+      sent.push(id);
+    }
+    await ring[1]!.stop({ leave: false });
+    histories.get(2)!.push({ ev: 'crash' });
+    const stopping = ring[2]!.stop();
+    const refused = ring[2]!.send(makePayload('3.d1:301', 10));
+    assert.equal(refused.ok, false);
+    assert.equal(!refused.ok && refused.code, 'SHUTTING_DOWN');
+    const result = await stopping;
+    assert.ok(result, 'a drain result');
+    assert.equal(result.undelivered, 0, JSON.stringify(result));
+    // It really had to wait for a new ring: most of the burst was still queued when it was asked to stop.
+    assert.ok(result.undeliveredAtStart > 200 && result.ringsFormed >= 1, JSON.stringify(result));
+    assert.equal(result.timedOut, false);
+    histories.get(3)!.push({ ev: 'stop' });
+    const own = histories.get(3)!.filter((r) => r.ev === 'deliver' && r.from === 3).map((r) => (r.ev === 'deliver' ? r.id : ''));
+    assert.deepEqual(own, sent, 'every accepted message came back, in order, before stop() resolved');
+    await waitFor('node 1 delivered them too', () => histories.get(1)!.filter((r) => r.ev === 'deliver').length === 300, 10_000);
+    await waitFor('node 1 alone', () => ring[0]!.status().members.length === 1 && ring[0]!.status().state === 'operational', 10_000);
+    const report = checkHistories([...histories.values()]);
+    assert.ok(report.ok, report.violations.slice(0, 5).map((v) => `${v.property}: ${v.message}`).join('\n'));
+  } finally {
+    await Promise.all(ring.map((n) => n.stop({ leave: false })));
+  }
+});
+
+test('a planned stop is bounded: with no ring to order its messages the node leaves after shutdownDrainTimeoutMs and reports them', async () => {
+  const ports = await freePorts(2);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  // A long consensus: once node 2 goes silent, node 1 stays in gather for 10 s, so nothing it
+  // hands over meanwhile can be ordered within its 400 ms bound.
+  const ring = nodes.map((n) => new RingNode({ nodeId: n.nodeId, nodes, totem: { token: 300, consensus: 10_000 }, shutdownDrainTimeoutMs: 400 }));
+  try {
+    await Promise.all(ring.map((n) => n.start()));
+    await waitFor('a ring of two', () => ring.every((n) => n.status().members.length === 2 && n.status().state === 'operational'), 15_000);
+    await ring[1]!.stop({ leave: false });
+    await waitFor('node 1 gathering', () => ring[0]!.status().state === 'gather', 5_000);
+    for (let k = 1; k <= 5; k++) assert.ok(ring[0]!.send(makePayload(`1.x:${k}`, 10)).ok);
+    const startedAt = performance.now();
+    const result = await ring[0]!.stop();
+    const took = performance.now() - startedAt;
+    assert.equal(result?.timedOut, true, JSON.stringify(result));
+    assert.equal(result?.undelivered, 5);
+    assert.equal(result?.ringsFormed, 0);
+    assert.ok(took >= 390 && took < 2000, `took ${took} ms`);
+  } finally {
+    await Promise.all(ring.map((n) => n.stop({ leave: false })));
+  }
+});

@@ -139,3 +139,18 @@ test('a reload of the timeouts takes effect at once: a crash is noticed after th
   // token 200 + consensus 240 under the new values; the old ones would take 1000 + 1200.
   assert.ok(ms >= 200 && ms < 200 + 240 + 200, `new ring ${ms} ms after the crash`);
 });
+
+describe('planned stops drain (issue 11)', () => {
+  test('under churn, clean stops happen and none abandons a message: every node delivered what it accepted before leaving', () => {
+    let stops = 0;
+    let abandoned = 0;
+    for (let seed = 1; seed <= SEEDS_PER_PROFILE; seed++) {
+      const r = runSimulation({ seed: seed * 7919 + 'churn'.length, nodes: 1 + (seed % 7), durationMs: 20_000, faults: 'churn' });
+      assert.ok(r.report.ok && r.converged, explain(r));
+      stops += r.stops.count;
+      abandoned += r.stops.abandoned;
+    }
+    assert.ok(stops > SEEDS_PER_PROFILE / 2, `only ${stops} clean stops`);
+    assert.equal(abandoned, 0);
+  });
+});

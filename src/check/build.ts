@@ -2,7 +2,7 @@
  * One pass over every history: splits it into incarnations, interns ids, records configurations,
  * sends and deliveries, and judges `well-formed` on the way (see design.md for the rules).
  */
-import type { ConfigRecord, DeliverRecord, HistoryRecord, SendRecord } from '../history/records.js';
+import type { ConfigRecord, DeliverRecord, HistoryRecord, SendRecord, StopRecord } from '../history/records.js';
 import type { NodeId } from '../history/ids.js';
 import {
   describe, formatMembers, isSubset, MessageTable, RingTable, sortedMembers,
@@ -35,6 +35,8 @@ function structureProblem(r: HistoryRecord): string | undefined {
     case 'deliver':
       return typeof o['id'] === 'string' && isNodeId(o['from']) ? undefined : 'deliver needs a string id and a node id "from"';
     case 'stop':
+      return o['abandoned'] === undefined || (Array.isArray(o['abandoned']) && o['abandoned'].every((id) => typeof id === 'string'))
+        ? undefined : 'stop abandoned is not an array of ids';
     case 'crash':
       return undefined;
     default:
@@ -130,9 +132,26 @@ class ModelBuilder {
         this.onDeliver(r, pos);
         return;
       case 'stop':
+        this.onStop(r, pos);
+        return;
       case 'crash':
         this.inc!.end = r.ev;
         return;
+    }
+  }
+
+  /** A clean stop; the messages it lists as abandoned must be ones this incarnation sent. */
+  private onStop(r: StopRecord, pos: number): void {
+    const inc = this.inc!;
+    inc.end = 'stop';
+    const msgs = this.model.messages;
+    for (const id of r.abandoned ?? []) {
+      const m = msgs.intern(id);
+      if (m < 0 || msgs.senderInc[m] !== inc.index) {
+        this.bad(`${this.at(pos)}: the stop lists ${JSON.stringify(id)} as abandoned, but this incarnation never sent it`, [inc.node], m < 0 ? [] : [id]);
+        continue;
+      }
+      inc.abandoned.push(m);
     }
   }
 
@@ -156,7 +175,7 @@ class ModelBuilder {
     if (this.model.incarnationByKey.has(key)) this.bad(`node ${node} boot ${boot} starts twice (history ${h} record ${pos + 1}): boots must be unique`, [node]);
     const inc: Incarnation = {
       index: this.model.incarnations.length, history: h, node, boot, midRing, startPos: pos, end: 'alive', last: false,
-      epochs: [], epochByRing: new Map(), transitionals: [], deliveries: [], deliveryPos: [], sends: [], sendPos: [],
+      epochs: [], epochByRing: new Map(), transitionals: [], deliveries: [], deliveryPos: [], sends: [], sendPos: [], abandoned: [],
     };
     this.model.incarnations.push(inc);
     if (!this.model.incarnationByKey.has(key)) this.model.incarnationByKey.set(key, inc);

@@ -220,6 +220,49 @@ describe('self-delivery', () => {
     assert.equal(checkHistories(h).ok, true, explain(checkHistories(h)));
   });
 
+  test('a clean stop without its own message, not listed as abandoned (the planned-stop drain\'s promise)', () => {
+    const h = edited((h, ids) => {
+      const at = findRecord(h[1]!, { ev: 'stop' });
+      h[1]![at] = { ev: 'stop', t: (h[1]![at]!.t ?? 0) };
+      assert.ok(ids.m2d);
+    });
+    for (const options of [converge, {}]) {
+      const report = checkHistories(h, options);
+      assertOnly(report, 'self-delivery');
+      assert.match(explain(report), /node 2 \(boot a2\) stopped cleanly without delivering 1 of its own message\(s\), not listed as abandoned in its stop record: 2\.a2:4/);
+    }
+  });
+
+  test('a clean stop that drained: every own message delivered before it, nothing listed', () => {
+    const h = edited((h, ids) => {
+      const at = findRecord(h[1]!, { ev: 'stop' });
+      h[1]!.splice(at, 1, { ev: 'deliver', id: ids.m2d!, from: 2 }, { ev: 'stop' });
+      // Its message was ordered in 1.20 before it left: the others delivered it there too.
+      for (const i of [0, 2, 3]) h[i]!.splice(findRecord(h[i]!, { ev: 'config', kind: 'transitional', ring: '1.24' }), 0, { ev: 'deliver', id: ids.m2d!, from: 2 });
+    });
+    const report = checkHistories(h, converge);
+    assert.equal(report.ok, true, explain(report));
+  });
+
+  test('a stop lists as abandoned a message it delivered, or one it never sent', () => {
+    const delivered = edited((h, ids) => {
+      const at = findRecord(h[1]!, { ev: 'stop' });
+      h[1]![at] = { ev: 'stop', abandoned: [ids.m2d!, ids.m2c!] };
+    });
+    const report = checkHistories(delivered, converge);
+    assertOnly(report, 'well-formed');
+    assert.match(explain(report), /node 2 \(boot a2\) lists 2\.a2:3 as abandoned in its stop record, but delivered it/);
+    const foreign = edited((h, ids) => {
+      const at = findRecord(h[1]!, { ev: 'stop' });
+      h[1]![at] = { ev: 'stop', abandoned: [ids.m2d!, ids.m1c!, '2.a2:99'] };
+    });
+    const report2 = checkHistories(foreign, converge);
+    assertOnly(report2, 'well-formed');
+    assert.equal(report2.violations.length, 2, explain(report2));
+    assert.match(explain(report2), /the stop lists "1\.a1:3" as abandoned, but this incarnation never sent it/);
+    assert.match(explain(report2), /the stop lists "2\.a2:99" as abandoned/);
+  });
+
   test('a sender moves on to the next regular configuration without its own message', () => {
     const h = edited((h, ids) => remove(h[0]!, { ev: 'deliver', id: ids.m1b }));
     const report = checkHistories(h);

@@ -272,13 +272,24 @@ function ownOrder(c: DeliveryContext, nextOwn: number): number {
 
 /**
  * Self delivery, completeness half: if anyone delivered p's message m in ring R and p installed
- * a regular configuration after R, p delivered m (before leaving R, by the ring rule above); and
- * when the run has quiesced, an incarnation still alive has delivered everything it sent.
+ * a regular configuration after R, p delivered m (before leaving R, by the ring rule above); an
+ * incarnation that stopped cleanly delivered everything it sent, except what its `stop` record
+ * lists as abandoned (the planned-stop drain's promise); and when the run has quiesced, an
+ * incarnation still alive has delivered everything it sent.
  */
 function selfDeliveryCompleteness(model: HistoryModel, reporter: Reporter, s: Scratch, options: DeliveryOptions): void {
   const msgs = model.messages;
   for (const inc of model.incarnations) {
     const pending: string[] = [];
+    const lost: string[] = [];
+    const abandoned = new Set(inc.abandoned);
+    for (const m of abandoned) {
+      if (s.selfDelivered[m] !== 1) continue;
+      reporter.add('well-formed', () => ({
+        message: `${describe(inc)} lists ${msgs.ids[m]} as abandoned in its stop record, but delivered it`,
+        nodes: [inc.node], ids: [msgs.ids[m]!],
+      }));
+    }
     for (const m of inc.sends) {
       if (s.selfDelivered[m] === 1) continue;
       const ring = s.ringOf[m]!;
@@ -291,9 +302,18 @@ function selfDeliveryCompleteness(model: HistoryModel, reporter: Reporter, s: Sc
             `but installed the next regular configuration ${next ? model.rings.ids[next.ring] : '?'} without delivering it`,
           nodes: [inc.node, other.node], ids: [msgs.ids[m]!],
         }));
+      } else if (inc.end === 'stop') {
+        if (!abandoned.has(m)) lost.push(msgs.ids[m]!);
       } else if (options.quiescent && inc.last && inc.end === 'alive') {
         pending.push(msgs.ids[m]!);
       }
+    }
+    if (lost.length > 0) {
+      reporter.add('self-delivery', () => ({
+        message: `${describe(inc)} stopped cleanly without delivering ${lost.length} of its own message(s), ` +
+          `not listed as abandoned in its stop record: ${listSome(lost)}`,
+        nodes: [inc.node], ids: lost.slice(0, 20),
+      }));
     }
     if (pending.length > 0) {
       reporter.add('self-delivery', () => ({

@@ -53,8 +53,23 @@ export class NodeHistoryBuilder {
     return this;
   }
 
-  stop(): this {
-    return this.push({ ev: 'stop', t: this.t++ });
+  /** A clean stop; `abandoned` lists own messages its drain gave up on (omitted when empty). */
+  stop(abandoned: readonly string[] = []): this {
+    return this.push(abandoned.length > 0 ? { ev: 'stop', abandoned, t: this.t++ } : { ev: 'stop', t: this.t++ });
+  }
+
+  /** This incarnation's own messages it has not delivered yet, in send order. */
+  undeliveredOwn(): string[] {
+    let start = this.records.length - 1;
+    while (start > 0 && this.records[start]!.ev !== 'start') start--;
+    const delivered = new Set<string>();
+    const sent: string[] = [];
+    for (let i = start; i < this.records.length; i++) {
+      const r = this.records[i]!;
+      if (r.ev === 'send') sent.push(r.id);
+      else if (r.ev === 'deliver') delivered.add(r.id);
+    }
+    return sent.filter((id) => !delivered.has(id));
   }
 
   crash(): this {
@@ -124,9 +139,10 @@ export function correctScenario(): Scenario {
   ids.m1c = n1.send();
   for (const n of all) n.deliver(ids.m4d, ids.m1c);
 
-  // 2 hands over one more message and leaves cleanly before it is ordered: 1.24 = [1,3,4].
+  // 2 hands over one more message, its stop's drain gives up before it is ordered (it is listed
+  // as abandoned) and 2 leaves cleanly: 1.24 = [1,3,4].
   ids.m2d = n2.send();
-  n2.stop();
+  n2.stop([ids.m2d]);
   for (const n of [n1, n3, n4]) n.change('1.24', [1, 3, 4], [1, 3, 4]);
   ids.m3d = n3.send();
   ids.m3e = n3.send();

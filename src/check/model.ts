@@ -66,6 +66,8 @@ export interface Incarnation {
   /** Message numbers in send order, and the record position of each. */
   readonly sends: number[];
   readonly sendPos: number[];
+  /** Message numbers its `stop` record lists as abandoned (sent by it, given up by its drain). */
+  readonly abandoned: number[];
 }
 
 /** Interned message ids. Sender fields come from the `send` record; -1 when none was seen. */

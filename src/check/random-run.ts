@@ -7,7 +7,9 @@
  * together, a cut at or past the furthest member: the log up to the cut is delivered in the old
  * regular configuration, then the transitional configuration, then the rest of the log except
  * messages from senders outside the group (what Totem does after a gap), then the new regular
- * configuration. Crashed and stopped processes leave their history as it is.
+ * configuration. Crashed processes leave their history as it is; a stopping process either drains
+ * (delivers its component's log, its own messages included, then stops) or gives up and lists
+ * its own undelivered messages as abandoned, as a planned stop's bounded drain does.
  */
 import { parseMessageId, type NodeId } from '../history/ids.js';
 import type { HistoryRecord } from '../history/records.js';
@@ -112,8 +114,12 @@ class RandomRun {
       case 'stop':
         if (proc.status !== 'up') return;
         proc.status = op.kind === 'crash' ? 'crashed' : 'stopped';
-        if (op.kind === 'crash') proc.builder.crash();
-        else proc.builder.stop();
+        if (op.kind === 'crash') {
+          proc.builder.crash();
+          return;
+        }
+        if (op.b % 2 === 0) this.deliver(node, proc.comp!, proc.comp!.log.length);
+        proc.builder.stop(proc.builder.undeliveredOwn());
         return;
       case 'restart':
         if (proc.status === 'up') return;

@@ -4,8 +4,9 @@
  *
  * Reads a corosync.conf-syntax file, joins the ring as the node the node list names for this
  * host (or --nodeid when several entries are local, as on loopback), serves local clients on
- * `<state dir>/ringcast.sock` (cpg, clm, orderlog, status), and runs until SIGTERM or SIGINT, when it
- * closes the socket and leaves the ring gracefully. SIGHUP re-reads the configuration and reports what
+ * `<state dir>/ringcast.sock` (cpg, clm, evt, orderlog, status), and runs until SIGTERM or SIGINT, when it
+ * takes no new messages, waits (bounded by totem.shutdown_drain_timeout) until the ones it
+ * accepted were delivered, closes the socket and leaves the ring gracefully. SIGHUP re-reads the configuration and reports what
  * would change (applying it needs a restart today).
  */
 import { readFileSync } from 'node:fs';
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
     totem: { ...config.totem.timing, netmtu: frameSize - (sealer?.overheadBytes ?? 0) },
     maxDatagramBytes: netmtu - ipUdpHeaderBytes, maxFrameBytes: frameSize, ipFragmentation: config.ringcast.ipFragmentation,
     historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
+    shutdownDrainTimeoutMs: config.totem.shutdownDrainTimeoutMs,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
     ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
     services,
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: leaving the ring`);
+    logger.info(`${signal}: stopping: no new messages; waiting at most ${config.totem.shutdownDrainTimeoutMs} ms (shutdown_drain_timeout) for accepted ones to be delivered, then leaving the ring`);
     daemon.stop().then(() => process.exit(0), (err) => {
       logger.error({ err }, 'stop failed');
       process.exit(1);

@@ -86,6 +86,8 @@ describe('loadConfig: a valid file', () => {
       totem: {
         clusterName: 'prod east', transport: 'udpu', cryptoCipher: 'chacha20', cryptoHash: 'sha384',
         keyfile: '/etc/ringcast/prod.key', ipVersion: 'ipv4', port: 5500, sendJoinMs: 0,
+        // 2 × (effective token 5000 + 1000 + consensus 1.2 × 6000)
+        shutdownDrainTimeoutMs: 26_400,
         timing: { nodeCount: 3, token: 5000, tokenCoefficient: 1000, join: 60, windowSize: 80 },
       },
       nodes: [
@@ -108,11 +110,23 @@ describe('loadConfig: a valid file', () => {
     assert.deepEqual(warnings, []);
     assert.deepEqual(config.totem, {
       clusterName: 'ringcast', transport: 'udpu', cryptoCipher: 'aes256', cryptoHash: 'sha256',
-      keyfile: '/etc/ringcast/authkey', ipVersion: 'ipv6-4', port: 5405, sendJoinMs: 0, timing: { nodeCount: 1 },
+      keyfile: '/etc/ringcast/authkey', ipVersion: 'ipv6-4', port: 5405, sendJoinMs: 0, shutdownDrainTimeoutMs: 13_200, timing: { nodeCount: 1 },
     });
     assert.deepEqual(config.logging, { toStderr: true, toLogfile: false, toSyslog: false, debug: 'off', timestamp: 'hires', format: 'auto', subsystems: [] });
     assert.deepEqual(config.quorum, { twoNode: false });
     assert.deepEqual(config.ringcast, { frameSize: 65536, ipFragmentation: 'auto', socketMode: 0o660 });
+  });
+
+  test('shutdown_drain_timeout: a planned stop\'s bound in ms, 0 (leave at once) to the longest timer; default 2 × (token + consensus)', () => {
+    assert.equal(ok(withNodes('  shutdown_drain_timeout: 2500')).config.totem.shutdownDrainTimeoutMs, 2500);
+    assert.equal(ok(withNodes('  shutdown_drain_timeout: 0')).config.totem.shutdownDrainTimeoutMs, 0);
+    assert.equal(ok(withNodes('  token: 1000\n  consensus: 1500')).config.totem.shutdownDrainTimeoutMs, 5000);
+    for (const bad of ['-1', '1.5', 'soon', '2147483648']) {
+      const issues = errors(withNodes(`  shutdown_drain_timeout: ${bad}`));
+      assert.equal(issues.length, 1, `${bad}: ${JSON.stringify(issues)}`);
+      assert.equal(issues[0]!.key, 'totem.shutdown_drain_timeout');
+      assert.equal(issues[0]!.line, 2);
+    }
   });
 
   test('crypto off takes both none; cipher or hash alone keeps it on', () => {

@@ -92,6 +92,7 @@ const totemSpec: SectionSpec = {
     { name: 'window_size', value: count('messages', 1), timing: 'windowSize' },
     { name: 'netmtu', value: { type: 'integer', unit: 'bytes', min: 576, max: 65535 }, timing: 'netmtu' },
     { name: 'send_join', value: timer(0) },
+    { name: 'shutdown_drain_timeout', value: timer(0) },
     { name: 'secauth', value: bool },
     {
       name: 'crypto_cipher',

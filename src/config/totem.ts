@@ -3,17 +3,28 @@
  * Corosync 3.1's except where ringcast differs on purpose (docs/config.md): transport udpu rather
  * than knet, and crypto on (aes256 + sha256) rather than off.
  */
-import type { TotemConfigInput } from '../totem/config.js';
+import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
 import { quote, type IssueSink } from './issues.js';
 import { all, bool, first, lineOf, num, present, str, type SectionValues } from './read.js';
 import { TIMING_KEYS } from './schema.js';
 import { checkTiming } from './timing.js';
 import type { CryptoCipher, CryptoHash, IpVersion, NodeEntry, TotemSettings, Transport } from './types.js';
-import { ipFamily, isMulticast } from './values.js';
+import { ipFamily, isMulticast, TIMER_MS_MAX } from './values.js';
 
 export const DEFAULT_CLUSTER_NAME = 'ringcast';
 export const DEFAULT_KEYFILE = '/etc/ringcast/authkey';
 export const DEFAULT_PORT = 5405;
+
+/**
+ * A planned stop's default wait: long enough for the ring to notice a failure and re-form (token
+ * plus consensus) twice, so a stop that lands while the ring is gathering or recovering still
+ * sees its messages ordered. Capped at the longest Node.js timer (the effective timers are
+ * checked against it separately).
+ */
+export function defaultShutdownDrainTimeoutMs(timing: TotemConfigInput): number {
+  const eff = deriveTotemConfig(timing);
+  return Math.min(2 * (eff.tokenTimeoutMs + eff.consensusMs), TIMER_MS_MAX);
+}
 
 interface Located<T> {
   readonly value: T;
@@ -48,7 +59,8 @@ export function buildTotem(root: SectionValues, nodes: readonly NodeEntry[], sin
   const timing = timingOf(totem, nodes.length, sink);
   const settings = {
     clusterName, transport, cryptoCipher: cipher, cryptoHash: hash, keyfile: str(totem, 'keyfile') ?? DEFAULT_KEYFILE,
-    ipVersion, port, sendJoinMs: num(totem, 'send_join') ?? 0, timing,
+    ipVersion, port, sendJoinMs: num(totem, 'send_join') ?? 0,
+    shutdownDrainTimeoutMs: num(totem, 'shutdown_drain_timeout') ?? defaultShutdownDrainTimeoutMs(timing), timing,
   };
   return mcastaddr === undefined ? settings : { ...settings, mcastaddr };
 }

@@ -27,6 +27,12 @@ export interface TotemSettings {
   readonly port: number;
   /** Upper bound of the random delay before a join message; 0: none (Corosync's send_join). */
   readonly sendJoinMs: number;
+  /**
+   * Longest wait of a planned stop (SIGTERM) for the messages this node accepted to be delivered
+   * back before it leaves the ring (ringcast's shutdown_drain_timeout; default 2 × (effective
+   * token + consensus)).
+   */
+  readonly shutdownDrainTimeoutMs: number;
   /** nodeCount (the nodelist's length) and the timers the file sets; deriveTotemConfig does the rest. */
   readonly timing: TotemConfigInput;
 }

@@ -52,6 +52,8 @@ export interface DaemonOptions {
     readonly limits?: Partial<IpcServerLimits>;
   };
   readonly cpg?: CpgServiceOptions;
+  /** totem.shutdown_drain_timeout: a planned stop's longest wait (default 2 × (token + consensus)). */
+  readonly shutdownDrainTimeoutMs?: number;
   /** Services of your own (ringcast { service }), hosted beside cpg, orderlog and status. */
   readonly services?: readonly Service[];
   /** The EVT service's options (delivery queue size and resume level, filter rule, bounds). */
@@ -74,6 +76,9 @@ export function clmLocalRecord(options: Pick<DaemonOptions, 'nodeId' | 'nodes' |
     bootTimestamp: BigInt(bootSec) * 1_000_000_000n,
   };
 }
+
+/** How often a draining daemon looks whether its accepted work is done (deliveries also wake it). */
+const DRAIN_POLL_MS = 10;
 
 /**
  * Delivery latencies of timed load messages since the last status: a bounded reservoir, so a
@@ -131,6 +136,9 @@ export class Daemon {
   private readonly latency = new LatencyWindow(4096);
   /** The latest percentiles, so a status read over IPC does not consume the file's window. */
   private lastLatency: { p50: number; p99: number; count: number } | undefined;
+  /** Synthetic messages sent and not yet delivered back, in send order: what a stop may abandon. */
+  private readonly outstanding = new Set<string>();
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     const log = options.logger;
@@ -144,6 +152,7 @@ export class Daemon {
       maxDatagramBytes: options.maxDatagramBytes,
       maxFrameBytes: options.maxFrameBytes,
       ipFragmentation: options.ipFragmentation,
+      shutdownDrainTimeoutMs: options.shutdownDrainTimeoutMs,
       trace: (event) => {
         if (event.kind === 'tokenLost' && event.state === 'operational') {
           log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);
@@ -211,7 +220,9 @@ export class Daemon {
     const sent = payloadSentMicros(d.data);
     if (sent !== undefined) this.latency.add(wallMicros() - sent);
     const id = payloadId(d.data);
-    if (id !== undefined) this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
+    if (id === undefined) return;
+    if (d.from === this.options.nodeId) this.outstanding.delete(id);
+    this.history?.write({ ev: 'deliver', id, from: d.from, t: Date.now() });
   }
 
   async start(): Promise<void> {
@@ -250,6 +261,7 @@ export class Daemon {
     const result = this.node.send(makeTimedPayload(id, size, wallMicros()));
     if (!result.ok) return false;
     this.counter++;
+    this.outstanding.add(id);
     this.history?.write({ ev: 'send', id, t: Date.now() });
     // A send must be on disk before its message can reach another node's history, even if this
     // process is then killed with -9 (a buffered send would look like a created message).
@@ -258,15 +270,60 @@ export class Daemon {
   }
 
   /**
-   * Graceful stop: IPC first (clients see CS_ERR_LIBRARY, their CPG groups hear procdown), the
-   * executive, then leave the ring so the others reform at once, then close the history.
+   * Planned stop (SIGTERM): takes no new work, finishes what it accepted, then leaves.
+   *   1. The synthetic load stops; clients are no longer read and new ones are refused
+   *      (SERVER_STOPPING); requests already read go on and are answered.
+   *   2. Once the executive's work and every message this node handed the ring came back, the IPC
+   *      server closes (clients see SERVER_STOPPING, their CPG groups hear procdown, whose
+   *      messages are drained in turn).
+   *   3. The node leaves the ring (announced, so the others re-form at once), the executive stops.
+   * Steps 1-2 are bounded by shutdown_drain_timeout: then the node leaves anyway and logs how many
+   * accepted messages it abandoned; the history's `stop` record lists the abandoned load ids.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.drainAndStop();
+    return this.stopping;
+  }
+
+  private async drainAndStop(): Promise<void> {
+    const log = this.options.logger;
     this.load?.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
-    await this.host.stop();
-    await this.node.stop({ leave: true });
-    this.history?.write({ ev: 'stop', t: Date.now() });
+    this.host.beginDrain();
+    const waiting = this.node.ownUndelivered + this.host.pendingWork;
+    if (waiting > 0) log.info(`draining: waiting for ${waiting} accepted message(s) to be delivered before leaving the ring`);
+    let ipcClosed = false;
+    let ipcClosing: Promise<void> | undefined;
+    const closeIpc = (): Promise<void> => (ipcClosing ??= this.host.ipc.stop().then(() => { ipcClosed = true; }));
+    // Step 2 starts once step 1's work is done; a poll, since work also ends without a delivery
+    // (a held request answered with an error).
+    const poll = setInterval(() => {
+      if (this.node.ownUndelivered === 0 && this.host.pendingWork === 0) void closeIpc();
+    }, DRAIN_POLL_MS);
+    let result;
+    try {
+      result = await this.node.stop({
+        acceptSubmits: true,
+        heldAbove: () => this.host.pendingWork + (ipcClosed ? 0 : 1),
+      });
+    } finally {
+      clearInterval(poll);
+    }
+    // Abandoned: own messages on the ring that did not come back, and work the executive still
+    // held above the ring (its in-flight messages are already counted by the ring).
+    const own = this.host.exec.ownMessages;
+    const lost = (result?.undelivered ?? 0) + own.deferred + this.host.exec.heldRequests;
+    await closeIpc();
+    this.host.stop();
+    const abandoned = [...this.outstanding];
+    if (result && lost > 0) {
+      log.warn({ abandoned: lost, waitedMs: Math.round(result.waitedMs), ringsFormed: result.ringsFormed, state: result.stateAtEnd },
+        `shutdown_drain_timeout ran out after ${Math.round(result.waitedMs)} ms: left the ring with ${lost} accepted message(s) undelivered ` +
+        `(abandoned; ${result.ringsFormed} ring(s) formed meanwhile, ${result.stateAtEnd} at the end)`);
+    } else if (result) {
+      log.info(`drained in ${Math.round(result.waitedMs)} ms: every accepted message was delivered; left the ring`);
+    }
+    this.history?.write(abandoned.length > 0 ? { ev: 'stop', abandoned, t: Date.now() } : { ev: 'stop', t: Date.now() });
     this.history?.close();
   }
 

@@ -4,7 +4,8 @@
  *
  * Lifecycle (Corosync's order): startExecutive() before the ring starts, so no configuration is
  * missed; startIpc() once the ring runs; stop(): IPC first (clients see CS_ERR_LIBRARY and their
- * CPG groups hear procdown), then the executive; the daemon then leaves the ring.
+ * CPG groups hear procdown), then the executive; the daemon then leaves the ring. A planned stop
+ * (Daemon.stop) first drains: see ServiceHost.beginDrain.
  */
 import { IpcServer, type IpcServerLimits } from '../ipc/index.js';
 import { ServiceHost, type ServiceHostOptions } from './service-host.js';
@@ -41,7 +42,8 @@ export class ExecHost extends ServiceHost {
       nodeId: options.nodeId,
       limits: { outboundMaxBytes: DAEMON_OUTBOUND_MAX_BYTES, ...options.ipcLimits },
       logger: options.logger,
-      acceptService: (hello) => this.accepts(hello.serviceName),
+      // A draining daemon takes no new client: it says why (SERVER_STOPPING, CS_ERR_TRY_AGAIN).
+      acceptService: (hello) => (this.draining ? 'SERVER_STOPPING' : this.accepts(hello.serviceName)),
       onConnection: (conn) => this.connected(conn),
       onRequest: (conn, req) => this.request(conn, req.messageId, req.requestId, req.payload),
       onDisconnect: (conn, reason, detail) => this.disconnected(conn, reason, detail),

@@ -15,8 +15,10 @@
  * connection is read again.
  *
  * Lifecycle (Corosync's order): startExecutive() before the ring starts, so no configuration is
- * missed; connections once the ring runs; stop() after every connection closed (their CPG
- * groups heard procdown); the daemon then leaves the ring.
+ * missed; connections once the ring runs; on a planned stop, beginDrain() stops reading every
+ * client (what they already handed over is finished and answered; `pendingWork` says how much is
+ * left), then every connection closes (their CPG groups hear procdown), then stop(); the daemon
+ * leaves the ring once the work is delivered.
  */
 import type { Logger } from 'pino';
 import type { ConfigChange } from '../totem/state.js';
@@ -141,6 +143,7 @@ export class ServiceHost {
   readonly #serviceIds: ReadonlyMap<string, number>;
   readonly #log: Logger;
   readonly #clock: HostClock;
+  #draining = false;
 
   constructor(options: ServiceHostOptions) {
     this.#log = options.logger;
@@ -200,6 +203,31 @@ export class ServiceHost {
     this.gate.check();
   }
 
+  /**
+   * A planned stop begins: no request is read from any client any more (they wait unread in
+   * their sockets, and the client learns SERVER_STOPPING when the connection closes); requests
+   * already read, held ones included, go on to the ring and are answered when they come back.
+   */
+  beginDrain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    for (const client of this.#clients.values()) this.applyPause(client);
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Work accepted and not finished: the executive's own messages in flight or deferred until sync
+   * completes, and requests it holds for the ring. A planned stop waits until this is 0 (and the
+   * ring delivered everything this node handed it).
+   */
+  get pendingWork(): number {
+    const own = this.exec.ownMessages;
+    return own.inFlight + own.deferred + this.exec.heldRequests;
+  }
+
   /** After every client was disconnected. */
   stop(): void {
     this.exec.stop();
@@ -233,8 +261,8 @@ export class ServiceHost {
   connected(conn: HostConnection): void {
     const serviceId = this.#serviceIds.get(conn.serviceName)!;
     this.#clients.set(conn.id, new IpcClientConnection(conn, serviceId, this));
-    // A client arriving while the ring is full waits like the others.
-    if (this.gate.closed) conn.pauseRequests();
+    // A client arriving while the ring is full (or the daemon drains) waits like the others.
+    if (this.gate.closed || this.#draining) conn.pauseRequests();
     this.#log.debug({ connection: conn.id, service: conn.serviceName, pid: conn.pid }, `IPC connection created: ${conn.serviceName} client pid ${conn.pid} (connection ${conn.id})`);
   }
 
@@ -273,9 +301,9 @@ export class ServiceHost {
     });
   }
 
-  /** Requests flow only while the ring takes messages, the client takes its answers and none of its requests is held. */
+  /** Requests flow only while the daemon is not draining, the ring takes messages, the client takes its answers and none of its requests is held. */
   applyPause(client: IpcClientConnection): void {
-    if (this.gate.closed || client.congested || client.held) client.conn.pauseRequests();
+    if (this.#draining || this.gate.closed || client.congested || client.held) client.conn.pauseRequests();
     else client.conn.resumeRequests();
   }
 

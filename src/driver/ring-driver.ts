@@ -57,6 +57,66 @@ export interface RingDriverOptions {
 
 export type DriverState = 'new' | 'running' | 'suspended' | 'stopped';
 
+/** What a planned stop waits for, and how long. */
+export interface DrainOptions {
+  /** Longest wait in ms (the scheduler's clock); then the node leaves anyway. */
+  readonly timeoutMs: number;
+  /**
+   * Messages accepted above the ring that have not come back yet without being counted here:
+   * the executive's own messages deferred until sync completes, requests it holds. The drain
+   * waits until this is 0 too. Read after every step whose events reached the listener.
+   */
+  readonly heldAbove?: () => number;
+  /**
+   * Submits stay open during the drain (default false: they fail with SHUTTING_DOWN). The daemon
+   * sets it: its clients are already stopped at its edge, while its executive must still finish
+   * a synchronization and send what it accepted before the stop.
+   */
+  readonly acceptSubmits?: boolean;
+  /** Announce the leave (default true), as leave() does. */
+  readonly announce?: boolean;
+}
+
+export interface DrainResult {
+  /** Own messages handed to the ring that were not delivered here when the node left. */
+  readonly undelivered: number;
+  /** Own messages not yet delivered when the drain began (what it had to wait for). */
+  readonly undeliveredAtStart: number;
+  /** heldAbove() when the node left. */
+  readonly heldAbove: number;
+  /** The bound ran out before everything came back. */
+  readonly timedOut: boolean;
+  readonly waitedMs: number;
+  /** Regular configurations this node installed during the drain (0: no ring formed meanwhile). */
+  readonly ringsFormed: number;
+  /** Its membership state when it left (operational: it was in a working ring). */
+  readonly stateAtEnd: string;
+}
+
+/**
+ * The default bound on a planned stop's drain (totem.shutdown_drain_timeout): long enough for the
+ * ring to notice a failure and re-form (token timeout plus consensus), twice, so a stop that
+ * lands during a gather or recovery still sees its messages ordered.
+ */
+export function defaultDrainTimeoutMs(config: Pick<TotemConfig, 'tokenTimeoutMs' | 'consensusMs'>): number {
+  return 2 * (config.tokenTimeoutMs + config.consensusMs);
+}
+
+/** A submit the driver refused because a planned stop is draining the node. */
+export const SHUTTING_DOWN = 'SHUTTING_DOWN';
+
+export type DriverSubmitResult = SubmitResult | { readonly ok: false; readonly code: typeof SHUTTING_DOWN; readonly detail: string };
+
+interface Drain {
+  readonly options: DrainOptions;
+  readonly startedAt: number;
+  readonly done: (result: DrainResult) => void;
+  expired: boolean;
+  cancelTimer: () => void;
+  ringsFormed: number;
+  readonly undeliveredAtStart: number;
+}
+
 export class RingDriver {
   readonly group: TotemGroup;
   readonly #store: RingSeqStore;
@@ -72,12 +132,18 @@ export class RingDriver {
   #emitting = false;
   #timerAt = Infinity;
   #cancelTimer: (() => void) | undefined;
+  readonly #nodeId: number;
+  /** Own messages the ring accepted, and own messages delivered to the listener (FIFO: a prefix). */
+  #ownAccepted = 0;
+  #ownDelivered = 0;
+  #drain: Drain | undefined;
 
   constructor(options: RingDriverOptions) {
     this.#store = options.store;
     this.#transport = options.transport;
     this.#scheduler = options.scheduler;
     this.#onEvent = options.onEvent;
+    this.#nodeId = options.nodeId;
     this.group = new TotemGroup({
       nodeId: options.nodeId,
       config: options.config,
@@ -109,12 +175,80 @@ export class RingDriver {
     this.#flush();
   }
 
-  /** Queues a message for agreed (or safe) delivery to every member, this node included. */
-  submit(data: Uint8Array, options: SubmitOptions = {}): SubmitResult {
+  /**
+   * Queues a message for agreed (or safe) delivery to every member, this node included. During a
+   * planned stop's drain it fails with SHUTTING_DOWN (unless the drain accepts submits).
+   */
+  submit(data: Uint8Array, options: SubmitOptions = {}): DriverSubmitResult {
+    if (this.#drain && !this.#drain.options.acceptSubmits) {
+      return { ok: false, code: SHUTTING_DOWN, detail: 'the ring node is shutting down: it takes no new messages' };
+    }
     if (this.#state !== 'running') return { ok: false, code: 'NOT_RUNNING', detail: 'the ring node is not running' };
     const result = this.group.submit(data, options, this.#scheduler.now());
+    if (result.ok) this.#ownAccepted++;
     this.#flush();
     return result;
+  }
+
+  /** Own messages accepted and not yet delivered here. */
+  get ownUndelivered(): number {
+    return this.#ownAccepted - this.#ownDelivered;
+  }
+
+  get draining(): boolean {
+    return this.#drain !== undefined;
+  }
+
+  /**
+   * A planned stop: takes no new messages (see DrainOptions.acceptSubmits), keeps running the
+   * ring until every message this node accepted has been delivered here, in order (and
+   * `heldAbove` is 0), then leaves as leave() does and calls `done`. The wait is bounded: when
+   * `timeoutMs` runs out the node leaves anyway and `done` hears how many were abandoned. The
+   * ring keeps re-forming meanwhile, so a stop that lands while the ring is gathering or
+   * recovering still sees its messages ordered in the next ring (or in a ring of its own).
+   */
+  drain(options: DrainOptions, done: (result: DrainResult) => void): void {
+    if (this.#drain) throw new Error('drain() called twice');
+    if (!this.running) {
+      done({ undelivered: this.ownUndelivered, undeliveredAtStart: this.ownUndelivered, heldAbove: options.heldAbove?.() ?? 0, timedOut: false, waitedMs: 0, ringsFormed: 0, stateAtEnd: this.group.status().state });
+      return;
+    }
+    const drain: Drain = { options, startedAt: this.#scheduler.now(), done, expired: false, cancelTimer: () => {}, ringsFormed: 0, undeliveredAtStart: this.ownUndelivered };
+    this.#drain = drain;
+    drain.cancelTimer = this.#scheduler.timer(drain.startedAt + options.timeoutMs, () => {
+      if (this.#drain !== drain) return;
+      drain.expired = true;
+      // A paused process cannot act on its deadline: resume() ends the drain.
+      if (this.#state === 'running') this.#finishDrain(true);
+    });
+    this.#checkDrain();
+  }
+
+  /** Leaves once nothing accepted is still on its way back (called after events reach the listener). */
+  #checkDrain(): void {
+    const drain = this.#drain;
+    if (!drain || this.#state !== 'running' || this.#emitting) return;
+    if (this.#pending.length > 0 || this.ownUndelivered > 0 || (drain.options.heldAbove?.() ?? 0) > 0) return;
+    this.#finishDrain(false);
+  }
+
+  #finishDrain(timedOut: boolean): void {
+    const drain = this.#drain!;
+    const stateAtEnd = this.group.status().state;
+    // Cleared first: leave() runs a step, whose flush must not end the drain a second time.
+    this.#drain = undefined;
+    drain.cancelTimer();
+    this.leave({ announce: drain.options.announce });
+    const result: DrainResult = {
+      undelivered: this.ownUndelivered,
+      undeliveredAtStart: drain.undeliveredAtStart,
+      heldAbove: drain.options.heldAbove?.() ?? 0,
+      timedOut,
+      waitedMs: this.#scheduler.now() - drain.startedAt,
+      ringsFormed: drain.ringsFormed,
+      stateAtEnd,
+    };
+    drain.done(result);
   }
 
   status(): TotemStatus {
@@ -149,6 +283,8 @@ export class RingDriver {
   halt(): void {
     this.#state = 'stopped';
     this.#halted = true;
+    this.#drain?.cancelTimer();
+    this.#drain = undefined;
     this.#disarm();
     this.#pending = [];
   }
@@ -168,6 +304,7 @@ export class RingDriver {
     for (const frame of waiting) this.group.receive(frame, now);
     this.group.timeout(now);
     this.#flush();
+    if (this.#drain?.expired && this.#state === 'running') this.#finishDrain(true);
   }
 
   readonly #fire = (): void => {
@@ -190,6 +327,8 @@ export class RingDriver {
       this.#emitScheduled = true;
       this.#scheduler.defer(this.#emitPending);
     }
+    // A step with no events can end a drain too: `heldAbove` may have fallen meanwhile.
+    if (this.#drain && this.#pending.length === 0) this.#checkDrain();
   }
 
   /**
@@ -224,6 +363,8 @@ export class RingDriver {
         this.#pending = [];
         for (const event of batch) {
           if (this.#halted) return;
+          if (event.kind === 'deliver' && event.from === this.#nodeId) this.#ownDelivered++;
+          else if (event.kind === 'config' && event.type === 'regular' && this.#drain) this.#drain.ringsFormed++;
           this.#onEvent(event);
         }
       }
@@ -231,5 +372,6 @@ export class RingDriver {
       this.#emitting = false;
       this.#emitScheduled = false;
     }
+    this.#checkDrain();
   };
 }

@@ -32,7 +32,7 @@ export interface ExecRing {
 
 export type RingSendResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly code: 'QUEUE_FULL' | 'MESSAGE_TOO_LARGE' | 'NOT_RUNNING'; readonly detail: string };
+  | { readonly ok: false; readonly code: 'QUEUE_FULL' | 'MESSAGE_TOO_LARGE' | 'NOT_RUNNING' | 'SHUTTING_DOWN'; readonly detail: string };
 
 /** An ordered message as the ring delivers it (GroupDelivery fits). */
 export interface ExecDelivery {
@@ -533,6 +533,7 @@ export function mapRingResult(result: RingSendResult): ExecSendResult {
     case 'MESSAGE_TOO_LARGE':
       return fail('CS_ERR_TOO_BIG', result.detail);
     case 'NOT_RUNNING':
+    case 'SHUTTING_DOWN':
       return fail('CS_ERR_LIBRARY', result.detail);
   }
 }

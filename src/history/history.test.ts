@@ -19,7 +19,17 @@ describe('serializeRecord', () => {
     assert.equal(serializeRecord({ ev: 'send', id: '3.b7f2:41' }), '{"ev":"send","id":"3.b7f2:41"}');
     assert.equal(serializeRecord({ ev: 'deliver', id: '3.b7f2:41', from: 3 }), '{"ev":"deliver","id":"3.b7f2:41","from":3}');
     assert.equal(serializeRecord({ ev: 'stop' }), '{"ev":"stop"}');
+    assert.equal(serializeRecord({ ev: 'stop', abandoned: ['3.b7f2:41'] }), '{"ev":"stop","abandoned":["3.b7f2:41"]}');
+    assert.equal(serializeRecord({ ev: 'stop', abandoned: ['3.b7f2:41', '3.b7f2:42'], t: 7 }), '{"ev":"stop","abandoned":["3.b7f2:41","3.b7f2:42"],"t":7}');
     assert.equal(serializeRecord({ ev: 'crash', t: 12.5 }), '{"ev":"crash","t":12.5}');
+  });
+
+  test('a stop lists only message ids as abandoned', () => {
+    assert.throws(() => serializeRecord({ ev: 'stop', abandoned: ['nope'] }), /invalid history record: stop: "abandoned"/);
+    assert.throws(() => serializeRecord({ ev: 'stop', abandoned: 'x' as unknown as string[] }), /abandoned/);
+    const parsed = parseHistory('{"ev":"stop","abandoned":["3.b7f2:41"]}\n{"ev":"stop","abandoned":[3]}\n');
+    assert.deepEqual(parsed.records, [{ ev: 'stop', abandoned: ['3.b7f2:41'] }]);
+    assert.deepEqual(parsed.errors.map((e) => e.line), [2]);
   });
 
   test('refuses an invalid record instead of writing a line nobody can read', () => {
@@ -53,6 +63,7 @@ describe('parseHistory', () => {
       fc.record({ ev: fc.constant('send' as const), id: msgId }),
       fc.record({ ev: fc.constant('deliver' as const), id: msgId, from: nodeId }),
       fc.constant({ ev: 'stop' as const }),
+      fc.record({ ev: fc.constant('stop' as const), abandoned: fc.array(msgId, { maxLength: 4 }) }),
       fc.constant({ ev: 'crash' as const }),
     ).chain((r) => t.map((time) => (time === undefined ? { ...r } : { ...r, t: Object.is(time, -0) ? 0 : time })));
     fc.assert(fc.property(fc.array(record, { maxLength: 30 }), (records) => {

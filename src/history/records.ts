@@ -48,9 +48,13 @@ export interface DeliverRecord {
   readonly t?: number;
 }
 
-/** Clean exit, after leaving the ring. */
+/**
+ * Clean exit, after leaving the ring. `abandoned`: ids this process sent and had not delivered
+ * when its bounded drain gave up (absent when nothing was abandoned).
+ */
 export interface StopRecord {
   readonly ev: 'stop';
+  readonly abandoned?: readonly string[];
   readonly t?: number;
 }
 
@@ -111,6 +115,15 @@ function checkId(o: Fields): string | undefined {
   return undefined;
 }
 
+function checkAbandoned(o: Fields): string | undefined {
+  const abandoned = o['abandoned'];
+  if (abandoned === undefined) return undefined;
+  if (!Array.isArray(abandoned) || !abandoned.every((id) => typeof id === 'string' && parseMessageId(id) !== undefined)) {
+    return '"abandoned" must be an array of message ids "<node>.<boot>:<counter>"';
+  }
+  return undefined;
+}
+
 /** Why `value` is not a valid history record, or undefined if it is one. Extra fields are allowed. */
 export function recordProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
@@ -122,7 +135,7 @@ export function recordProblem(value: unknown): string | undefined {
     case 'config': problem = checkConfig(o); break;
     case 'send': problem = checkId(o); break;
     case 'deliver': problem = checkId(o) ?? (isNodeId(o['from']) ? undefined : '"from" must be a node id'); break;
-    case 'stop':
+    case 'stop': problem = checkAbandoned(o); break;
     case 'crash': break;
     default: return typeof ev === 'string' ? `unknown "ev" ${JSON.stringify(ev)}` : 'missing "ev"';
   }
@@ -145,7 +158,7 @@ function pickFields(o: Fields): HistoryRecord {
       return { ev: 'config', kind: o['kind'] as ConfigKind, ring: o['ring'] as string, members: [...(o['members'] as number[])] };
     case 'send': return { ev: 'send', id: o['id'] as string };
     case 'deliver': return { ev: 'deliver', id: o['id'] as string, from: o['from'] as number };
-    case 'stop': return { ev: 'stop' };
+    case 'stop': return o['abandoned'] === undefined ? { ev: 'stop' } : { ev: 'stop', abandoned: [...(o['abandoned'] as string[])] };
     case 'crash': return { ev: 'crash' };
   }
 }
@@ -164,7 +177,8 @@ export function serializeRecord(r: HistoryRecord): string {
       return `{"ev":"config","kind":"${r.kind}","ring":"${r.ring}","members":[${r.members.join(',')}]${t}}`;
     case 'send': return `{"ev":"send","id":${JSON.stringify(r.id)}${t}}`;
     case 'deliver': return `{"ev":"deliver","id":${JSON.stringify(r.id)},"from":${r.from}${t}}`;
-    case 'stop': return `{"ev":"stop"${t}}`;
+    case 'stop':
+      return r.abandoned === undefined ? `{"ev":"stop"${t}}` : `{"ev":"stop","abandoned":[${r.abandoned.map((id) => JSON.stringify(id)).join(',')}]${t}}`;
     case 'crash': return `{"ev":"crash"${t}}`;
   }
 }

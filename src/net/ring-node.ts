@@ -15,10 +15,10 @@ import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
-import type { GroupDelivery, SubmitOptions, SubmitResult } from '../totem/group.js';
+import type { GroupDelivery, SubmitOptions } from '../totem/group.js';
 import type { ConfigChange, OutFrame, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
-import { RingDriver, type RingEvent, type RingScheduler, type RingSeqStore } from '../driver/ring-driver.js';
+import { RingDriver, defaultDrainTimeoutMs, type DrainResult, type DriverSubmitResult, type RingEvent, type RingScheduler, type RingSeqStore } from '../driver/ring-driver.js';
 import { MemoryRingSeqStore } from './ring-seq-store.js';
 import { Reassembler, fragmentFrame, isFragment, type ReassemblerStats } from './fragments.js';
 import { PROBE_MARKER, PathProbes, decodeProbe, encodeProbe, type PathChange, type PathProbeTiming, type ProbeMessage } from './path-probe.js';
@@ -82,6 +82,25 @@ export interface RingNodeOptions {
    */
   readonly ipFragmentation?: 'auto' | 'off';
   readonly probeTiming?: Partial<PathProbeTiming>;
+  /**
+   * Longest wait of stop() for the messages this node accepted to come back before it leaves
+   * (totem.shutdown_drain_timeout). Default 2 × (token + consensus).
+   */
+  readonly shutdownDrainTimeoutMs?: number;
+}
+
+export interface RingNodeStopOptions {
+  /**
+   * false: stop at once, without draining or announcing the leave, as a failed node would look
+   * to the others (tests). Default true: a planned stop.
+   */
+  readonly leave?: boolean;
+  /** Overrides RingNodeOptions.shutdownDrainTimeoutMs for this stop. */
+  readonly drainTimeoutMs?: number;
+  /** See DrainOptions.heldAbove: work accepted above the ring that the drain waits for too. */
+  readonly heldAbove?: () => number;
+  /** See DrainOptions.acceptSubmits (default false: send() fails with SHUTTING_DOWN meanwhile). */
+  readonly acceptSubmits?: boolean;
 }
 
 export interface RingNodeEvents {
@@ -142,6 +161,8 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   /** The size a probe proves (its datagram's length): frames up to this go whole to proven peers. */
   private wholeBytes = 0;
   private probeTimer: NodeJS.Timeout | undefined;
+  private readonly drainTimeoutMs: number;
+  private stopPromise: Promise<DrainResult | undefined> | undefined;
 
   constructor(options: RingNodeOptions) {
     super();
@@ -162,9 +183,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       wholeFramesOut: 0, probesOut: 0, probeAnswersOut: 0, probeAnswersIn: 0, rejected: {},
     };
     this.multicastGroup = options.multicastGroup;
+    const config = deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem });
+    this.drainTimeoutMs = options.shutdownDrainTimeoutMs ?? defaultDrainTimeoutMs(config);
     this.driver = new RingDriver({
       nodeId: options.nodeId,
-      config: deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem }),
+      config,
       store: this.store,
       transport: { send: (frames) => this.sendFrames(frames) },
       scheduler: REAL_TIME,
@@ -316,7 +339,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   }
 
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
-  send(data: Uint8Array, options: SubmitOptions = {}): SubmitResult {
+  send(data: Uint8Array, options: SubmitOptions = {}): DriverSubmitResult {
     return this.driver.submit(data, options);
   }
 
@@ -329,17 +352,51 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     return this.driver.reconfigure(deriveTotemConfig({ nodeCount: this.peers.size, ...totem }));
   }
 
+  /** Messages this node handed to the ring that were not delivered back to it yet. */
+  get ownUndelivered(): number {
+    return this.driver.ownUndelivered;
+  }
+
   /** Bytes queued for sending: the application's view of flow control. */
   get queuedBytes(): number {
     return this.driver.queuedBytes;
   }
 
-  /** Leaves the ring (announcing it, so the others reform at once) and closes the socket. */
-  async stop(options: { readonly leave?: boolean } = {}): Promise<void> {
-    if (!this.running) return;
+  /**
+   * A planned stop: takes no new messages (send() fails with SHUTTING_DOWN), waits (bounded by
+   * shutdownDrainTimeoutMs) until every message this node accepted was delivered here, hands
+   * listeners everything delivered up to then, leaves the ring (announcing it, so the others
+   * re-form at once) and closes the sockets. Resolves with what the drain achieved; `undelivered`
+   * messages were abandoned. Nothing is emitted after it resolves.
+   */
+  async stop(options: RingNodeStopOptions = {}): Promise<DrainResult | undefined> {
+    if (this.stopPromise) return this.stopPromise;
+    if (!this.running) return undefined;
+    this.stopPromise = this.stopAfterDrain(options);
+    try {
+      return await this.stopPromise;
+    } finally {
+      this.stopPromise = undefined;
+    }
+  }
+
+  private async stopAfterDrain(options: RingNodeStopOptions): Promise<DrainResult | undefined> {
+    let result: DrainResult | undefined;
+    // From here on sends report completion, so close() can wait for the leave message; during a
+    // drain that costs a callback per datagram, for a few seconds at most.
     this.stopping = true;
-    // Hands listeners everything delivered so far, at once: nothing is emitted after stop().
-    this.driver.leave({ announce: options.leave !== false });
+    if (options.leave === false) {
+      this.driver.leave({ announce: false });
+    } else {
+      result = await new Promise<DrainResult>((resolve) => {
+        this.driver.drain({
+          timeoutMs: options.drainTimeoutMs ?? this.drainTimeoutMs,
+          heldAbove: options.heldAbove,
+          acceptSubmits: options.acceptSubmits,
+          announce: true,
+        }, resolve);
+      });
+    }
     this.running = false;
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = undefined;
@@ -348,6 +405,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const sockets = [socket, ...this.peerSockets.values()];
     this.peerSockets.clear();
     await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    return result;
   }
 
   private onFrame(datagram: Buffer, from: string): void {

@@ -9,7 +9,7 @@
 import type { TotemGroup } from '../totem/group.js';
 import type { TotemConfig } from '../totem/config.js';
 import type { OutFrame, TraceEvent } from '../totem/state.js';
-import { RingDriver, type RingEvent, type RingScheduler, type RingTransport } from '../driver/ring-driver.js';
+import { RingDriver, defaultDrainTimeoutMs, type DrainResult, type RingEvent, type RingScheduler, type RingTransport } from '../driver/ring-driver.js';
 import type { HistoryRecord } from '../history/records.js';
 import { formatRingId } from '../history/ids.js';
 import { EventQueue } from './event-queue.js';
@@ -17,7 +17,8 @@ import { makePayload, nextGapMs, nextMessageSize, payloadId, type LoadOptions } 
 import { SimNetwork } from './network.js';
 import type { Prng } from './prng.js';
 
-export type NodeStatus = 'absent' | 'up' | 'paused' | 'crashed' | 'left';
+/** `stopping`: a planned stop is draining the node (it takes no new messages, still runs the ring). */
+export type NodeStatus = 'absent' | 'up' | 'paused' | 'stopping' | 'crashed' | 'left';
 
 interface SimNode {
   readonly id: number;
@@ -33,6 +34,8 @@ interface SimNode {
   loadGen: number;
   readonly rng: Prng;
   readonly history: HistoryRecord[];
+  /** Ids this incarnation sent and has not delivered yet, in send order (the stop's `abandoned`). */
+  outstanding: Set<string>;
 }
 
 type SimEvent =
@@ -55,6 +58,18 @@ export interface ClusterOptions {
   readonly maxQueuedBytes?: number;
   /** Keep histories (default true); benchmarks turn them off to measure the protocol alone. */
   readonly recordHistory?: boolean;
+  /** Bound on a planned stop's drain (default 2 x (token + consensus), as totem.shutdown_drain_timeout). */
+  readonly drainTimeoutMs?: number;
+  /** Hears how each planned stop's drain ended (figures on abandoned messages). */
+  readonly onDrained?: (node: number, result: DrainResult, now: number) => void;
+}
+
+/** What a planned stop may add to the drain: work accepted above the ring (the daemon's executive). */
+export interface LeaveOptions {
+  readonly heldAbove?: () => number;
+  readonly acceptSubmits?: boolean;
+  /** The node left the ring (after its drain); `result` says what it abandoned. */
+  readonly onLeft?: (result: DrainResult) => void;
 }
 
 export class SimCluster {
@@ -69,7 +84,7 @@ export class SimCluster {
     for (const id of options.nodeIds) {
       this.nodes.set(id, {
         id, status: 'absent', driver: undefined, boot: '', incarnation: 0, counter: 0,
-        persistedRingSeq: 0, inbox: [], loadGen: 0, rng: options.rng.fork(), history: [],
+        persistedRingSeq: 0, inbox: [], loadGen: 0, rng: options.rng.fork(), history: [], outstanding: new Set(),
       });
     }
   }
@@ -83,7 +98,7 @@ export class SimCluster {
   }
 
   liveNodes(): number[] {
-    return this.nodeIds.filter((id) => this.node(id).status === 'up' || this.node(id).status === 'paused');
+    return this.nodeIds.filter((id) => ['up', 'paused', 'stopping'].includes(this.node(id).status));
   }
 
   group(id: number): TotemGroup | undefined {
@@ -163,6 +178,7 @@ export class SimCluster {
     node.boot = `${(node.rng.u32() & 0xffff).toString(16).padStart(4, '0')}${node.incarnation}`;
     node.counter = 0;
     node.inbox = [];
+    node.outstanding = new Set();
     node.status = 'up';
     node.driver = new RingDriver({
       nodeId: id,
@@ -187,7 +203,7 @@ export class SimCluster {
 
   crash(id: number): void {
     const node = this.node(id);
-    if (node.status !== 'up' && node.status !== 'paused') return;
+    if (node.status !== 'up' && node.status !== 'paused' && node.status !== 'stopping') return;
     node.status = 'crashed';
     node.driver!.halt();
     node.driver = undefined;
@@ -196,14 +212,29 @@ export class SimCluster {
     node.history.push({ ev: 'crash', t: this.stamp() });
   }
 
-  leave(id: number): void {
+  /**
+   * A planned stop: the node takes no new messages and drains (the driver waits, bounded, until
+   * every message it accepted was delivered back), then leaves the ring and writes `stop`, listing
+   * what the drain abandoned. A crash meanwhile ends it as a crash.
+   */
+  leave(id: number, options: LeaveOptions = {}): void {
     const node = this.node(id);
     if (node.status !== 'up') return;
-    node.driver!.leave();
-    node.status = 'left';
-    node.driver = undefined;
+    node.status = 'stopping';
     node.loadGen++;
-    node.history.push({ ev: 'stop', t: this.stamp() });
+    const driver = node.driver!;
+    const config = this.options.config;
+    const timeoutMs = this.options.drainTimeoutMs ?? defaultDrainTimeoutMs(config);
+    driver.drain({ timeoutMs, heldAbove: options.heldAbove, acceptSubmits: options.acceptSubmits }, (result) => {
+      node.status = 'left';
+      node.driver = undefined;
+      if (this.options.recordHistory !== false) {
+        const abandoned = [...node.outstanding];
+        node.history.push(abandoned.length > 0 ? { ev: 'stop', abandoned, t: this.stamp() } : { ev: 'stop', t: this.stamp() });
+      }
+      this.options.onDrained?.(id, result, this.now);
+      options.onLeft?.(result);
+    });
   }
 
   pause(id: number): void {
@@ -235,6 +266,7 @@ export class SimCluster {
       return false;
     }
     node.counter++;
+    if (this.options.recordHistory !== false) node.outstanding.add(msgId);
     return true;
   }
 
@@ -250,7 +282,7 @@ export class SimCluster {
         const node = this.node(event.to);
         if (node.status === 'paused') {
           if (node.inbox.length < (this.options.pausedInboxMax ?? 2000)) node.inbox.push(event.frame);
-        } else if (node.status === 'up') {
+        } else if (node.status === 'up' || node.status === 'stopping') {
           node.driver!.receive(event.frame);
         }
         return;
@@ -315,7 +347,9 @@ export class SimCluster {
     switch (event.kind) {
       case 'deliver': {
         const id = payloadId(event.data);
-        if (id !== undefined) node.history.push({ ev: 'deliver', id, from: event.from, t: this.stamp() });
+        if (id === undefined) return;
+        node.history.push({ ev: 'deliver', id, from: event.from, t: this.stamp() });
+        if (event.from === node.id) node.outstanding.delete(id);
         return;
       }
       case 'config':

@@ -16,6 +16,8 @@ export interface SimRunOptions {
   readonly durationMs: number;
   readonly faults: FaultProfile;
   readonly totem?: TotemConfigInput;
+  /** Bound on each planned stop's drain (default 2 x (token + consensus)). */
+  readonly drainTimeoutMs?: number;
   readonly load?: LoadOptions;
   readonly baseDelayMs?: number;
   /** Receives the fault log and membership lines as they happen (virtual time). */
@@ -36,6 +38,8 @@ export interface SimRunResult {
   readonly wallMs: number;
   readonly sends: number;
   readonly deliveries: number;
+  /** Clean stops in the histories, and the messages their drains abandoned (listed in `stop`). */
+  readonly stops: StopCounts;
   readonly network: { sent: number; dropped: number; duplicated: number; partitioned: number };
 }
 
@@ -47,13 +51,19 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
   const rng = new Prng(options.seed);
   const config = deriveTotemConfig({ ...SIM_TOTEM_DEFAULTS, ...options.totem });
   const nodeIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
+  const drains: AbandoningDrain[] = [];
   const cluster = new SimCluster({
     nodeIds,
     config,
     load: options.load ?? DEFAULT_LOAD,
     rng: rng.fork(),
     baseDelayMs: options.baseDelayMs ?? 0.5,
+    drainTimeoutMs: options.drainTimeoutMs,
     onTrace: ringTraceLog(options),
+    onDrained: (node, r, now) => {
+      if (r.undelivered > 0) drains.push({ node, atMs: Math.round(now), undelivered: r.undelivered, undeliveredAtStart: r.undeliveredAtStart, ringsFormed: r.ringsFormed, stateAtEnd: r.stateAtEnd });
+      options.log?.(`${fmt(now)} node ${node}: left after ${r.timedOut ? 'its drain ran out' : 'draining'} (${r.waitedMs.toFixed(0)}ms, ${r.undeliveredAtStart} own messages to wait for, ${r.undelivered} abandoned, ${r.ringsFormed} rings formed meanwhile)`);
+    },
   });
   const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
 
@@ -68,8 +78,40 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
   return {
     seed: options.seed, options, histories, report, converged, convergenceDetail: detail,
     virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends, deliveries,
+    stops: countStops(histories, drains),
     network: { ...cluster.network.stats },
   };
+}
+
+/** A drain that gave up: when, how much, and whether a ring formed for the node meanwhile. */
+export interface AbandoningDrain {
+  readonly node: number;
+  readonly atMs: number;
+  readonly undelivered: number;
+  readonly undeliveredAtStart: number;
+  readonly ringsFormed: number;
+  readonly stateAtEnd: string;
+}
+
+export interface StopCounts {
+  readonly count: number;
+  readonly abandoned: number;
+  /** The drains that abandoned messages (protocol stack only). */
+  readonly drains?: readonly AbandoningDrain[];
+}
+
+/** Clean stops and the messages their drains abandoned, over every history of a run. */
+export function countStops(histories: readonly (readonly HistoryRecord[])[], drains?: readonly AbandoningDrain[]): StopCounts {
+  let count = 0;
+  let abandoned = 0;
+  for (const h of histories) {
+    for (const r of h) {
+      if (r.ev !== 'stop') continue;
+      count++;
+      abandoned += r.abandoned?.length ?? 0;
+    }
+  }
+  return drains === undefined ? { count, abandoned } : { count, abandoned, drains };
 }
 
 /** Ring formations (and, with traceStates, every state transition) as log lines. */

@@ -47,6 +47,9 @@ interface SoakOutcome {
   readonly ok: boolean;
   readonly wallMs: number;
   readonly deliveries: number;
+  /** Clean stops, and the messages their bounded drains abandoned (listed in `stop`). */
+  readonly stops: number;
+  readonly abandoned: number;
   readonly problems: readonly string[];
 }
 
@@ -62,7 +65,10 @@ function runOne(task: SoakTask, s: SoakSettings): SoakOutcome {
     ...serviceProblems.slice(0, 5).map((p) => `service: ${p}`),
     ...(result.converged ? [] : [`not converged: ${result.convergenceDetail}`]),
   ];
-  return { seed: task.seed, faults: task.faults, ok: problems.length === 0, wallMs: result.wallMs, deliveries: result.deliveries, problems };
+  return {
+    seed: task.seed, faults: task.faults, ok: problems.length === 0, wallMs: result.wallMs, deliveries: result.deliveries,
+    stops: result.stops.count, abandoned: result.stops.abandoned, problems,
+  };
 }
 
 function reproduce(o: SoakOutcome, s: SoakSettings): string {
@@ -85,7 +91,7 @@ function workerMain(): void {
     } catch (err) {
       // A crash inside a run is a failure of that seed, not of the soak.
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      outcome = { seed: task.seed, faults: task.faults, ok: false, wallMs: 0, deliveries: 0, problems: [`crash: ${message}`] };
+      outcome = { seed: task.seed, faults: task.faults, ok: false, wallMs: 0, deliveries: 0, stops: 0, abandoned: 0, problems: [`crash: ${message}`] };
     }
     port.postMessage(outcome);
   });
@@ -160,10 +166,14 @@ class SoakTally {
   deliveries = 0;
   total = 0;
   failed = 0;
+  readonly stops = new Map<FaultProfile, number>();
+  readonly abandoned = new Map<FaultProfile, number>();
 
   add(o: SoakOutcome): void {
     this.total++;
     this.deliveries += o.deliveries;
+    this.stops.set(o.faults, (this.stops.get(o.faults) ?? 0) + o.stops);
+    this.abandoned.set(o.faults, (this.abandoned.get(o.faults) ?? 0) + o.abandoned);
     this.runs.set(o.faults, (this.runs.get(o.faults) ?? 0) + 1);
     if (!o.ok) {
       this.failed++;
@@ -226,12 +236,18 @@ async function soak(a: SoakArgs): Promise<number> {
     `${s.seqStart === undefined ? '' : `, seq-start ${s.seqStart}`}`;
   if (a.json) {
     console.log(JSON.stringify({ summary: true, runs: tally.total, failed: tally.failed, planned, stoppedEarly: tally.total < planned,
-      perProfile: Object.fromEntries(a.profiles.map((p) => [p, { runs: tally.runs.get(p) ?? 0, failed: tally.failures.get(p) ?? 0 }])),
+      perProfile: Object.fromEntries(a.profiles.map((p) => [p, {
+        runs: tally.runs.get(p) ?? 0, failed: tally.failures.get(p) ?? 0, stops: tally.stops.get(p) ?? 0, abandoned: tally.abandoned.get(p) ?? 0,
+      }])),
       deliveries: tally.deliveries, wallS: Math.round(wallS), jobs: a.jobs, nodes: s.nodes, stack: s.stack }));
   } else {
     console.log(`soak: ${what}: ${tally.total} runs, ${tally.failed} failed (failed/runs: ${perProfile.join(', ')}); ` +
       `${tally.deliveries} deliveries checked in ${wallS.toFixed(0)} s on ${a.jobs} threads` +
       (tally.total < planned ? `; stopped early after ${a.maxFailures} failures` : ''));
+    const stopped = a.profiles.filter((p) => (tally.stops.get(p) ?? 0) > 0);
+    if (stopped.length > 0) {
+      console.log(`soak: clean stops / messages their drains abandoned: ${stopped.map((p) => `${p} ${tally.stops.get(p)}/${tally.abandoned.get(p) ?? 0}`).join(', ')}`);
+    }
   }
   return tally.failed > 0 ? 1 : 0;
 }

@@ -37,6 +37,8 @@ export interface SimDaemonOptions {
   readonly churnersPerNode: number;
   /** The ring's send queue bound: small, so the gate and held requests meet the faults. */
   readonly maxQueuedBytes: number;
+  /** Bound on each planned stop's drain (default 2 x (token + consensus)). */
+  readonly drainTimeoutMs?: number;
   /** Virtual ms per IPC hop. */
   readonly ipcHopMs?: number;
   readonly onTrace?: ClusterOptions['onTrace'];
@@ -50,6 +52,8 @@ class NodeStack implements ConnectionHost {
   readonly host: ServiceHost;
   alive = true;
   paused = false;
+  /** A planned stop began (its recorder finishes its requests, then the daemon drains). */
+  stopping = false;
   readonly connections = new Set<SimConnection>();
   readonly recorder: RecorderApp;
   readonly churners = new Set<ChurnerApp>();
@@ -133,6 +137,11 @@ class NodeStack implements ConnectionHost {
 
   hop(run: () => void): void {
     this.later(this.cluster.options.ipcHopMs ?? 0.02, run);
+  }
+
+  toClient(run: () => void): void {
+    const sim = this.cluster.sim;
+    sim.at(sim.now + (this.cluster.options.ipcHopMs ?? 0.02), run);
   }
 
   request(conn: SimConnection, messageId: number, requestId: number, payload: Uint8Array): void {
@@ -231,6 +240,7 @@ export class SimDaemonCluster implements FaultTarget {
       rng: options.rng.fork(),
       baseDelayMs: options.baseDelayMs,
       maxQueuedBytes: options.maxQueuedBytes,
+      drainTimeoutMs: options.drainTimeoutMs,
       recordHistory: false,
       onTrace: options.onTrace,
       onEvent: (id, event) => {
@@ -293,7 +303,7 @@ export class SimDaemonCluster implements FaultTarget {
   /** A daemon starts: the host before the ring (it hears every configuration), then its clients. */
   start(id: number): void {
     const status = this.statusOf(id);
-    if (status === 'up' || status === 'paused') return;
+    if (status === 'up' || status === 'paused' || status === 'stopping') return;
     const incarnation = (this.#incarnations.get(id) ?? 0) + 1;
     this.#incarnations.set(id, incarnation);
     const boot = `${(this.options.rng.u32() & 0xffff).toString(16).padStart(4, '0')}${incarnation}`;
@@ -320,24 +330,53 @@ export class SimDaemonCluster implements FaultTarget {
 
   crash(id: number): void {
     const status = this.statusOf(id);
-    if (status !== 'up' && status !== 'paused') return;
+    if (status !== 'up' && status !== 'paused' && status !== 'stopping') return;
     this.#stacks.get(id)?.crashed();
     this.sim.crash(id);
   }
 
   /**
-   * A planned stop (SIGTERM): the recorder drains and leaves, the churners go, the host closes
-   * every connection and stops, and only then does the node leave the ring.
+   * A planned stop (SIGTERM), as ringcastd does it: the churners go, the recorder stops sending
+   * and waits until the daemon took its requests; then the daemon drains: it reads no client,
+   * waits until its executive's work and every message it handed the ring came back, closes every
+   * connection (procleaves, drained in turn), and leaves the ring; bounded by the driver's drain.
    */
   leave(id: number): void {
     const stack = this.stack(id);
-    if (!stack || this.statusOf(id) !== 'up') return;
+    if (!stack || stack.stopping || this.statusOf(id) !== 'up') return;
+    stack.stopping = true;
     for (const churner of [...stack.churners]) churner.end();
     stack.recorder.stop(() => {
       if (!stack.alive || this.statusOf(id) !== 'up') return;
-      stack.stopHost();
-      this.sim.leave(id);
+      this.#drainAndLeave(stack);
     });
+  }
+
+  #drainAndLeave(stack: NodeStack): void {
+    const id = stack.id;
+    stack.host.beginDrain();
+    let closed = false;
+    const closeClients = (): void => {
+      if (closed) return;
+      closed = true;
+      for (const conn of [...stack.connections]) conn.close();
+    };
+    const poll = (): void => {
+      if (!stack.alive || closed) return;
+      if (stack.host.pendingWork > 0 || (this.sim.driver(id)?.ownUndelivered ?? 0) > 0) return stack.later(10, poll);
+      // The last deliveries are on their way to the clients (one IPC hop): a real daemon's close
+      // comes after what it already wrote to the socket, so close once they arrived.
+      stack.later(2 * (this.options.ipcHopMs ?? 0.02), closeClients);
+    };
+    this.sim.leave(id, {
+      acceptSubmits: true,
+      heldAbove: () => stack.host.pendingWork + (closed ? 0 : 1),
+      onLeft: () => {
+        closeClients();
+        stack.stopHost();
+      },
+    });
+    poll();
   }
 
   pause(id: number): void {

@@ -15,8 +15,11 @@
  *   join is ordered in a ring that had begun, CPG delivers to it only what was ordered after the
  *   join (messages sent in an earlier ring may be ordered there first): its history then starts
  *   with `midRing`, and the checker holds that first configuration to a subset of the ring's.
- *   An incarnation that ends before its join is ordered records nothing (`unrecorded`). A planned stop drains: no new message, wait (bounded) until its
- *   own were delivered back, then `stop`, leave and hang up.
+ *   An incarnation that ends before its join is ordered records nothing (`unrecorded`). A planned
+ *   stop: the recorder sends nothing more and waits (bounded) until the daemon took every request
+ *   it made; the daemon then drains (it delivers what it accepted before leaving the ring) and
+ *   closes the connection, and the recorder writes `stop`, listing as abandoned its own messages
+ *   it never saw delivered.
  * - *Churners*: short-lived processes that join other groups, multicast a little, and leave
  *   cleanly or die (procdown), so group tables meet every kind of change under faults.
  */
@@ -69,6 +72,11 @@ abstract class CpgApp implements ConnectionClient {
 
   get connection(): SimConnection | undefined {
     return this.conn;
+  }
+
+  /** Requests sent and not answered yet. */
+  protected get unanswered(): number {
+    return this.#pending.size;
   }
 
   view(): AppView {
@@ -137,7 +145,7 @@ export interface RecorderOptions {
   readonly ratePerSec: number;
   readonly safeFraction: number;
   readonly history: HistoryRecord[];
-  /** Bound on a planned stop's wait for its own messages. */
+  /** Bound on a planned stop's wait for the daemon to take the requests already made. */
   readonly drainMs: number;
 }
 
@@ -183,18 +191,31 @@ export class RecorderApp extends CpgApp {
     if (on && !was) this.#scheduleSend();
   }
 
-  /** A planned stop: drain, record `stop`, leave, hang up; then `done` (the daemon may go). */
+  /**
+   * A planned stop of its daemon: no new message; once the daemon took every request made so far
+   * (or `drainMs` passed), `done` lets the daemon drain and stop. The `stop` record is written
+   * when the daemon closes the connection (onClosed).
+   */
   stop(done: () => void): void {
     this.#stopping = true;
     const deadline = this.world.now() + this.options.drainMs;
     const check = (): void => {
-      if (this.#outstanding.size > 0 && this.world.now() < deadline && this.state !== 'gone') return this.world.after(20, check);
-      if (this.#recording) this.#record({ ev: 'stop' });
-      this.#recording = false;
-      if (this.state === 'member') this.exit();
-      this.world.after(5, done);
+      if (this.unanswered > 0 && this.world.now() < deadline && this.state !== 'gone') return this.world.after(5, check);
+      done();
     };
     check();
+  }
+
+  /**
+   * The daemon closed the connection. After a planned stop, that is the end of this incarnation:
+   * what it sent and never saw delivered was abandoned by the daemon's bounded drain.
+   */
+  override onClosed(): void {
+    super.onClosed();
+    if (!this.#stopping || !this.#recording) return;
+    const abandoned = [...this.#outstanding];
+    this.#record(abandoned.length > 0 ? { ev: 'stop', abandoned } : { ev: 'stop' });
+    this.#recording = false;
   }
 
   /** The node died under it. */

@@ -6,7 +6,7 @@
 import { checkHistories } from '../../check/index.js';
 import { deriveTotemConfig } from '../../totem/config.js';
 import { Prng } from '../prng.js';
-import { SIM_TOTEM_DEFAULTS, convergence, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
+import { SIM_TOTEM_DEFAULTS, convergence, countStops, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
 import { SimDaemonCluster, type DaemonService } from './cluster.js';
 import { checkServices } from './checks.js';
 
@@ -42,6 +42,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     ratePerSec: options.ratePerSec ?? 20,
     churnersPerNode: options.churnersPerNode ?? 2,
     maxQueuedBytes: options.maxQueuedBytes ?? 64 * 1024,
+    drainTimeoutMs: options.drainTimeoutMs,
     onTrace: ringTraceLog(options),
   });
   const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
@@ -59,6 +60,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
   return {
     seed: options.seed, options, histories, report, converged, convergenceDetail: detail,
     virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends: cluster.sends(), deliveries,
+    stops: countStops(histories),
     network: { ...cluster.network.stats },
     serviceProblems: checkServices(cluster, converged),
     recorders: cluster.recorderCounts(),

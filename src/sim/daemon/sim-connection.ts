@@ -16,6 +16,8 @@ export interface ConnectionHost {
   disconnected(conn: SimConnection, reason: string): void;
   /** Runs `run` one IPC hop later, unless this daemon incarnation ended meanwhile. */
   hop(run: () => void): void;
+  /** Runs `run` on the client's side one IPC hop later, even if the daemon exited meanwhile (it sees EOF). */
+  toClient(run: () => void): void;
 }
 
 /** What the client process hears from its connection. */
@@ -81,7 +83,8 @@ export class SimConnection implements HostConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#host.disconnected(this, 'CLOSED_BY_DAEMON');
-    this.#host.hop(() => this.#client.onClosed());
+    // A daemon that closes its clients and then exits: the client still sees its end close.
+    this.#host.toClient(() => this.#client.onClosed());
   }
 
   /** Simulated clients read everything at once: their queue never passes the soft mark. */
