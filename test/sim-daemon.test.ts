@@ -52,3 +52,13 @@ for (const [faults, seed] of [['partitions', 3], ['chaos', 1], ['churn', 2], ['c
     assert.ok(r.clm.notifications > 10, `trackers heard changes (${r.clm.notifications})`);
   });
 }
+
+test('daemon stack: a recorder whose join is ordered in a transitional part starts its history with the next ring (chaos seed 181)', () => {
+  // CPG named the join's ring (2.28) after the daemon had installed 1.32's transitional
+  // configuration: the history lacked that transitional record, then (once written) the process
+  // had missed the part of it before its join.
+  const r = runDaemonSimulation({ seed: 181, nodes: 5, durationMs: 30_000, faults: 'chaos', services: ['cpg'] });
+  assert.deepEqual(r.report.violations.slice(0, 3).map((v) => `${v.property}: ${v.message}`), []);
+  assert.ok(r.recorders.midRing >= 1, `a recorder joined mid-ring (${JSON.stringify(r.recorders)})`);
+  assert.deepEqual(r.serviceProblems, []);
+});

@@ -170,6 +170,10 @@ export class RecorderApp extends CpgApp {
    * names the join's ring.
    */
   #joinApplied = false;
+  /** Configurations installed since the last transitional one, while not recording yet. */
+  #installedBefore: { kind: 'transitional' | 'regular'; ring: string; members: number[] }[] = [];
+  /** The recorder starts with this ring's regular configuration (see heard()). */
+  #beginAtRegular: string | undefined;
 
   constructor(world: AppWorld, node: number, pid: number, private readonly options: RecorderOptions) {
     super(world, node, pid, RECORDER_GROUP);
@@ -237,20 +241,23 @@ export class RecorderApp extends CpgApp {
       if (!this.#joinApplied) return;
       // Only the join's ring decides whether this incarnation records; later rings come in
       // through installed().
-      if (this.#recording || this.state !== 'member') return;
-      this.#recording = true;
-      this.#wrote = true;
+      if (this.#recording || this.state !== 'member' || this.#beginAtRegular !== undefined) return;
+      const ring = `${ev.ringId.nodeId}.${ev.ringId.seq}`;
+      // CPG names the ring a join landed in with this totem confchg, which can come after its
+      // daemon installed the next ring's transitional configuration (a join ordered in the
+      // transitional part): the process then saw only the end of that part, so its history
+      // starts with the next ring (its node came from a ring it did not record: midRing).
+      const next = this.#installedBefore.find((c) => c.kind === 'transitional' && c.ring !== ring);
+      if (next !== undefined) {
+        const regular = this.#installedBefore.find((c) => c.kind === 'regular' && c.ring === next.ring);
+        if (regular !== undefined) this.#begin(regular.ring, regular.members, true);
+        else this.#beginAtRegular = next.ring;
+        return;
+      }
       // A join ordered in a ring that already carried messages: the history says so, and the
       // checker holds this first configuration to a subset of what the ring delivered.
       const alone = ev.nodes.length === 1 && ev.nodes[0] === this.node;
-      if (!alone) this.joinedMidRing = true;
-      this.#record(alone ? { ev: 'start', node: this.node, boot: this.options.boot } : { ev: 'start', node: this.node, boot: this.options.boot, midRing: true });
-      const ring = `${ev.ringId.nodeId}.${ev.ringId.seq}`;
-      // Its node may come from an earlier ring, which this process did not see: as for any new
-      // process, its first transitional configuration holds itself only.
-      this.#record({ ev: 'config', kind: 'transitional', ring, members: [this.node] });
-      this.#record({ ev: 'config', kind: 'regular', ring, members: [...ev.nodes].sort((a, b) => a - b) });
-      if (this.#sending) this.#scheduleSend();
+      this.#begin(ring, ev.nodes, !alone);
       return;
     }
     if (ev.kind !== 'deliver' || !this.#recording || decoder.decode(ev.group) !== this.group) return;
@@ -260,9 +267,31 @@ export class RecorderApp extends CpgApp {
     this.#record({ ev: 'deliver', id, from: ev.nodeId });
   }
 
+  /** The history's first records: start, then the first ring as a new process sees it. */
+  #begin(ring: string, members: readonly number[], midRing: boolean): void {
+    this.#recording = true;
+    this.#wrote = true;
+    this.#beginAtRegular = undefined;
+    this.#installedBefore = [];
+    if (midRing) this.joinedMidRing = true;
+    this.#record(midRing ? { ev: 'start', node: this.node, boot: this.options.boot, midRing: true } : { ev: 'start', node: this.node, boot: this.options.boot });
+    // Its node may come from an earlier ring, which this process did not see: as for any new
+    // process, its first transitional configuration holds itself only.
+    this.#record({ ev: 'config', kind: 'transitional', ring, members: [this.node] });
+    this.#record({ ev: 'config', kind: 'regular', ring, members: [...members].sort((a, b) => a - b) });
+    if (this.#sending) this.#scheduleSend();
+  }
+
   /** The daemon installed a configuration; this arrives in order with the connection's events. */
   installed(kind: 'transitional' | 'regular', ring: string, members: readonly number[]): void {
-    if (!this.#recording) return;
+    if (!this.#recording) {
+      if (kind === 'regular' && this.#beginAtRegular === ring) return this.#begin(ring, members, true);
+      // Not recording yet: the daemon may already be past the join's ring when the recorder
+      // learns of it (a join ordered in a ring's transitional part); keep what came since.
+      if (kind === 'transitional') this.#installedBefore = [];
+      this.#installedBefore.push({ kind, ring, members: [...members] });
+      return;
+    }
     this.#record({ ev: 'config', kind, ring, members: [...members] });
   }
 
