@@ -10,7 +10,8 @@ import { buildNodes } from './nodes.js';
 import { parseConf } from './parse.js';
 import { all, first, lineOf, num, str, readConfig, type SectionValues } from './read.js';
 import { buildTotem, ipVersionOf } from './totem.js';
-import type { LoadResult, QuorumSettings, RingcastSettings } from './types.js';
+import { buildQuorum } from './quorum.js';
+import type { LoadResult, RingcastSettings } from './types.js';
 
 /**
  * ringcast.frame_size default: Corosync 3 with knet sends Totem frames of up to 64 KiB and lets
@@ -56,22 +57,11 @@ export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const nodes = buildNodes(root, ipVersionOf(first(root, 'totem')), sink);
   const totem = buildTotem(root, nodes, sink);
   const logging = buildLogging(root, sink);
-  const quorum = buildQuorum(root);
+  const quorum = buildQuorum(root, nodes, sink);
   const ringcast = { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) };
   const { errors, warnings } = sink.finish();
   if (errors.length > 0) return { ok: false, errors, warnings };
   return { ok: true, config: { totem, nodes, logging, quorum, ringcast }, warnings };
-}
-
-function buildQuorum(root: SectionValues): QuorumSettings {
-  const quorum = first(root, 'quorum');
-  const provider = str(quorum, 'provider');
-  const expectedVotes = num(quorum, 'expected_votes');
-  return {
-    ...(provider === undefined ? {} : { provider }),
-    ...(expectedVotes === undefined ? {} : { expectedVotes }),
-    twoNode: str(quorum, 'two_node') === '1',
-  };
 }
 
 /** ringcast {}, ringcast's own section; state_dir falls back to Corosync's system.state_dir. */
