@@ -15,6 +15,7 @@ import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js
 import { cpgCommand } from './cpg-commands.js';
 import { keygenCommand, KEYGEN_USAGE } from './keygen.js';
 import { LOG_USAGE, logCommand } from './log-commands.js';
+import { QUORUM_USAGE, quorumCommand } from './quorum-commands.js';
 import { MEMBERS_USAGE, membersCommand, STATUS_USAGE, statusCommand } from './status-commands.js';
 
 export interface CliCommand {
@@ -40,6 +41,11 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
     overview: '  members [--state-dir DIR] [--json]        show the current ring id and its members',
     help: MEMBERS_USAGE,
     run: membersCommand,
+  },
+  quorum: {
+    overview: '  quorum [--json] [--list | --set-expected N | --set-votes N [--nodeid ID]]   votequorum, as corosync-quorumtool',
+    help: QUORUM_USAGE,
+    run: quorumCommand,
   },
   cpg: {
     overview: '  cpg list [--json]                         CPG groups and their members\n' +

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { votequorumOptions } from './votequorum-options.js';
 import { loadConfig, describeEffectiveTiming, type RingcastConfig } from '../config/index.js';
 import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
     historyPath: values.history ?? config.ringcast.history, load: load?.ok ? load.spec : undefined, logger,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
     ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
+    votequorum: votequorumOptions(config, nodeId),
     services,
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);

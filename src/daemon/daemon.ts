@@ -20,6 +20,7 @@ import type { ExecDelivery, Service } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import { ExecHost } from './exec-host.js';
+import type { ServiceHostOptions } from './service-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile } from './status-file.js';
@@ -49,6 +50,8 @@ export interface DaemonOptions {
     readonly limits?: Partial<IpcServerLimits>;
   };
   readonly cpg?: CpgServiceOptions;
+  /** quorum { provider: corosync_votequorum }: votequorum's settings; absent: always quorate. */
+  readonly votequorum?: ServiceHostOptions['votequorum'];
   /** Services of your own (ringcast { service }), hosted beside cpg, orderlog and status. */
   readonly services?: readonly Service[];
 }
@@ -152,6 +155,7 @@ export class Daemon {
       socketGid: options.ipc?.socketGid,
       ipcLimits: options.ipc?.limits,
       cpg: options.cpg,
+      votequorum: options.votequorum,
       services: options.services,
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
@@ -302,6 +306,7 @@ export class Daemon {
       rates: this.rates,
       latencyMicros: this.lastLatency,
       memory: memoryMb(),
+      quorate: this.host.quorate,
       ...this.host.statusSections(),
     };
   }

@@ -6,6 +6,8 @@ export interface HostClock {
   defer(run: () => void): void;
   /** Runs `run` every `ms` until the returned function is called. */
   every(ms: number, run: () => void): () => void;
+  /** Runs `run` once, `ms` later, unless the returned function is called first. */
+  after?(ms: number, run: () => void): () => void;
 }
 
 /** Node's timers; periodic ones are unref'd so they never keep a process alive. */
@@ -15,5 +17,10 @@ export const NODE_CLOCK: HostClock = {
     const timer = setInterval(run, ms);
     timer.unref();
     return () => clearInterval(timer);
+  },
+  after: (ms, run) => {
+    const timer = setTimeout(run, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
   },
 };

@@ -24,6 +24,7 @@ import { Executive, type ClientConnection, type CsStatus, type ExecDelivery, typ
 import { CS_ERROR, IpcError } from '../ipc/index.js';
 import { CpgService, type CpgServiceOptions } from '../services/cpg/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
+import { VotequorumService, type VotequorumServiceOptions } from '../services/votequorum/service.js';
 import { formatRingId } from '../history/ids.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
@@ -52,6 +53,8 @@ export interface ServiceHostOptions {
   readonly ring: GatedRing;
   readonly cpg?: CpgServiceOptions;
   readonly orderLog?: OrderLogOptions;
+  /** quorum { provider: corosync_votequorum }: host votequorum (id 5); without it, always quorate. */
+  readonly votequorum?: Omit<VotequorumServiceOptions, 'timer' | 'log'>;
   /** Services of your own, hosted after the built-in ones (their ids and names must be free). */
   readonly services?: readonly Service[];
   /** The status service's source; without one (the simulator) the status service is not hosted. */
@@ -127,6 +130,8 @@ class IpcClientConnection implements ClientConnection {
 export class ServiceHost {
   readonly exec: Executive;
   readonly cpg: CpgService;
+  /** Hosted when quorum.provider is corosync_votequorum. */
+  readonly votequorum: VotequorumService | undefined;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   readonly #clients = new Map<number, IpcClientConnection>();
@@ -139,6 +144,15 @@ export class ServiceHost {
     this.#clock = options.clock ?? NODE_CLOCK;
     this.cpg = new CpgService(options.cpg);
     const services: Service[] = [this.cpg, new OrderLogService(options.orderLog)];
+    if (options.votequorum) {
+      const after = this.#clock.after;
+      this.votequorum = new VotequorumService({
+        ...options.votequorum,
+        ...(after ? { timer: (ms: number, run: () => void) => after(ms, run) } : {}),
+        log: (message, fields) => this.#log.info(fields, message),
+      });
+      services.push(this.votequorum);
+    }
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
     this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
@@ -160,6 +174,11 @@ export class ServiceHost {
   /** Before the ring starts. */
   startExecutive(): void {
     this.exec.start();
+  }
+
+  /** Whether this partition may act: votequorum's answer, or always true without a quorum provider. */
+  get quorate(): boolean {
+    return this.votequorum?.quorate ?? true;
   }
 
   /** Whether a client may connect to this service. */
@@ -208,6 +227,7 @@ export class ServiceHost {
         sync: this.exec.syncStats,
         ownMessages: this.exec.ownMessages,
         cpg: this.cpg.statusCounters(),
+        ...(this.votequorum ? { votequorum: this.votequorum.statusSection() } : {}),
       },
     };
   }

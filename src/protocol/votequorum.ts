@@ -231,3 +231,18 @@ export function decodeEvent(messageId: number, p: Uint8Array): Decoded<Votequoru
       return fail('UNKNOWN_EVENT', `event id ${messageId}`);
   }
 }
+
+/** corosync-quorumtool's flag words, in its order (the Qdevice word never applies here). */
+export function quorumFlagWords(flags: number): string[] {
+  const words: [number, string][] = [
+    [QuorumInfoFlag.twoNode, '2Node'], [QuorumInfoFlag.quorate, 'Quorate'], [QuorumInfoFlag.waitForAll, 'WaitForAll'],
+    [QuorumInfoFlag.lastManStanding, 'LastManStanding'], [QuorumInfoFlag.autoTieBreaker, 'AutoTieBreaker'],
+    [QuorumInfoFlag.allowDownscale, 'AllowDownscale'],
+  ];
+  return words.filter(([bit]) => flags & bit).map(([, word]) => word);
+}
+
+/** A ring id as Corosync's tools print it: "%x.%llx" (representative and sequence in hex). */
+export function corosyncRingId(ringId: QuorumRingId): string {
+  return `${ringId.rep.toString(16)}.${ringId.seq.toString(16)}`;
+}
