@@ -5,7 +5,8 @@
  * always writes (Corosync nodes on x86 write the same):
  *
  *   NODEINFO    (fn 0, 32 bytes)  u32 nodeid @16, u32 votes @20, u32 expected_votes @24, u32 flags @28
- *   RECONFIGURE (fn 1, 32 bytes)  u32 nodeid @16, u32 value @20, u8 param @24, 3 bytes padding @25
+ *   RECONFIGURE (fn 1, 32 bytes)  u32 nodeid @16, u32 value @20, u8 param @24, 3 bytes padding @25,
+ *                                 4 bytes of tail padding (packed, but the header's aligned(8) rounds sizeof up)
  *
  * RECONFIGURE params: 1 EXPECTED_VOTES, 2 NODE_VOTES, 3 CANCEL_WFA. Decoders are strict (exact
  * size, known param) and never throw. Corosync's quorum-device messages (fn 2, 3) are not handled:
