@@ -17,7 +17,7 @@ test('NODEINFO: Corosync\'s 32-byte packed layout after the 16-byte header, litt
   assert.equal(decodeNodeInfo(new Uint8Array(NODEINFO_BYTES + 8)).ok, false);
 });
 
-test('RECONFIGURE: nodeid @16, value @20, u8 param @24, 3 bytes of padding, 4 of tail padding (sizeof 32: the header's aligned(8)); unknown params refused', () => {
+test('RECONFIGURE: nodeid @16, value @20, u8 param @24, 3 bytes of padding, 4 of tail padding (sizeof 32 from the header aligned 8); unknown params refused', () => {
   const m = encodeVotequorumMessage({ kind: 'reconfigure', nodeId: 7, value: 3, param: 1 });
   assert.equal(hex(m.subarray(16)), '07000000' + '03000000' + '01' + '000000' + '00000000');
   assert.deepEqual(decodeReconfigure(m), { ok: true, value: { kind: 'reconfigure', nodeId: 7, value: 3, param: 1 } });
