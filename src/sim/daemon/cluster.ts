@@ -20,7 +20,7 @@ import type { Prng } from '../prng.js';
 import { ChurnerApp, RecorderApp, type AppView, type AppWorld } from './cpg-app.js';
 import { SimConnection, type ConnectionHost } from './sim-connection.js';
 
-export const DAEMON_SERVICES = ['cpg'] as const;
+export const DAEMON_SERVICES = ['cpg', 'votequorum'] as const;
 export type DaemonService = (typeof DAEMON_SERVICES)[number];
 
 export interface SimDaemonOptions {
@@ -72,7 +72,13 @@ class NodeStack implements ConnectionHost {
         this.later(ms, tick);
         return () => (on = false);
       },
+      after: (ms, run) => {
+        let on = true;
+        this.later(ms, () => on && run());
+        return () => (on = false);
+      },
     };
+    const nodes = cluster.options.nodeIds.length;
     this.host = new ServiceHost({
       nodeId: id,
       ring: {
@@ -83,6 +89,15 @@ class NodeStack implements ConnectionHost {
       },
       logger: SILENT,
       clock,
+      // votequorum with every node's default vote and expected votes = the node count.
+      ...(cluster.options.services.includes('votequorum') ? {
+        votequorum: {
+          config: {
+            votes: 1, expectedVotes: nodes, twoNode: false, waitForAll: false, lastManStanding: false,
+            lastManStandingWindowMs: 10_000, autoTieBreaker: { kind: 'none' as const }, allowDownscale: false,
+          },
+        },
+      } : {}),
     });
     this.host.startExecutive();
     this.recorder = new RecorderApp(this.world(), id, this.pid(), {
