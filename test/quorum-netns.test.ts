@@ -56,4 +56,23 @@ test('five daemons with votequorum: a 2|3 partition leaves only the three quorat
   assert.equal(quorumTool(2).code, 0);
   assert.match(c.members[0]!.log, /This node is within the non-primary component and will NOT provide any services\./);
   assert.match(c.members[0]!.log, /This node is within the primary component and will provide service\./);
+
+  // Crashes (SIGKILL, no goodbye): three of five still hold quorum 3, two do not; the operator
+  // then lowers expected votes and the two may act.
+  const kill = (id: number): void => void c.members[id - 1]!.proc!.kill('SIGKILL');
+  kill(4);
+  kill(5);
+  await waitFor('a ring of 1,2,3 after two crashes', c.ringOf([1, 2, 3]), 30_000);
+  await waitFor('1,2,3 still quorate', () => [1, 2, 3].every((id) => quorate(id) === true), 10_000);
+  assert.equal(quorumTool(1).code, 0);
+  kill(3);
+  await waitFor('a ring of 1,2 after a third crash', c.ringOf([1, 2]), 30_000);
+  await waitFor('1,2 not quorate', () => [1, 2].every((id) => quorate(id) === false), 10_000);
+  assert.equal(quorumTool(2).code, 2);
+  const set = spawnSync(process.execPath, [CLI, 'quorum', '--set-expected', '2', '--state-dir', c.members[0]!.stateDir], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(set.status, 0, set.stderr);
+  await waitFor('1,2 quorate with expected votes 2', () => [1, 2].every((id) => quorate(id) === true), 10_000);
+  const after = quorumTool(2);
+  assert.equal(after.code, 0);
+  assert.ok(after.stdout.includes('Expected votes:   2\n') && after.stdout.includes('Quorum:           2  \n'), after.stdout);
 });
