@@ -214,3 +214,17 @@ test('fixes against Corosync: a flags-only change recalculates; last_man_standin
   assert.equal(s.quorum, before);
   assert.ok(Array.isArray(again));
 });
+
+test('fixes against Corosync: setexpected\'s trial ignores allow_downscale (the barrier does not raise the value tried)', () => {
+  // Four nodes, auto_tie_breaker and allow_downscale, split 2|2: the half with node 1 is quorate
+  // by the tie breaker with 2 votes. Trying expected 2 is judged as 2 (quorum 2 <= 2 votes), not
+  // as max(barrier 4, 2) (quorum 3 > 2 votes: refused).
+  const c = new Cluster(4, { allowDownscale: true, autoTieBreaker: { kind: 'lowest' } });
+  c.form([1, 2, 3, 4]);
+  c.form([1, 2]);
+  c.form([3, 4]);
+  const s = c.state(1);
+  assert.deepEqual([s.quorate, c.state(3).quorate], [true, false]);
+  assert.equal(s.evBarrier, 4);
+  assert.equal(s.checkSetExpected(2), 'ok');
+});

@@ -212,7 +212,8 @@ export class QuorumState {
   checkSetExpected(ev: number): 'ok' | 'invalid' {
     const total = this.totalVotes;
     if (ev < total) return 'invalid';
-    const newQuorum = this.calculate(true, ev, false).quorum;
+    // Corosync suppresses allow_downscale for this trial (the barrier must not raise it).
+    const newQuorum = this.calculate(true, ev, true).quorum;
     if (this.quorate && newQuorum > total) return 'invalid';
     return 'ok';
   }
@@ -225,7 +226,8 @@ export class QuorumState {
     n.votes = votes;
     const { quorum, total } = this.calculate(true, 0, true);
     n.votes = saved;
-    if (quorum < total / 2 || quorum > total) return 'invalid';
+    // Unsigned integer division, as in C.
+    if (quorum < Math.floor(total / 2) || quorum > total) return 'invalid';
     return 'ok';
   }
 
