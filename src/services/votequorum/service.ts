@@ -22,7 +22,7 @@ import {
   QuorumInfoFlag, TrackFlag, VOTEQUORUM_SERVICE_NAME, VotequorumRequest, decodeU32s, encodeEvent, encodeInfo, encodeState,
   type VotequorumEventValue,
 } from '../../protocol/votequorum.js';
-import { NodeFlag, NodeState, QuorumState, type QuorumEffect, type VotequorumConfig } from './quorum-state.js';
+import { NodeState, QuorumState, type QuorumEffect, type VotequorumConfig } from './quorum-state.js';
 import {
   ReconfigureParam, VOTEQUORUM_SERVICE_ID, VotequorumMessageId, decodeNodeInfo, decodeReconfigure, encodeVotequorumMessage,
   type NodeInfoMessage, type ReconfigureMessage, type VotequorumExecMessage,
@@ -278,11 +278,10 @@ export class VotequorumService implements Service {
   }
 
   stop(): void {
-    // A clean stop with allow_downscale tells the others (Corosync's exec_exit_fn); best effort.
-    if (this.#options.config.allowDownscale && this.#state) {
-      const own = this.#state.ownInfo();
-      this.#send({ kind: 'nodeinfo', ...own, flags: own.flags | NodeFlag.leaving });
-    }
+    // Corosync's exec_exit_fn multicasts NODEINFO with LEAVING here when allow_downscale is on.
+    // ringcast's executive applies NODEINFO (a sync message) only during a sync, so such a
+    // notice would be dropped by every receiver: not sent; the others see this node dead at the
+    // next configuration instead (docs/quorum.md, "Not implemented").
     this.#cancelLms?.();
     this.#cancelLms = undefined;
     this.#api = undefined;
