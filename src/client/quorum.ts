@@ -124,7 +124,12 @@ export class QuorumHandle {
     this.#tracking = true;
     const flags = options.current === false ? TrackFlag.changesOnly : TrackFlag.current | TrackFlag.changes;
     const events = this.#svc.events(options.signal ? { signal: options.signal } : {});
-    const started = this.#svc.request(VotequorumRequest.trackstart, encodeU32s(flags), options.signal ? { signal: options.signal } : {});
+    // Settled here (an unawaited rejection would crash the process); next() throws what it held.
+    const started: Promise<unknown> = this.#svc.request(VotequorumRequest.trackstart, encodeU32s(flags), options.signal ? { signal: options.signal } : {})
+      .then(() => undefined, (err: unknown) => {
+        this.#tracking = false;
+        return err ?? new RingcastError('CS_ERR_LIBRARY', 'quorum changes: trackstart failed');
+      });
     const stop = async (): Promise<void> => {
       if (!this.#tracking) return;
       this.#tracking = false;
@@ -133,7 +138,8 @@ export class QuorumHandle {
     const self = this;
     const iterator: AsyncIterableIterator<QuorumEvent> = {
       async next(): Promise<IteratorResult<QuorumEvent>> {
-        await started;
+        const failed = await started;
+        if (failed !== undefined) throw failed;
         for (;;) {
           const r = await events.next();
           if (r.done) return { done: true, value: undefined };

@@ -159,3 +159,29 @@ test('ringcast quorum cannot reach a daemon: exit 1 (2 means not quorate)', asyn
   assert.equal(r.code, 1);
   assert.match(r.stderr, /not running/);
 });
+
+test('client.quorum(): changes without the current state, one iterator per handle, leaving the loop stops tracking; typed errors', { timeout: 30_000 }, async (t) => {
+  const d = await startTestDaemon({ overrides: { votequorum: { config: { ...CONFIG, expectedVotes: 1 }, names: NAMES } } });
+  t.after(() => d.stop());
+  await waitFor('quorate alone with expected votes 1', () => d.daemon.host.quorate, 10_000);
+  const client = await connect({ stateDir: d.stateDir });
+  t.after(() => client.close());
+  const q = await client.quorum();
+  const it = q.changes({ current: false });
+  assert.throws(() => q.changes(), { code: 'CS_ERR_EXIST' });
+  const next = it.next();
+  // A change: this node's votes go to 2 (setvotes answers once applied); expected votes follow the total.
+  await q.setVotes(0, 2);
+  const first = await next;
+  assert.deepEqual(first.value, { type: 'expectedVotes', expectedVotes: 2 });
+  await it.return!();
+  await waitFor('tracker gone', () => d.daemon.host.votequorum!.statusSection()['trackers'] === 0, 5_000);
+  assert.deepEqual((await q.info()).votes, 2);
+  await assert.rejects(q.info(42), { code: 'CS_ERR_NOT_EXIST' });
+  await assert.rejects(q.setExpected(0), { code: 'CS_ERR_INVALID_PARAM' });
+  await assert.rejects(q.setVotes(42, 1), { code: 'CS_ERR_NAME_NOT_FOUND' });
+  // A new iterator on the same handle after the first one ended.
+  const again = q.changes();
+  assert.equal((await again.next()).value?.type, 'nodelist');
+  await again.return!();
+});
