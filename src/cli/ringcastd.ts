@@ -200,10 +200,11 @@ function restartOnlyChanges(before: RingcastConfig, after: RingcastConfig): stri
   const out: string[] = [];
   const t0 = before.totem;
   const t1 = after.totem;
-  if (!same(before.nodes.map((n) => [n.nodeId, n.address]), after.nodes.map((n) => [n.nodeId, n.address]))) out.push('nodelist');
+  const nodelistChanged = !same(before.nodes.map((n) => [n.nodeId, n.address]), after.nodes.map((n) => [n.nodeId, n.address]));
+  if (nodelistChanged) out.push('nodelist');
   // votequorum reads its settings at start (runtime changes: ringcast quorum --set-expected / --set-votes).
   if (!same(before.quorum, after.quorum)) out.push('quorum');
-  if (!same(before.nodes.map((n) => n.quorumVotes), after.nodes.map((n) => n.quorumVotes))) out.push('nodelist.node.quorum_votes');
+  if (!nodelistChanged && !same(before.nodes.map((n) => n.quorumVotes), after.nodes.map((n) => n.quorumVotes))) out.push('nodelist.node.quorum_votes');
   for (const [key, a, b] of [
     ['totem.transport', t0.transport, t1.transport], ['totem.cluster_name', t0.clusterName, t1.clusterName],
     ['totem.crypto_cipher', t0.cryptoCipher, t1.cryptoCipher], ['totem.crypto_hash', t0.cryptoHash, t1.cryptoHash],
