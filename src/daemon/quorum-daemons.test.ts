@@ -12,6 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { connect, type QuorumEvent } from '../client/index.js';
 import { freeUdpPorts, startTestDaemon, waitFor, type TestDaemon } from './testing.js';
 import type { VotequorumConfig } from '../services/votequorum/quorum-state.js';
+import type { Service, ServiceApi } from '../exec/index.js';
+
+/** A service of its own that only keeps its ServiceApi: other services ask `api.quorate()`. */
+function probe(): Service & { api?: ServiceApi } {
+  const s: Service & { api?: ServiceApi } = {
+    id: 48, name: 'probe', libHandlers: [{ name: 'noop', handle: (req) => req.respond('CS_OK') }], execHandlers: [],
+    start: (api) => void (s.api = api), stop: () => {}, onConfigChange: () => {}, onConnectionClosed: () => {},
+  };
+  return s;
+}
+const PROBES = new Map<number, ReturnType<typeof probe>>();
 
 const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'cli', 'ringcast.js');
 
@@ -37,7 +48,8 @@ async function startThree(t: { after(fn: () => Promise<unknown>): void }): Promi
   const ports = await freeUdpPorts(3);
   const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
   const ds = await Promise.all(nodes.map((n) => startTestDaemon({
-    nodeId: n.nodeId, nodes, waitMembers: 0, overrides: { votequorum: { config: CONFIG, names: NAMES } },
+    nodeId: n.nodeId, nodes, waitMembers: 0,
+    overrides: { votequorum: { config: CONFIG, names: NAMES }, services: [PROBES.set(n.nodeId, probe()).get(n.nodeId)!] },
   })));
   const stopped = new Set<TestDaemon>();
   t.after(() => Promise.all(ds.filter((d) => !stopped.has(d)).map((d) => d.stop())));
@@ -122,12 +134,14 @@ test('votequorum on three daemons: quorate, one gone still quorate, two gone blo
   assert.ok(lines.includes('Flags:            '));
   assert.ok(lines.includes('Total votes:      1'));
   assert.ok(events.some((e) => e.type === 'quorum' && !e.quorate));
+  assert.equal(PROBES.get(1)!.api!.quorate(), false, 'a service of the executive asks quorate?');
 
   // The operator lowers expected votes: the last node may act again.
   const set = await runCli(['quorum', '--set-expected', '1', '--state-dir', d1!.stateDir]);
   assert.equal(set.code, 0, set.stderr);
   const after = await q.state();
   assert.deepEqual([after.quorate, after.expectedVotes, after.quorum], [true, 1, 1]);
+  assert.equal(PROBES.get(1)!.api!.quorate(), true);
   assert.equal((await runCli(['quorum', '--state-dir', d1!.stateDir])).code, 0);
   assert.ok(events.some((e) => e.type === 'expectedVotes' && e.expectedVotes === 1));
   await iterator.return!();

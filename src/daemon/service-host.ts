@@ -163,6 +163,7 @@ export class ServiceHost {
       services,
       schedule: this.#clock.defer,
       onForeign: options.onForeign,
+      quorate: () => this.quorate,
       trace: (event) => this.#trace(event),
       // The own-message bound is flow control too; it ends without a gate event.
       onOwnMessagesRoom: () => {
