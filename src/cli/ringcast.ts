@@ -18,6 +18,7 @@ import { EVT_USAGE } from './evt-args.js';
 import { evtCommand } from './evt-commands.js';
 import { keygenCommand, KEYGEN_USAGE } from './keygen.js';
 import { LOG_USAGE, logCommand } from './log-commands.js';
+import { QUORUM_USAGE, quorumCommand } from './quorum-commands.js';
 import { MEMBERS_USAGE, membersCommand, STATUS_USAGE, statusCommand } from './status-commands.js';
 
 export interface CliCommand {
@@ -43,6 +44,11 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
     overview: '  members [--state-dir DIR] [--json]        show the current ring id and its members',
     help: MEMBERS_USAGE,
     run: membersCommand,
+  },
+  quorum: {
+    overview: '  quorum [--json] [--list | --set-expected N | --set-votes N [--nodeid ID]]   votequorum, as corosync-quorumtool',
+    help: QUORUM_USAGE,
+    run: quorumCommand,
   },
   cpg: {
     overview: '  cpg list [--json]                         CPG groups and their members\n' +

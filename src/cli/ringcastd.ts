@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { votequorumOptions } from './votequorum-options.js';
 import { loadConfig, describeEffectiveTiming, type RingcastConfig } from '../config/index.js';
 import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     shutdownDrainTimeoutMs: config.totem.shutdownDrainTimeoutMs,
     multicastGroup: config.totem.transport === 'udp' ? config.totem.mcastaddr : undefined,
     ipc: { socketMode: config.ringcast.socketMode, socketGid: groupId(config.ringcast.socketGroup) },
+    votequorum: votequorumOptions(config, nodeId),
     services,
     evt: config.event,
     nodeName: config.nodes.find((n) => n.nodeId === nodeId)?.name,
@@ -202,7 +204,11 @@ function restartOnlyChanges(before: RingcastConfig, after: RingcastConfig): stri
   const out: string[] = [];
   const t0 = before.totem;
   const t1 = after.totem;
-  if (!same(before.nodes.map((n) => [n.nodeId, n.address]), after.nodes.map((n) => [n.nodeId, n.address]))) out.push('nodelist');
+  const nodelistChanged = !same(before.nodes.map((n) => [n.nodeId, n.address]), after.nodes.map((n) => [n.nodeId, n.address]));
+  if (nodelistChanged) out.push('nodelist');
+  // votequorum reads its settings at start (runtime changes: ringcast quorum --set-expected / --set-votes).
+  if (!same(before.quorum, after.quorum)) out.push('quorum');
+  if (!nodelistChanged && !same(before.nodes.map((n) => n.quorumVotes), after.nodes.map((n) => n.quorumVotes))) out.push('nodelist.node.quorum_votes');
   for (const [key, a, b] of [
     ['totem.transport', t0.transport, t1.transport], ['totem.cluster_name', t0.clusterName, t1.clusterName],
     ['totem.crypto_cipher', t0.cryptoCipher, t1.cryptoCipher], ['totem.crypto_hash', t0.cryptoHash, t1.cryptoHash],

@@ -8,6 +8,7 @@ import { ClmHandle, type ClmHandleOptions } from './clm.js';
 import { CpgHandle, type CpgHandleOptions } from './cpg.js';
 import { EvtHandle, type EvtHandleOptions } from './evt.js';
 import { ServiceHandle, type ServiceHandleOptions } from './service.js';
+import { QuorumHandle, type QuorumHandleOptions } from './quorum.js';
 import { resolveReconnect, type ReconnectOptions } from './link.js';
 import { resolveSocketPath } from '../protocol/paths.js';
 import { STATUS_SERVICE_NAME } from '../protocol/status.js';
@@ -43,7 +44,7 @@ export class RingcastClient {
   readonly socketPath: string;
   readonly #status: StatusLink;
   readonly #options: ConnectOptions;
-  readonly #handles = new Set<CpgHandle | EvtHandle | ServiceHandle>();
+  readonly #handles = new Set<CpgHandle | EvtHandle | ServiceHandle | QuorumHandle>();
   readonly #clmHandles = new Set<ClmHandle>();
 
   /** Use connect(). */
@@ -108,6 +109,20 @@ export class RingcastClient {
    */
   async service(name: string, options: Omit<ServiceHandleOptions, 'pid'> = {}): Promise<ServiceHandle> {
     const handle = await ServiceHandle.open(this.socketPath, name, {
+      ...options,
+      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
+    });
+    this.#handles.add(handle);
+    handle.once('close', () => this.#handles.delete(handle));
+    return handle;
+  }
+
+  /**
+   * votequorum on its own connection: state, changes, setExpected, setVotes (src/client/quorum.ts).
+   * CS_ERR_NOT_EXIST when the daemon runs without `quorum { provider: corosync_votequorum }`.
+   */
+  async quorum(options: Omit<QuorumHandleOptions, 'pid'> = {}): Promise<QuorumHandle> {
+    const handle = await QuorumHandle.open(this.socketPath, {
       ...options,
       ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
     });

@@ -55,6 +55,9 @@ export {
   ServiceHandle, type ServiceDisconnectedEvent, type ServiceEvent, type ServiceHandleEvent, type ServiceHandleEvents,
   type ServiceHandleOptions, type ServiceRequestOptions,
 } from './service.js';
+export {
+  QuorumHandle, type QuorumChangesOptions, type QuorumEvent, type QuorumHandleOptions, type QuorumNodeInfo, type QuorumNodeState, type QuorumStatus,
+} from './quorum.js';
 export { RingcastError, type RingcastErrorCode } from './errors.js';
 export type { ReconnectOptions } from './link.js';
 export type { BackoffOptions } from './backoff.js';

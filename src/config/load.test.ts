@@ -99,7 +99,10 @@ describe('loadConfig: a valid file', () => {
         toStderr: true, toLogfile: true, logfile: '/var/log/ringcast/ringcast.log', toSyslog: false,
         debug: 'off', timestamp: 'on', format: 'auto', subsystems: [{ subsys: 'TOTEM', debug: 'trace', line: 45 }],
       },
-      quorum: { provider: 'corosync_votequorum', expectedVotes: 3, twoNode: false },
+      quorum: {
+        provider: 'corosync_votequorum', expectedVotes: 3, twoNode: false, waitForAll: false, lastManStanding: false,
+        lastManStandingWindowMs: 10000, autoTieBreaker: { kind: 'none' }, allowDownscale: false,
+      },
       ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, ipFragmentation: 'auto', socketMode: 0o660 },
       event: {},
     });
@@ -113,7 +116,7 @@ describe('loadConfig: a valid file', () => {
       keyfile: '/etc/ringcast/authkey', ipVersion: 'ipv6-4', port: 5405, sendJoinMs: 0, shutdownDrainTimeoutMs: 13_200, timing: { nodeCount: 1 },
     });
     assert.deepEqual(config.logging, { toStderr: true, toLogfile: false, toSyslog: false, debug: 'off', timestamp: 'hires', format: 'auto', subsystems: [] });
-    assert.deepEqual(config.quorum, { twoNode: false });
+    assert.deepEqual(config.quorum, { twoNode: false, waitForAll: false, lastManStanding: false, lastManStandingWindowMs: 10000, autoTieBreaker: { kind: 'none' }, allowDownscale: false });
     assert.deepEqual(config.ringcast, { frameSize: 65536, ipFragmentation: 'auto', socketMode: 0o660 });
   });
 

@@ -10,7 +10,8 @@ import { buildNodes } from './nodes.js';
 import { parseConf } from './parse.js';
 import { all, first, lineOf, num, str, readConfig, type SectionValues } from './read.js';
 import { buildTotem, ipVersionOf } from './totem.js';
-import type { EventSettings, LoadResult, QuorumSettings, RingcastSettings } from './types.js';
+import { buildQuorum } from './quorum.js';
+import type { EventSettings, LoadResult, RingcastSettings } from './types.js';
 
 /**
  * ringcast.frame_size default: Corosync 3 with knet sends Totem frames of up to 64 KiB and lets
@@ -56,7 +57,7 @@ export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const nodes = buildNodes(root, ipVersionOf(first(root, 'totem')), sink);
   const totem = buildTotem(root, nodes, sink);
   const logging = buildLogging(root, sink);
-  const quorum = buildQuorum(root);
+  const quorum = buildQuorum(root, nodes, sink);
   const ringcast = { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) };
   const event = buildEvent(root, sink);
   const { errors, warnings } = sink.finish();
@@ -77,17 +78,6 @@ function buildEvent(root: SectionValues, sink: IssueSink): EventSettings {
     ...(size === undefined ? {} : { deliveryQueueSize: size }),
     ...(resume === undefined ? {} : { deliveryQueueResume: resume }),
     ...(rule === 'sa' || rule === 'openais' ? { filterRule: rule } : {}),
-  };
-}
-
-function buildQuorum(root: SectionValues): QuorumSettings {
-  const quorum = first(root, 'quorum');
-  const provider = str(quorum, 'provider');
-  const expectedVotes = num(quorum, 'expected_votes');
-  return {
-    ...(provider === undefined ? {} : { provider }),
-    ...(expectedVotes === undefined ? {} : { expectedVotes }),
-    twoNode: str(quorum, 'two_node') === '1',
   };
 }
 

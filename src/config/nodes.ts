@@ -60,7 +60,8 @@ function buildNode(node: SectionValues, clearHighBit: boolean, ipVersion: IpVers
   unique('ring0_addr', address, canonicalAddress(address));
   if (name !== undefined) unique('name', name);
   checkFamily(node, address, ipVersion, seen, sink);
-  return name === undefined ? { nodeId, address, line: node.line } : { nodeId, address, name, line: node.line };
+  const quorumVotes = num(node, 'quorum_votes');
+  return { nodeId, address, ...(name === undefined ? {} : { name }), ...(quorumVotes === undefined ? {} : { quorumVotes }), line: node.line };
 }
 
 function nodeIdOf(node: SectionValues, address: string | undefined, clearHighBit: boolean, sink: IssueSink): number | undefined {

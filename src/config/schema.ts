@@ -37,6 +37,8 @@ const timer = (min: number): ValueSpec =>
   ({ type: 'integer', unit: 'milliseconds', min, max: TIMER_MS_MAX, maxReason: 'the longest Node.js timer' });
 const count = (unit: string, min: number): ValueSpec => ({ type: 'integer', unit, min, max: UINT32_MAX });
 const bool: ValueSpec = { type: 'boolean' };
+/** Corosync reads votequorum's switches as u8: 0 or 1, not yes/no. */
+const zeroOne: ValueSpec = { type: 'enum', values: ['0', '1'] };
 const path: ValueSpec = { type: 'path' };
 const debug: ValueSpec = { type: 'enum', values: ['off', 'on', 'trace'] };
 const port: ValueSpec = { type: 'integer', unit: '(UDP port)', min: 1, max: 65535 };
@@ -152,8 +154,8 @@ const nodelistSpec: SectionSpec = {
       { name: 'ring0_addr', value: { type: 'host' } },
       { name: 'nodeid', value: { type: 'integer', unit: '(node id)', min: 1, max: UINT32_MAX } },
       { name: 'name', value: { type: 'string' } },
+      { name: 'quorum_votes', value: { type: 'integer', unit: 'votes', min: 0, max: UINT32_MAX } },
     ],
-    ignoredKeys: { quorum_votes: `votequorum is ${NOT_YET}` },
     rejectedKeys: ringAddrRejected,
   }],
 };
@@ -196,12 +198,19 @@ const quorumSpec: SectionSpec = {
   keys: [
     { name: 'provider', value: { type: 'string' } },
     { name: 'expected_votes', value: count('votes', 1) },
-    { name: 'two_node', value: { type: 'enum', values: ['0', '1'] } },
+    { name: 'two_node', value: zeroOne },
+    { name: 'wait_for_all', value: zeroOne },
+    { name: 'last_man_standing', value: zeroOne },
+    { name: 'last_man_standing_window', value: timer(1) },
+    { name: 'auto_tie_breaker', value: zeroOne },
+    { name: 'auto_tie_breaker_node', value: { type: 'string', maxBytes: 4096 } },
+    { name: 'allow_downscale', value: zeroOne },
   ],
-  ignoredKeys: Object.fromEntries([
-    'votes', 'wait_for_all', 'last_man_standing', 'last_man_standing_window', 'auto_tie_breaker',
-    'auto_tie_breaker_node', 'allow_downscale', 'expected_votes_tracking', 'leaving_timeout',
-  ].map((k) => [k, `votequorum is ${NOT_YET}`])),
+  ignoredKeys: {
+    votes: 'ringcast always has a nodelist: set nodelist.node.quorum_votes instead (Corosync deprecates quorum.votes too)',
+    expected_votes_tracking: `expected votes tracking (the on-disk barrier) is ${NOT_YET}`,
+    leaving_timeout: `${NOT_YET} (a node that leaves is dead at the next configuration)`,
+  },
   ignoredSections: { device: `quorum devices (qdevice) are ${NOT_YET}` },
 };
 

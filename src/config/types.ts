@@ -42,6 +42,8 @@ export interface NodeEntry {
   /** ring0_addr as written: an IP address or a host name. */
   readonly address: string;
   readonly name?: string;
+  /** nodelist.node.quorum_votes, when written (votequorum counts 1 otherwise). */
+  readonly quorumVotes?: number;
   /** Line of the node's `node {` in the file. */
   readonly line: number;
 }
@@ -70,11 +72,25 @@ export interface LoggingSettings {
 
 export type LogFormat = 'auto' | 'text' | 'json';
 
-/** Read and kept for the quorum service (a later issue); nothing acts on it yet. */
+/** auto_tie_breaker_node, as the votequorum service takes it ('none': auto_tie_breaker off). */
+export type TieBreakerSetting =
+  | { readonly kind: 'none' } | { readonly kind: 'lowest' } | { readonly kind: 'highest' }
+  | { readonly kind: 'list'; readonly nodes: readonly number[] };
+
+/**
+ * quorum {}: votequorum's options after Corosync's rules (src/config/quorum.ts). Without a
+ * provider the partition is always quorate and the options other than these two are ignored.
+ */
 export interface QuorumSettings {
-  readonly provider?: string;
+  readonly provider?: 'corosync_votequorum';
   readonly expectedVotes?: number;
   readonly twoNode: boolean;
+  /** Written, or following two_node when not written. */
+  readonly waitForAll: boolean;
+  readonly lastManStanding: boolean;
+  readonly lastManStandingWindowMs: number;
+  readonly autoTieBreaker: TieBreakerSetting;
+  readonly allowDownscale: boolean;
 }
 
 export interface RingcastSettings {

@@ -54,6 +54,8 @@ export interface DaemonOptions {
   readonly cpg?: CpgServiceOptions;
   /** totem.shutdown_drain_timeout: a planned stop's longest wait (default 2 × (token + consensus)). */
   readonly shutdownDrainTimeoutMs?: number;
+  /** quorum { provider: corosync_votequorum }: votequorum's settings; absent: always quorate. */
+  readonly votequorum?: ServiceHostOptions['votequorum'];
   /** Services of your own (ringcast { service }), hosted beside cpg, orderlog and status. */
   readonly services?: readonly Service[];
   /** The EVT service's options (delivery queue size and resume level, filter rule, bounds). */
@@ -183,6 +185,7 @@ export class Daemon {
       socketGid: options.ipc?.socketGid,
       ipcLimits: options.ipc?.limits,
       cpg: options.cpg,
+      votequorum: options.votequorum,
       services: options.services,
       evt: options.evt,
       clm: { local: clmLocalRecord(options) },
@@ -383,6 +386,7 @@ export class Daemon {
       rates: this.rates,
       latencyMicros: this.lastLatency,
       memory: memoryMb(),
+      quorate: this.host.quorate,
       ...this.host.statusSections(),
     };
   }

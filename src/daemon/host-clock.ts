@@ -8,7 +8,8 @@ export interface HostClock {
   every(ms: number, run: () => void): () => void;
   /**
    * Wall-clock ms and one-shot timers, for services that keep time (EVT retention, publish
-   * times). Absent: Node's clock (services fall back to their own default).
+   * times, votequorum's last-man-standing window): `after` runs `run` once, `ms` later, unless
+   * the returned function is called first. Absent: Node's clock (services fall back to their own default).
    */
   readonly nowMs?: () => number;
   readonly after?: (ms: number, run: () => void) => () => void;
@@ -21,5 +22,10 @@ export const NODE_CLOCK: HostClock = {
     const timer = setInterval(run, ms);
     timer.unref();
     return () => clearInterval(timer);
+  },
+  after: (ms, run) => {
+    const timer = setTimeout(run, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
   },
 };

@@ -28,6 +28,7 @@ import { CpgService, type CpgServiceOptions } from '../services/cpg/service.js';
 import { ClmService, type ClmServiceOptions } from '../services/clm/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
 import { EvtService, NODE_EVT_CLOCK, type EvtServiceOptions } from '../services/evt/service.js';
+import { VotequorumService, type VotequorumServiceOptions } from '../services/votequorum/service.js';
 import { formatRingId } from '../history/ids.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
@@ -58,6 +59,8 @@ export interface ServiceHostOptions {
   /** This node's CLM record (nodelist name, address, boot time); default (tests): `node<id>`, 0.0.0.0, 0. */
   readonly clm?: ClmServiceOptions;
   readonly orderLog?: OrderLogOptions;
+  /** quorum { provider: corosync_votequorum }: host votequorum (id 5); without it, always quorate. */
+  readonly votequorum?: Omit<VotequorumServiceOptions, 'timer' | 'log'>;
   /** Services of your own, hosted after the built-in ones (their ids and names must be free). */
   readonly services?: readonly Service[];
   /** The EVT service's options (queue sizes, filter rule, bounds); its clock comes from `clock`. */
@@ -137,6 +140,8 @@ export class ServiceHost {
   readonly cpg: CpgService;
   readonly evt: EvtService;
   readonly clm: ClmService;
+  /** Hosted when quorum.provider is corosync_votequorum. */
+  readonly votequorum: VotequorumService | undefined;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   readonly #clients = new Map<number, IpcClientConnection>();
@@ -158,6 +163,15 @@ export class ServiceHost {
       clock: clock.nowMs && clock.after ? { nowMs: clock.nowMs, after: clock.after } : NODE_EVT_CLOCK,
     });
     const services: Service[] = [this.cpg, this.clm, new OrderLogService(options.orderLog), this.evt];
+    if (options.votequorum) {
+      const after = this.#clock.after;
+      this.votequorum = new VotequorumService({
+        ...options.votequorum,
+        ...(after ? { timer: (ms: number, run: () => void) => after(ms, run) } : {}),
+        log: (message, fields) => this.#log.info(fields, message),
+      });
+      services.push(this.votequorum);
+    }
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
     this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
@@ -168,6 +182,7 @@ export class ServiceHost {
       services,
       schedule: this.#clock.defer,
       onForeign: options.onForeign,
+      quorate: () => this.quorate,
       trace: (event) => this.#trace(event),
       // The own-message bound is flow control too; it ends without a gate event.
       onOwnMessagesRoom: () => {
@@ -179,6 +194,11 @@ export class ServiceHost {
   /** Before the ring starts. */
   startExecutive(): void {
     this.exec.start();
+  }
+
+  /** Whether this partition may act: votequorum's answer, or always true without a quorum provider. */
+  get quorate(): boolean {
+    return this.votequorum?.quorate ?? true;
   }
 
   /** Whether a client may connect to this service. */
@@ -254,6 +274,7 @@ export class ServiceHost {
         cpg: this.cpg.statusCounters(),
         evt: this.evt.statusCounters(),
         clm: this.clm.statusCounters(),
+        ...(this.votequorum ? { votequorum: this.votequorum.statusSection() } : {}),
       },
     };
   }

@@ -88,6 +88,8 @@ export interface ExecutiveOptions {
    * payloads) go here instead of being dropped as malformed: the header is decoded once.
    */
   readonly onForeign?: (delivery: ExecDelivery) => void;
+  /** Whether this partition may act (the daemon's votequorum service); absent: always true. */
+  readonly quorate?: () => boolean;
 }
 
 export interface ExecStats {
@@ -488,6 +490,7 @@ export class Executive {
       localNodeId: this.nodeId,
       send: (messageId, body, options) => this.send(service.id, messageId, body, options),
       syncInProcess: () => this.sync.syncInProcess,
+      quorate: () => this.options.quorate?.() ?? true,
     };
   }
 

@@ -154,6 +154,13 @@ export interface ServiceApi {
   send(messageId: number, body: Uint8Array, options?: SendOptions): ExecSendResult;
   /** A synchronization is in progress (between a configuration change and the last activation). */
   syncInProcess(): boolean;
+  /**
+   * Whether this partition may act: votequorum's last announced decision when the daemon runs
+   * with `quorum { provider: corosync_votequorum }`, else always true (Corosync's quorum service
+   * without a provider). Corosync refuses requests of services that need quorum; here each
+   * service decides.
+   */
+  quorate(): boolean;
 }
 
 export interface Service {

@@ -15,6 +15,7 @@ export type CsStatus =
   | 'CS_ERR_ACCESS'
   | 'CS_ERR_NOT_EXIST'
   | 'CS_ERR_NAME_TOO_LONG'
+  | 'CS_ERR_NAME_NOT_FOUND'
   | 'CS_ERR_EXIST'
   | 'CS_ERR_NO_RESOURCES'
   | 'CS_ERR_NOT_SUPPORTED'

@@ -32,6 +32,8 @@ export interface DaemonStatus {
   readonly counters: Record<string, number>;
   /** Peers that get frames above netmtu as one datagram (their path answered a probe; ringcast.ip_fragmentation). */
   readonly wholeFramePeers?: readonly number[];
+  /** Whether this partition may act (votequorum's answer; always true without quorum.provider). */
+  readonly quorate?: boolean;
   readonly rates: { tokenRotationsPerSec: number; deliveriesPerSec: number };
   /** Delivery latency of timed load messages since the previous status (same-host wall clock). */
   readonly latencyMicros?: { p50: number; p99: number; count: number } | undefined;

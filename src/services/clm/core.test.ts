@@ -147,7 +147,7 @@ test('the internal API for other services: ClmService.nodeRecord reads the activ
   const { ClmService } = await import('./service.js');
   const service = new ClmService({ local: { name: 'a', address: { family: 'inet6', text: '::1' }, bootTimestamp: 5n } });
   assert.equal(service.nodeRecord(1), undefined, 'before start');
-  service.start({ localNodeId: 1, send: () => ({ ok: true }), syncInProcess: () => false });
+  service.start({ localNodeId: 1, send: () => ({ ok: true }), syncInProcess: () => false, quorate: () => true });
   service.sync!.init([1, 2], { rep: 1, seq: 8 }, [1]);
   assert.equal(service.sync!.process(), true);
   service.execHandlers[0]!.apply({ nodeId: 2, name: 'b', address: { family: 'inet', text: '10.0.0.2' }, bootTimestamp: 7n, initialViewNumber: 4 }, { from: 2, local: false, request: undefined, ringId: { rep: 1, seq: 8 } });

@@ -162,3 +162,69 @@ test('a node with more than one vote switches last_man_standing off', () => {
   c.form([1, 3]);
   assert.equal(c.state(1).lastManStandingExpired().length, 0, 'no shrinking: LMS is off');
 });
+
+test('fixes against Corosync: a member whose NODEINFO has not arrived is not counted for two_node', () => {
+  // Nodes 1 and 2 in two_node; a third member appears. Before its NODEINFO it is not a member
+  // yet (Corosync creates nodes from NODEINFO only), so two_node's "at most two" still holds.
+  const s = new QuorumState(1, { ...BASE, expectedVotes: 2, twoNode: true, waitForAll: false });
+  s.syncInit([1, 2, 3]);
+  s.nodeInfo({ nodeId: 1, votes: 1, expectedVotes: 2, flags: 0 });
+  s.nodeInfo({ nodeId: 2, votes: 1, expectedVotes: 2, flags: 0 });
+  assert.equal([...s.nodes.values()].filter((n) => n.state === 1).length, 2);
+  assert.equal(s.quorum, 1);
+  s.nodeInfo({ nodeId: 3, votes: 1, expectedVotes: 2, flags: 0 });
+  assert.equal(s.quorum, 2);
+});
+
+test('fixes against Corosync: a LEAVING node lowers expected votes to the members even without allow_downscale here', () => {
+  const c = new Cluster(3);
+  c.form([1, 2, 3]);
+  const s = c.state(1);
+  assert.equal(s.quorum, 2);
+  s.nodeInfo({ nodeId: 3, votes: 1, expectedVotes: 3, flags: 2 /* LEAVING */ | 1 });
+  assert.equal(s.nodes.get(3)!.state, 3);
+  // recalculate_quorum(1, 1): every member's expected votes := 2 members.
+  assert.equal(s.nodes.get(1)!.expectedVotes, 2);
+  assert.equal(s.quorum, 2);
+});
+
+test('fixes against Corosync: wait_for_all ends on a quorate NODEINFO only after that message\'s recalculation', () => {
+  // Node 3 restarts alone (WFA armed) and joins 1,2 that are quorate with expected 3.
+  const s = new QuorumState(3, { ...BASE, expectedVotes: 3, waitForAll: true });
+  s.syncInit([1, 2, 3]);
+  const e1 = s.nodeInfo({ nodeId: 1, votes: 1, expectedVotes: 3, flags: 1 /* QUORATE */ });
+  assert.equal(s.waitForAllStatus, false);
+  assert.equal(s.quorate, false, 'still waiting while that message was counted');
+  assert.deepEqual(e1.filter((e) => e.kind === 'quorum'), []);
+  s.nodeInfo({ nodeId: 2, votes: 1, expectedVotes: 3, flags: 1 });
+  s.nodeInfo(s.ownInfo());
+  const act = s.syncActivate();
+  assert.deepEqual(act.filter((e) => e.kind === 'quorum'), [{ kind: 'quorum', quorate: true }]);
+});
+
+test('fixes against Corosync: a flags-only change recalculates; last_man_standing off cancels its timer', () => {
+  const s = new QuorumState(1, { ...BASE, expectedVotes: 3, lastManStanding: true });
+  s.syncInit([1, 2]);
+  s.nodeInfo(s.ownInfo());
+  const effects = s.nodeInfo({ nodeId: 2, votes: 2, expectedVotes: 3, flags: 0 });
+  assert.ok(effects.some((e) => e.kind === 'cancel-lms'));
+  // Same votes and expected votes, new flags: Corosync compares flags too.
+  const before = s.quorum;
+  const again = s.nodeInfo({ nodeId: 2, votes: 2, expectedVotes: 3, flags: 8 /* FIRST */ });
+  assert.equal(s.quorum, before);
+  assert.ok(Array.isArray(again));
+});
+
+test('fixes against Corosync: setexpected\'s trial ignores allow_downscale (the barrier does not raise the value tried)', () => {
+  // Four nodes, auto_tie_breaker and allow_downscale, split 2|2: the half with node 1 is quorate
+  // by the tie breaker with 2 votes. Trying expected 2 is judged as 2 (quorum 2 <= 2 votes), not
+  // as max(barrier 4, 2) (quorum 3 > 2 votes: refused).
+  const c = new Cluster(4, { allowDownscale: true, autoTieBreaker: { kind: 'lowest' } });
+  c.form([1, 2, 3, 4]);
+  c.form([1, 2]);
+  c.form([3, 4]);
+  const s = c.state(1);
+  assert.deepEqual([s.quorate, c.state(3).quorate], [true, false]);
+  assert.equal(s.evBarrier, 4);
+  assert.equal(s.checkSetExpected(2), 'ok');
+});

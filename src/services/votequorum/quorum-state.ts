@@ -113,17 +113,18 @@ export class QuorumState {
       if (n && n.state !== NodeState.dead) n.state = NodeState.dead;
       someoneLeft = true;
     }
-    if (this.lastManStandingOn && someoneLeft) {
-      const atbKeepsLowest = this.config.autoTieBreaker.kind !== 'none' && now.has(this.lowestNodeId);
-      if (members.length >= this.quorum || (members.length <= this.quorum && atbKeepsLowest)) {
+    if (this.lastManStandingOn) {
+      // Corosync looks at node states here, before any NODEINFO of the new configuration: a
+      // lowest node that is rejoining is still dead.
+      const atbKeepsLowest = this.config.autoTieBreaker.kind !== 'none' && this.nodes.get(this.lowestNodeId)?.state === NodeState.member;
+      if ((members.length >= this.quorum && someoneLeft) || (members.length <= this.quorum && atbKeepsLowest)) {
         effects.push({ kind: 'cancel-lms' }, { kind: 'arm-lms', afterMs: this.config.lastManStandingWindowMs });
       }
     }
     this.previousMembers = this.members;
     this.members = [...members];
-    for (const id of members) {
-      if (!this.nodes.has(id)) this.nodes.set(id, { nodeId: id, state: NodeState.member, votes: 0, expectedVotes: 0, flags: 0 });
-    }
+    // Nodes new to us are created by their NODEINFO (sync_process), not here: until then they
+    // count neither as members nor for two_node's "at most two nodes".
     this.me.state = NodeState.member;
     return effects;
   }
@@ -137,34 +138,37 @@ export class QuorumState {
       node = { nodeId: info.nodeId, state: NodeState.member, votes: info.votes, expectedVotes: info.expectedVotes, flags: info.flags };
       this.nodes.set(info.nodeId, node);
     }
-    const before = { votes: node.votes, expectedVotes: node.expectedVotes, state: node.state };
+    const before = { votes: node.votes, expectedVotes: node.expectedVotes, state: node.state, flags: node.flags };
     let allowDecrease = false;
-    if (info.flags & NodeFlag.leaving) {
-      node.state = NodeState.leaving;
-      if (this.config.allowDownscale) allowDecrease = true;
-    } else {
-      node.state = NodeState.member;
-    }
-    // Expected votes are taken from a quorate node; an inquorate node is recorded with ours.
-    if (info.flags & NodeFlag.quorate) {
-      node.expectedVotes = info.expectedVotes;
-      if (!this.quorate) {
-        this.me.expectedVotes = info.expectedVotes;
-        allowDecrease = true;
-      }
-    } else if (node !== this.me) {
-      node.expectedVotes = this.me.expectedVotes;
-    }
+    let byNodes = false;
     node.flags = info.flags;
     node.votes = info.votes;
-    if (this.lastManStandingOn && info.votes > 1) this.lastManStandingOn = false;
-    if (this.waitForAllStatus && (info.flags & NodeFlag.quorate) && !(info.flags & NodeFlag.wfaStatus)) {
-      // Joining a partition that is already quorate: nothing to wait for.
-      this.setWaitForAll(false);
+    node.state = NodeState.member;
+    if (info.flags & NodeFlag.leaving) {
+      // A node stopping cleanly (sent only with allow_downscale): expected votes shrink to the members.
+      node.state = NodeState.leaving;
+      allowDecrease = true;
+      byNodes = true;
     }
-    const changed = before.votes !== node.votes || before.expectedVotes !== node.expectedVotes || before.state !== node.state;
+    if (!this.quorate && (info.flags & NodeFlag.quorate)) {
+      // An inquorate node adopts the expected votes of a quorate one.
+      allowDecrease = true;
+      this.me.expectedVotes = info.expectedVotes;
+    }
+    // Expected votes are taken from a quorate node; an inquorate node is recorded with ours.
+    node.expectedVotes = (info.flags & NodeFlag.quorate) ? info.expectedVotes : this.me.expectedVotes;
+    if (this.lastManStandingOn && node.votes > 1) {
+      this.lastManStandingOn = false;
+      effects.push({ kind: 'cancel-lms' });
+    }
+    const changed = before.votes !== node.votes || before.expectedVotes !== node.expectedVotes || before.state !== node.state || before.flags !== node.flags;
     if (changed || isNew || node === this.me || (info.flags & NodeFlag.first)) {
-      effects.push(...this.recalculate(allowDecrease, false));
+      effects.push(...this.recalculate(allowDecrease, byNodes));
+    }
+    // After the recalculation, as Corosync: joining a partition that is already quorate ends the
+    // wait; the partition's quorum is decided again at the next recalculation (activate).
+    if (this.config.waitForAll && (info.flags & NodeFlag.quorate) && !(info.flags & NodeFlag.wfaStatus)) {
+      this.setWaitForAll(false);
     }
     return effects;
   }
@@ -208,7 +212,8 @@ export class QuorumState {
   checkSetExpected(ev: number): 'ok' | 'invalid' {
     const total = this.totalVotes;
     if (ev < total) return 'invalid';
-    const newQuorum = this.calculate(true, ev, false).quorum;
+    // Corosync suppresses allow_downscale for this trial (the barrier must not raise it).
+    const newQuorum = this.calculate(true, ev, true).quorum;
     if (this.quorate && newQuorum > total) return 'invalid';
     return 'ok';
   }
@@ -221,7 +226,8 @@ export class QuorumState {
     n.votes = votes;
     const { quorum, total } = this.calculate(true, 0, true);
     n.votes = saved;
-    if (quorum < total / 2 || quorum > total) return 'invalid';
+    // Unsigned integer division, as in C.
+    if (quorum < Math.floor(total / 2) || quorum > total) return 'invalid';
     return 'ok';
   }
 

@@ -27,6 +27,7 @@ export function checkServices(cluster: SimDaemonCluster, converged = true): stri
   const problems = cluster.options.services.includes('cpg') ? checkCpg(cluster) : [];
   if (cluster.options.services.includes('clm')) problems.push(...checkClm(cluster));
   if (cluster.options.services.includes('evt')) problems.push(...checkEvt(cluster, converged));
+  if (cluster.options.services.includes('votequorum')) problems.push(...checkVotequorum(cluster));
   return problems;
 }
 
@@ -102,6 +103,34 @@ function checkTracker(
   }
   if (tableText(tracker.records()) !== table) problems.push(`${who}: its notifications add up to ${tableText(tracker.records())}, the table is ${table}`);
   return problems.slice(0, 2 * MAX_CLM_PROBLEMS_PER_TRACKER);
+}
+
+/**
+ * votequorum: the live nodes of one ring agree on quorate, quorum, expected and total votes,
+ * and quorate is what the arithmetic says (total ≥ quorum: the simulated config has none of the
+ * options that override it). Nodes are grouped by their ring, so a run that ends split checks
+ * each partition on its own.
+ */
+function checkVotequorum(cluster: SimDaemonCluster): string[] {
+  const problems: string[] = [];
+  const rings = new Map<string, { id: number; view: string }[]>();
+  for (const id of cluster.liveNodes()) {
+    const vq = cluster.stack(id)?.host.votequorum;
+    if (vq === undefined) continue;
+    const s = vq.core;
+    const ring = `${vq.ringId.rep}.${vq.ringId.seq}`;
+    const view = `quorate=${vq.quorate} quorum=${s.quorum} highestExpected=${s.highestExpected} totalVotes=${s.totalVotes}`;
+    if (vq.quorate !== (s.totalVotes >= s.quorum)) problems.push(`votequorum: node ${id} says quorate=${vq.quorate} with ${s.totalVotes} votes for quorum ${s.quorum}`);
+    const list = rings.get(ring) ?? [];
+    list.push({ id, view });
+    rings.set(ring, list);
+  }
+  for (const [ring, nodes] of rings) {
+    for (const n of nodes.slice(1)) {
+      if (n.view !== nodes[0]!.view) problems.push(`votequorum: in ring ${ring} node ${n.id} has ${n.view}, node ${nodes[0]!.id} has ${nodes[0]!.view}`);
+    }
+  }
+  return problems;
 }
 
 function checkCpg(cluster: SimDaemonCluster): string[] {

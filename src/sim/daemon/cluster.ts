@@ -22,7 +22,7 @@ import { ClmTrackerApp } from './clm-app.js';
 import { EvtApp } from './evt-app.js';
 import { SimConnection, type ConnectionHost } from './sim-connection.js';
 
-export const DAEMON_SERVICES = ['cpg', 'clm', 'evt'] as const;
+export const DAEMON_SERVICES = ['cpg', 'clm', 'evt', 'votequorum'] as const;
 export type DaemonService = (typeof DAEMON_SERVICES)[number];
 
 export interface SimDaemonOptions {
@@ -92,6 +92,7 @@ class NodeStack implements ConnectionHost {
         return () => (on = false);
       },
     };
+    const nodes = cluster.options.nodeIds.length;
     this.host = new ServiceHost({
       nodeId: id,
       ring: {
@@ -105,6 +106,15 @@ class NodeStack implements ConnectionHost {
       evt: { onSyncActivated: (ring, table) => cluster.evtActivated(id, ring, table) },
       // Each incarnation boots at its start time (a restart is a new boot, as a real one would be).
       clm: { local: { name: `n${id}`, address: { family: 'inet', text: `10.0.0.${id}` }, bootTimestamp: 1_700_000_000_000_000_000n + BigInt(Math.round(sim.now * 1000)) * 1000n } },
+      // votequorum with every node's default vote and expected votes = the node count.
+      ...(cluster.options.services.includes('votequorum') ? {
+        votequorum: {
+          config: {
+            votes: 1, expectedVotes: nodes, twoNode: false, waitForAll: false, lastManStanding: false,
+            lastManStandingWindowMs: 10_000, autoTieBreaker: { kind: 'none' as const }, allowDownscale: false,
+          },
+        },
+      } : {}),
     });
     this.host.startExecutive();
     if (cluster.options.services.includes('clm')) {

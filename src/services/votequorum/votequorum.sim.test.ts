@@ -1,0 +1,18 @@
+/**
+ * votequorum in the simulated daemon under seeded partitions and crashes: at the quiet end the
+ * live nodes of each ring agree on quorate, quorum, expected and total votes (src/sim/daemon/checks.ts).
+ * The wide sweep is `npm run sim -- --stack daemon --services cpg,votequorum --seeds 1..200 --faults P`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runDaemonSimulation } from '../../sim/daemon/run.js';
+
+for (const faults of ['partitions', 'chaos'] as const) {
+  test(`votequorum agrees across each ring after ${faults} (seeds 1..4, five nodes)`, { timeout: 120_000 }, () => {
+    for (let seed = 1; seed <= 4; seed++) {
+      const r = runDaemonSimulation({ seed, nodes: 5, durationMs: 30_000, faults, services: ['cpg', 'votequorum'] });
+      assert.deepEqual(r.serviceProblems, [], `seed ${seed}`);
+      assert.ok(r.report.ok, `seed ${seed}: ${JSON.stringify(r.report).slice(0, 300)}`);
+    }
+  });
+}
