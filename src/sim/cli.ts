@@ -24,10 +24,11 @@ const USAGE = `usage: npm run sim -- [options]
   --stack STACK        totem: the protocol with its synthetic load (default);
                        daemon: the whole daemon (executive, services, flow control) on every
                        node, with simulated client processes; histories are the applications'
-  --services LIST      with --stack daemon: services to exercise, comma-separated: cpg, clm, evt
-                       (default cpg; clm adds CLM trackers per node and the CLM checks; evt adds an
-                       EVT application per node: publish, retain, clear, unlink; checked: EVT
-                       tables agree after every merge, no event delivered twice)
+  --services LIST      with --stack daemon: services to exercise, comma-separated: cpg, clm, evt,
+                       votequorum (default cpg; clm adds CLM trackers per node and the CLM checks;
+                       evt adds an EVT application per node: publish, retain, clear, unlink;
+                       checked: EVT tables agree after every merge, no event delivered twice;
+                       votequorum: the live nodes of each ring agree on quorate, quorum, votes)
   --token MS           Totem token timeout (default 1000 in the simulator)
   --seq-start N        every new ring's message sequence starts at N, 0..4294967295 (default 0,
                        as Corosync's SEQNO_START_MSG; the first message is N+1, mod 2^32): set it
