@@ -62,3 +62,11 @@ test('daemon stack: a recorder whose join is ordered in a transitional part star
   assert.ok(r.recorders.midRing >= 1, `a recorder joined mid-ring (${JSON.stringify(r.recorders)})`);
   assert.deepEqual(r.serviceProblems, []);
 });
+
+test('daemon stack: work due before a pause runs before work due after the resume (churn seed 9, cpg and evt)', () => {
+  // A node paused right after delivering its own message; on resume its client heard of the next
+  // ring before that delivery, so the history put an old-ring message in the new ring.
+  const r = runDaemonSimulation({ seed: 9, nodes: 5, durationMs: 30_000, faults: 'churn', services: ['cpg', 'evt'] });
+  assert.deepEqual(r.report.violations.slice(0, 3).map((v) => `${v.property}: ${v.message}`), []);
+  assert.deepEqual(r.serviceProblems, []);
+});

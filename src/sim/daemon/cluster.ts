@@ -134,16 +134,26 @@ class NodeStack implements ConnectionHost {
     return 1000 * this.id + this.#nextPid++;
   }
 
-  /** Work of this incarnation, `delayMs` later; a paused process does it once it runs again. */
+  /**
+   * Work of this incarnation, `delayMs` later; a paused process does it once it runs again, in the
+   * order it was due. (Retrying every 10 ms instead let work due after the resume overtake work
+   * due before the pause: a client heard of the next ring before a delivery of the old one, churn
+   * seed 9 with evt.)
+   */
   later(delayMs: number, run: () => void): void {
     const sim = this.cluster.sim;
-    const attempt = (): void => {
+    sim.at(sim.now + delayMs, () => {
       if (!this.alive) return;
-      if (this.paused) return sim.at(sim.now + 10, attempt);
+      if (this.paused || this.#backlog.length > 0) {
+        this.#backlog.push(run);
+        return;
+      }
       run();
-    };
-    sim.at(sim.now + delayMs, attempt);
+    });
   }
+
+  /** Work that came due while the process was paused, oldest first. */
+  readonly #backlog: (() => void)[] = [];
 
   hop(run: () => void): void {
     this.later(this.cluster.options.ipcHopMs ?? 0.02, run);
@@ -183,6 +193,7 @@ class NodeStack implements ConnectionHost {
 
   resumed(): void {
     this.paused = false;
+    while (this.alive && !this.paused && this.#backlog.length > 0) this.#backlog.shift()!();
     for (const conn of this.connections) conn.pump();
   }
 
