@@ -5,3 +5,4 @@
  */
 export { isU64Safe, readI32, readU16, readU32, readU64Safe, writeU16, writeU32, writeU64 } from './endian.js';
 export { allocBytes } from './alloc.js';
+export { ByteReader, ByteWriter, type BaseDecodeCode, type CheckedDecodeResult, type DecodeFailure } from './checked.js';
