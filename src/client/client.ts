@@ -27,6 +27,12 @@ export interface ConnectOptions {
   readonly pid?: number;
 }
 
+/** What the client closes with itself. */
+interface Closable {
+  close(): Promise<void>;
+  once?(event: 'close', listener: () => void): unknown;
+}
+
 export type CpgOpenOptions = Omit<CpgHandleOptions, 'pid'>;
 export type ClmOpenOptions = Omit<ClmHandleOptions, 'pid'>;
 export type EvtOpenOptions = Omit<EvtHandleOptions, 'pid'>;
@@ -44,8 +50,7 @@ export class RingcastClient {
   readonly socketPath: string;
   readonly #status: StatusLink;
   readonly #options: ConnectOptions;
-  readonly #handles = new Set<CpgHandle | EvtHandle | ServiceHandle | QuorumHandle>();
-  readonly #clmHandles = new Set<ClmHandle>();
+  readonly #handles = new Set<Closable>();
 
   /** Use connect(). */
   constructor(socketPath: string, status: StatusLink, options: ConnectOptions) {
@@ -61,15 +66,7 @@ export class RingcastClient {
 
   /** A new CPG handle on its own connection; inherits `reconnect` and `pid` from connect() unless given. */
   async cpg(options: CpgOpenOptions = {}): Promise<CpgHandle> {
-    const reconnect = options.reconnect ?? this.#options.reconnect;
-    const handle = await CpgHandle.open(this.socketPath, {
-      ...options,
-      ...(reconnect === undefined ? {} : { reconnect }),
-      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
-    });
-    this.#handles.add(handle);
-    handle.once('close', () => this.#handles.delete(handle));
-    return handle;
+    return this.#track(await CpgHandle.open(this.socketPath, this.#inherit(options, true)));
   }
 
   /**
@@ -77,14 +74,7 @@ export class RingcastClient {
    * `pid` from connect() unless given. Rejects SaAisError (SA_AIS_ERR_LIBRARY when no daemon).
    */
   async clm(options: ClmOpenOptions = {}): Promise<ClmHandle> {
-    const reconnect = options.reconnect ?? this.#options.reconnect;
-    const handle = await ClmHandle.open(this.socketPath, {
-      ...options,
-      ...(reconnect === undefined ? {} : { reconnect }),
-      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
-    });
-    this.#clmHandles.add(handle);
-    return handle;
+    return this.#track(await ClmHandle.open(this.socketPath, this.#inherit(options, true)));
   }
 
   /**
@@ -92,15 +82,7 @@ export class RingcastClient {
    * connect() unless given. Rejects SaAisError SA_AIS_ERR_VERSION for a version other than B.1.x.
    */
   async evt(options: EvtOpenOptions = {}): Promise<EvtHandle> {
-    const reconnect = options.reconnect ?? this.#options.reconnect;
-    const handle = await EvtHandle.open(this.socketPath, {
-      ...options,
-      ...(reconnect === undefined ? {} : { reconnect }),
-      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
-    });
-    this.#handles.add(handle);
-    handle.once('close', () => this.#handles.delete(handle));
-    return handle;
+    return this.#track(await EvtHandle.open(this.socketPath, this.#inherit(options, true)));
   }
 
   /**
@@ -108,13 +90,7 @@ export class RingcastClient {
    * docs/writing-a-service.md), on its own connection. CS_ERR_NOT_EXIST if the daemon has no such service.
    */
   async service(name: string, options: Omit<ServiceHandleOptions, 'pid'> = {}): Promise<ServiceHandle> {
-    const handle = await ServiceHandle.open(this.socketPath, name, {
-      ...options,
-      ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
-    });
-    this.#handles.add(handle);
-    handle.once('close', () => this.#handles.delete(handle));
-    return handle;
+    return this.#track(await ServiceHandle.open(this.socketPath, name, this.#inherit(options, false)));
   }
 
   /**
@@ -122,12 +98,23 @@ export class RingcastClient {
    * CS_ERR_NOT_EXIST when the daemon runs without `quorum { provider: corosync_votequorum }`.
    */
   async quorum(options: Omit<QuorumHandleOptions, 'pid'> = {}): Promise<QuorumHandle> {
-    const handle = await QuorumHandle.open(this.socketPath, {
+    return this.#track(await QuorumHandle.open(this.socketPath, this.#inherit(options, false)));
+  }
+
+  /** A handle's options with what connect() was given: its pid, and `reconnect` where the handle takes it. */
+  #inherit<O extends object>(options: O, reconnects: boolean): O & { pid?: number } {
+    const reconnect = reconnects ? (options as { reconnect?: unknown }).reconnect ?? this.#options.reconnect : undefined;
+    return {
       ...options,
+      ...(reconnect === undefined ? {} : { reconnect }),
       ...(this.#options.pid === undefined ? {} : { pid: this.#options.pid }),
-    });
+    };
+  }
+
+  /** Closed with the client; forgotten when it closes itself (handles that say so). */
+  #track<H extends Closable>(handle: H): H {
     this.#handles.add(handle);
-    handle.once('close', () => this.#handles.delete(handle));
+    handle.once?.('close', () => this.#handles.delete(handle));
     return handle;
   }
 
@@ -144,7 +131,6 @@ export class RingcastClient {
   /** Closes every handle this client opened, then its own connection. */
   async close(): Promise<void> {
     await Promise.all([...this.#handles].map((h) => h.close()));
-    await Promise.all([...this.#clmHandles].map((h) => h.close()));
     await this.#status.close();
   }
 }
