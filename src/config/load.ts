@@ -4,6 +4,7 @@
  * Unknown keys and sections are warnings; anything that would make the daemon run differently
  * from what the file says is an error. Never throws on any input.
  */
+import { applyCorosyncCompat } from './corosync-compat.js';
 import { IssueSink } from './issues.js';
 import { buildLogging } from './logging.js';
 import { buildNodes } from './nodes.js';
@@ -55,10 +56,10 @@ export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const sink = new IssueSink(source);
   const root = readConfig(parsed.root, sink);
   const nodes = buildNodes(root, ipVersionOf(first(root, 'totem')), sink);
-  const totem = buildTotem(root, nodes, sink);
+  const plainTotem = buildTotem(root, nodes, sink);
   const logging = buildLogging(root, sink);
   const quorum = buildQuorum(root, nodes, sink);
-  const ringcast = { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) };
+  const { totem, ringcast } = applyCorosyncCompat(root, plainTotem, { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) }, sink);
   const event = buildEvent(root, sink);
   const { errors, warnings } = sink.finish();
   if (errors.length > 0) return { ok: false, errors, warnings };

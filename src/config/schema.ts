@@ -221,6 +221,7 @@ const ringcastSpec: SectionSpec = {
     { name: 'history', value: path },
     { name: 'frame_size', value: { type: 'integer', unit: 'bytes', min: 576, max: 65536 } },
     { name: 'ip_fragmentation', value: { type: 'enum', values: ['auto', 'off'] } },
+    { name: 'corosync_compat', value: bool },
     { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },
     { name: 'service', value: path },
   ],

@@ -115,6 +115,8 @@ export interface RingcastSettings {
   readonly socketMode: number;
   /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */
   readonly socketGroup?: string;
+  /** ringcast.corosync_compat: this node shares its ring with Corosync 3.1 nodes (src/config/corosync-compat.ts). */
+  readonly corosyncCompat?: boolean;
 }
 
 /** event {}: the EVT service's delivery queues and filter rule; unset keys keep the service's defaults. */
