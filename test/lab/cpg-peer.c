@@ -1,11 +1,13 @@
 /*
  * cpg-peer: a Corosync CPG application for the mixed-ring tests (test/mixed-ring-netns.test.ts),
- * built against the distribution's libcpg. It joins GROUP, prints every configuration change and
- * delivery as one JSON line on stdout, and multicasts (agreed order) each line it reads on stdin.
- * Payloads are printed in hex so any bytes survive. EOF on stdin: leave and exit 0.
+ * built against the distribution's libcpg. It joins GROUP (CPG model v1, with the ring's totem
+ * configurations from the first one on), prints every configuration change and delivery as one
+ * JSON line on stdout, and multicasts (agreed order) each line it reads on stdin, given in hex.
+ * Payloads are printed in hex too, so any bytes survive. EOF on stdin: leave and exit 0.
  *
  *   cpg-peer GROUP
  *   {"ev":"ready","node":N,"pid":P}
+ *   {"ev":"totem","rep":N,"seq":S,"nodes":[...]}
  *   {"ev":"confchg","members":[[node,pid],...],"joined":[[node,pid,reason],...],"left":[...]}
  *   {"ev":"deliver","node":N,"pid":P,"hex":"..."}
  */
@@ -51,16 +53,34 @@ static void on_deliver(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid
   fflush(stdout);
 }
 
+static void on_totem(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n, const uint32_t *nodes) {
+  (void)h;
+  printf("{\"ev\":\"totem\",\"rep\":%u,\"seq\":%llu,\"nodes\":[", ring.nodeid, (unsigned long long)ring.seq);
+  for (uint32_t i = 0; i < n; i++) printf("%s%u", i ? "," : "", nodes[i]);
+  printf("]}\n");
+  fflush(stdout);
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 int main(int argc, char **argv) {
   if (argc != 2 || strlen(argv[1]) >= CPG_MAX_NAME_LENGTH) {
     fprintf(stderr, "usage: cpg-peer GROUP\n");
     return 2;
   }
   cpg_handle_t h;
-  cpg_callbacks_t cb = { .cpg_deliver_fn = on_deliver, .cpg_confchg_fn = on_confchg };
+  cpg_model_v1_data_t model = {
+    .model = CPG_MODEL_V1, .cpg_deliver_fn = on_deliver, .cpg_confchg_fn = on_confchg,
+    .cpg_totem_confchg_fn = on_totem, .flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
+  };
   cs_error_t err;
-  while ((err = cpg_initialize(&h, &cb)) == CS_ERR_TRY_AGAIN) usleep(10000);
-  if (err != CS_OK) fail("cpg_initialize", err);
+  while ((err = cpg_model_initialize(&h, CPG_MODEL_V1, (cpg_model_data_t *)&model, NULL)) == CS_ERR_TRY_AGAIN) usleep(10000);
+  if (err != CS_OK) fail("cpg_model_initialize", err);
   struct cpg_name name;
   name.length = strlen(argv[1]);
   memcpy(name.value, argv[1], name.length);
@@ -73,6 +93,7 @@ int main(int argc, char **argv) {
   int fd;
   if ((err = cpg_fd_get(h, &fd)) != CS_OK) fail("cpg_fd_get", err);
   char line[65536];
+  unsigned char bytes[sizeof line / 2];
   size_t used = 0;
   for (;;) {
     struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
@@ -87,7 +108,13 @@ int main(int argc, char **argv) {
       used += (size_t)got;
       char *nl;
       while ((nl = memchr(line, '\n', used)) != NULL) {
-        struct iovec iov = { .iov_base = line, .iov_len = (size_t)(nl - line) };
+        size_t n = (size_t)(nl - line) / 2;
+        for (size_t i = 0; i < n; i++) {
+          int hi = hexval(line[2 * i]), lo = hexval(line[2 * i + 1]);
+          if (hi < 0 || lo < 0) { fprintf(stderr, "cpg-peer: input is not hex\n"); return 2; }
+          bytes[i] = (unsigned char)(hi * 16 + lo);
+        }
+        struct iovec iov = { .iov_base = bytes, .iov_len = n };
         while ((err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1)) == CS_ERR_TRY_AGAIN) {
           cpg_dispatch(h, CS_DISPATCH_ALL);
           usleep(1000);
