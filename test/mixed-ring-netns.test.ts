@@ -39,32 +39,6 @@ after(async () => {
   for (const r of rings) await r.destroy();
 });
 
-/** Corosync logged a membership with every one of `ids` followed by a completed sync. */
-function corosyncSynced(r: MixedRing, id: number, members: number): () => boolean {
-  return () => {
-    const q = quorumFacts(r.quorumText(id));
-    const log = r.log(id);
-    const lastRing = log.lastIndexOf('A new membership');
-    return q.nodes.split(',').filter(Boolean).length === members && lastRing >= 0 &&
-      log.indexOf('Completed service synchronization, ready to provide service.', lastRing) > lastRing;
-  };
-}
-
-function ringcastSynced(r: MixedRing, id: number, members: number): () => boolean {
-  return () => {
-    const s = r.status(id);
-    return !!s && s.state === 'operational' && s.members.length === members && /Completed service synchronization/.test(r.log(id).split('A new membership').pop() ?? '');
-  };
-}
-
-async function formed(r: MixedRing, engines: readonly Engine[]): Promise<void> {
-  for (const n of r.nodes) r.start(n.id);
-  for (const n of r.nodes) {
-    await waitFor(`node ${n.id} (${n.engine}) in a synchronized ring of ${engines.length}`,
-      n.engine === 'corosync' ? corosyncSynced(r, n.id, engines.length) : ringcastSynced(r, n.id, engines.length), 30_000);
-  }
-}
-
 function sameQuorumView(r: MixedRing): void {
   const views = r.nodes.map((n) => ({ id: n.id, engine: n.engine, ...quorumFacts(r.quorumText(n.id)) }));
   for (const v of views.slice(1)) {
@@ -80,24 +54,24 @@ test('two Corosync nodes and one ringcastd: sync completes everywhere, one quoru
   const engines: Engine[] = ['corosync', 'corosync', 'ringcast'];
   const r = new MixedRing(engines, 231);
   rings.push(r);
-  await formed(r, engines);
+  await r.form();
   sameQuorumView(r);
   assert.match(r.log(1), /Members joined:( \d+)* 3\b/);
 
   await r.kill(3);
-  await waitFor('the two Corosync nodes in a synchronized ring of 2', () => corosyncSynced(r, 1, 2)() && corosyncSynced(r, 2, 2)(), 30_000);
+  await waitFor('the two Corosync nodes in a synchronized ring of 2', () => r.synced(1, 2)() && r.synced(2, 2)(), 30_000);
   assert.equal(quorumFacts(r.quorumText(1)).quorate, 'Yes');
   r.start(3);
-  await waitFor('ringcast node 3 back in a synchronized ring of 3', ringcastSynced(r, 3, 3), 30_000);
-  await waitFor('the Corosync nodes synchronized with it', () => corosyncSynced(r, 1, 3)() && corosyncSynced(r, 2, 3)(), 30_000);
+  await waitFor('ringcast node 3 back in a synchronized ring of 3', r.synced(3, 3), 30_000);
+  await waitFor('the Corosync nodes synchronized with it', () => r.synced(1, 3)() && r.synced(2, 3)(), 30_000);
   sameQuorumView(r);
 
   // Then a Corosync node: the other Corosync node and the ringcast node carry on; it comes back.
   await r.kill(2);
-  await waitFor('nodes 1 (Corosync) and 3 (ringcast) in a synchronized ring of 2', () => corosyncSynced(r, 1, 2)() && ringcastSynced(r, 3, 2)(), 30_000);
+  await waitFor('nodes 1 (Corosync) and 3 (ringcast) in a synchronized ring of 2', () => r.synced(1, 2)() && r.synced(3, 2)(), 30_000);
   assert.deepEqual(quorumFacts(r.quorumText(3)).nodes, quorumFacts(r.quorumText(1)).nodes);
   r.start(2);
-  await waitFor('all three synchronized again', () => corosyncSynced(r, 1, 3)() && corosyncSynced(r, 2, 3)() && ringcastSynced(r, 3, 3)(), 30_000);
+  await waitFor('all three synchronized again', () => r.synced(1, 3)() && r.synced(2, 3)() && r.synced(3, 3)(), 30_000);
   sameQuorumView(r);
 });
 
@@ -105,14 +79,14 @@ test('one Corosync node and two ringcastd: sync completes everywhere, one quorum
   const engines: Engine[] = ['ringcast', 'corosync', 'ringcast'];
   const r = new MixedRing(engines, 232);
   rings.push(r);
-  await formed(r, engines);
+  await r.form();
   sameQuorumView(r);
 
   await r.kill(2);
-  await waitFor('the two ringcast nodes in a synchronized ring of 2', () => ringcastSynced(r, 1, 2)() && ringcastSynced(r, 3, 2)(), 30_000);
+  await waitFor('the two ringcast nodes in a synchronized ring of 2', () => r.synced(1, 2)() && r.synced(3, 2)(), 30_000);
   r.start(2);
-  await waitFor('Corosync back in a synchronized ring of 3', corosyncSynced(r, 2, 3), 30_000);
-  await waitFor('the ringcast nodes synchronized with it', () => ringcastSynced(r, 1, 3)() && ringcastSynced(r, 3, 3)(), 30_000);
+  await waitFor('Corosync back in a synchronized ring of 3', r.synced(2, 3), 30_000);
+  await waitFor('the ringcast nodes synchronized with it', () => r.synced(1, 3)() && r.synced(3, 3)(), 30_000);
   sameQuorumView(r);
 });
 
@@ -142,7 +116,7 @@ test('CPG across engines: a Corosync CPG application and a ringcast one in one g
   rings.push(r);
   const peerBin = join(r.dir, 'cpg-peer');
   execFileSync('gcc', ['-O2', '-Wall', '-std=gnu11', '-o', peerBin, join(process.cwd(), 'test/lab/cpg-peer.c'), '-lcpg']);
-  await formed(r, engines);
+  await r.form();
 
   // Each side's history, written as its CPG tells its application (src/cli/cpg-history.ts, as
   // `ringcast cpg watch --history` does): totem configurations, deliveries; sends as they are made.

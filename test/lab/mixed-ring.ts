@@ -114,6 +114,37 @@ export class MixedRing {
     }
   }
 
+  /** Node `id` sits in a ring of `members` nodes whose service synchronization it completed. */
+  synced(id: number, members: number): () => boolean {
+    const n = this.nodes[id - 1]!;
+    if (n.engine === 'corosync') {
+      return () => {
+        const q = quorumFacts(this.quorumText(id));
+        const log = this.log(id);
+        const lastRing = log.lastIndexOf('A new membership');
+        return q.nodes.split(',').filter(Boolean).length === members && lastRing >= 0 &&
+          log.indexOf('Completed service synchronization, ready to provide service.', lastRing) > lastRing;
+      };
+    }
+    return () => {
+      const s = this.status(id);
+      return !!s && s.state === 'operational' && s.members.length === members && /Completed service synchronization/.test(this.log(id).split('A new membership').pop() ?? '');
+    };
+  }
+
+  /** Starts every node and waits until each completed sync in the ring of all of them. */
+  async form(timeoutMs = 30_000): Promise<void> {
+    for (const n of this.nodes) this.start(n.id);
+    for (const n of this.nodes) {
+      const ready = this.synced(n.id, this.nodes.length);
+      const started = Date.now();
+      while (!ready()) {
+        if (Date.now() - started > timeoutMs) throw new Error(`node ${n.id} (${n.engine}) did not complete sync in a ring of ${this.nodes.length} within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((n) => this.kill(n.id)));
     this.lab.destroy();
