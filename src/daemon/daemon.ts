@@ -12,6 +12,7 @@ import { uptime } from 'node:os';
 import type { Logger } from 'pino';
 import { HistoryWriter } from '../history/writer.js';
 import { formatRingId } from '../history/ids.js';
+import { corosyncRingId } from '../protocol/ring-id.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
 import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
@@ -159,7 +160,7 @@ export class Daemon {
         if (event.kind === 'tokenLost' && event.state === 'operational') {
           log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);
         } else if (event.kind === 'ringFormed') {
-          const ring = formatRingId(event.ringId.rep, event.ringId.seq);
+          const ring = corosyncRingId(event.ringId);
           log.info({ ring, members: event.members, joined: event.joined, left: event.left },
             `A new membership (${ring}) was formed. Members${event.joined.length ? ` joined: ${event.joined.join(' ')}` : ''}${event.left.length ? ` left: ${event.left.join(' ')}` : ''}` +
             // A node's first ring (itself alone) changes nobody: name its members, as Corosync does.
@@ -333,7 +334,7 @@ export class Daemon {
   /** The ring as the `members` request of the status service answers it. */
   members(): MembersAnswer {
     const s = this.node.status();
-    return { ringId: s.ringId, ring: formatRingId(s.ringId.rep, s.ringId.seq), state: s.state, members: s.members };
+    return { ringId: s.ringId, ring: corosyncRingId(s.ringId), state: s.state, members: s.members };
   }
 
   /**
@@ -359,7 +360,7 @@ export class Daemon {
       nodeId: this.options.nodeId,
       clusterName: this.options.clusterName,
       state: s.state,
-      ringId: formatRingId(s.ringId.rep, s.ringId.seq),
+      ringId: corosyncRingId(s.ringId),
       members: s.members,
       since: this.ringSince,
       updated: new Date().toISOString(),

@@ -29,7 +29,7 @@ import { ClmService, type ClmServiceOptions } from '../services/clm/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
 import { EvtService, NODE_EVT_CLOCK, type EvtServiceOptions } from '../services/evt/service.js';
 import { VotequorumService, type VotequorumServiceOptions } from '../services/votequorum/service.js';
-import { formatRingId } from '../history/ids.js';
+import { corosyncRingId } from '../protocol/ring-id.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
 import { StatusService, type StatusSource } from './status-service.js';
@@ -341,13 +341,13 @@ export class ServiceHost {
   #trace(event: ExecTraceEvent): void {
     switch (event.kind) {
       case 'syncStart':
-        this.#log.debug({ ring: formatRingId(event.ringId.rep, event.ringId.seq), members: event.members }, 'Synchronization started');
+        this.#log.debug({ ring: corosyncRingId(event.ringId), members: event.members }, 'Synchronization started');
         break;
       case 'syncAbort':
-        this.#log.info({ ring: formatRingId(event.ringId.rep, event.ringId.seq) }, 'Synchronization aborted by a configuration change');
+        this.#log.info({ ring: corosyncRingId(event.ringId) }, 'Synchronization aborted by a configuration change');
         break;
       case 'syncComplete':
-        this.#log.info({ ring: formatRingId(event.ringId.rep, event.ringId.seq) }, 'Completed service synchronization, ready to provide service.');
+        this.#log.info({ ring: corosyncRingId(event.ringId) }, 'Completed service synchronization, ready to provide service.');
         break;
       case 'dropped':
         // Building the line costs; a flood of foreign messages must not pay for a disabled level.

@@ -25,6 +25,7 @@ export interface DaemonStatus {
   readonly nodeId: number;
   readonly clusterName: string;
   readonly state: string;
+  /** Corosync's `<rep hex>.<seq hex>` (ring-id.ts), as the log prints it. */
   readonly ringId: string;
   readonly members: readonly number[];
   readonly since: string;
@@ -49,7 +50,7 @@ export interface DaemonStatus {
 export interface MembersAnswer {
   /** The ring's representative and sequence. */
   readonly ringId: { readonly rep: number; readonly seq: number };
-  /** The ring id as the logs and status.json print it. */
+  /** The ring id as the logs and status.json print it: Corosync's `<rep hex>.<seq hex>` (ring-id.ts). */
   readonly ring: string;
   readonly state: string;
   readonly members: readonly number[];
