@@ -223,6 +223,7 @@ const ringcastSpec: SectionSpec = {
     { name: 'ip_fragmentation', value: { type: 'enum', values: ['auto', 'off'] } },
     { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },
     { name: 'service', value: path },
+    { name: 'metrics_address', value: { type: 'hostPort' } },
   ],
 };
 

@@ -33,6 +33,8 @@ export interface DaemonStatus {
   readonly counters: Record<string, number>;
   /** Peers that get frames above netmtu as one datagram (their path answered a probe; ringcast.ip_fragmentation). */
   readonly wholeFramePeers?: readonly number[];
+  /** Where the metrics endpoint listens (`host:port`; the chosen port when configured with 0); absent when off. */
+  readonly metricsAddress?: string;
   /** Whether this partition may act (votequorum's answer; always true without quorum.provider). */
   readonly quorate?: boolean;
   readonly rates: { tokenRotationsPerSec: number; deliveriesPerSec: number };
