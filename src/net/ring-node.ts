@@ -222,7 +222,10 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const v6 = isIPv6(this.self.address);
     const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: this.multicastGroup !== undefined });
     this.socket = socket;
-    socket.on('message', (frame, rinfo) => this.onFrame(frame, `${rinfo.address}:${rinfo.port}`));
+    socket.on('message', (frame, rinfo) => {
+      this.stats.datagramBytesIn += frame.length;
+      this.onFrame(frame, `${rinfo.address}:${rinfo.port}`);
+    });
     // Until the node runs, a socket error fails start() (the caller reports it once), not the log.
     socket.on('error', (err) => {
       if (this.running) this.emit('error', err);
@@ -433,7 +436,6 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   private onFrame(datagram: Buffer, from: string): void {
     if (!this.running) return;
-    this.stats.datagramBytesIn += datagram.length;
     let frame: Uint8Array = new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.length);
     if (frame.length > 0 && frame[0] === PROBE_MARKER) return this.onProbe(frame, from);
     if (isFragment(frame)) {
