@@ -2,16 +2,22 @@
  * The HTTP listener of `ringcast { metrics_address: HOST:PORT }`: `GET /metrics` (HEAD too) answers
  * the Prometheus text format, any other path 404, any other method 405. It listens only when the
  * key is set. A scrape renders from a snapshot of counters (metrics.ts), so it costs the protocol
- * loop one turn of the event loop, like any other callback. Bounds: a request's headers must
- * arrive within HEADERS_TIMEOUT_MS and at most CONNECTIONS_MAX scrapers are served at once, so a
- * slow or crowding client cannot hold the daemon's sockets.
+ * loop one turn of the event loop, like any other callback. Bounds (METRICS_SERVER_LIMITS): a
+ * request must arrive within 5 s and at most 16 connections are served at once, so a slow or
+ * crowding client cannot hold the daemon's sockets.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DaemonMetrics } from './metrics.js';
 
-export const HEADERS_TIMEOUT_MS = 5_000;
-export const CONNECTIONS_MAX = 16;
+export interface MetricsServerLimits {
+  /** A request's headers (and the whole request) must arrive within this; else the connection is closed. */
+  readonly headersTimeoutMs: number;
+  /** Connections served at once; more are closed on arrival. */
+  readonly connectionsMax: number;
+}
+
+export const METRICS_SERVER_LIMITS: MetricsServerLimits = { headersTimeoutMs: 5_000, connectionsMax: 16 };
 
 /** Why the endpoint could not start; `code` is stable, the errno is in `cause`. */
 export class MetricsListenError extends Error {
@@ -32,8 +38,15 @@ export interface MetricsEndpoint {
 }
 
 /** Listens on `host:port`; rejects with MetricsListenError (port in use, address not here...). */
-export async function startMetricsServer(metrics: DaemonMetrics, host: string, port: number): Promise<MetricsEndpoint> {
-  const server = createServer((req, res) => {
+export async function startMetricsServer(
+  metrics: DaemonMetrics, host: string, port: number, limits: MetricsServerLimits = METRICS_SERVER_LIMITS,
+): Promise<MetricsEndpoint> {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.headersTimeoutMs,
+    // Node looks for expired requests this often (default 30 s, which would stretch the bound).
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') return plain(res, 404, 'Not Found: the metrics are at /metrics\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -45,9 +58,7 @@ export async function startMetricsServer(metrics: DaemonMetrics, host: string, p
       res.end(req.method === 'HEAD' ? undefined : text);
     }, (err: unknown) => plain(res, 500, `metrics failed: ${(err as Error).message}\n`));
   });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = HEADERS_TIMEOUT_MS;
-  server.maxConnections = CONNECTIONS_MAX;
+  server.maxConnections = limits.connectionsMax;
   try {
     await listen(server, host, port);
   } catch (err) {
