@@ -48,6 +48,7 @@ function printStatus(s: DaemonStatus, alive: boolean): void {
   console.log(`Ring ID: ${s.ringId} since ${s.since}`);
   console.log(`Members: ${s.members.join(' ')}`);
   if (s.quorate !== undefined) console.log(`Quorate: ${s.quorate ? 'Yes' : 'No'}`);
+  if (s.metricsAddress !== undefined) console.log(`Metrics: http://${s.metricsAddress}/metrics`);
   console.log(`Token rotations/s: ${s.rates.tokenRotationsPerSec}   deliveries/s: ${s.rates.deliveriesPerSec}`);
   for (const [k, v] of Object.entries(s.counters)) console.log(`  ${k.padEnd(20)} ${v}`);
 }
