@@ -3,11 +3,12 @@
  * value but the latency histogram is read at scrape time from counters the daemon already keeps
  * (the ring node's, the Totem core's, the executive's, the IPC server's): a scrape takes one
  * snapshot (`MetricsReadings`) and each series' collect() copies from it, so the protocol loop
- * does no work for metrics. The histogram is fed by the ring node's own-message timing, which
- * exists only while metrics are on. Names are a stable interface: `ringcast_` and Prometheus's
+ * does no work for metrics. The histogram (latency-histogram.ts) is fed by the ring node's
+ * own-message timing, which exists only while metrics are on. Names are a stable interface: `ringcast_` and Prometheus's
  * conventions (`_total` counters, base units: seconds, bytes).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { LatencyHistogram } from './latency-histogram.js';
 
 /** What a scrape reads, gathered by the daemon in one call (Daemon.metricsReadings). */
 export interface MetricsReadings {
@@ -47,7 +48,7 @@ export class DaemonMetrics {
   readonly registry = new Registry();
   readonly #read: () => MetricsReadings;
   #now: MetricsReadings | undefined;
-  readonly #latency: Histogram;
+  readonly #latency: LatencyHistogram;
 
   /** `votes`: votequorum is hosted, so its vote series exist (without it they are left out, not 0). */
   constructor(read: () => MetricsReadings, options: { readonly votes: boolean }) {
@@ -123,16 +124,14 @@ export class DaemonMetrics {
     labelled('ringcast_service_requests_total', 'Client requests read, by service', 'service', (r) => r.services.map((s) => [s.name, s.requests]));
     labelled('ringcast_service_errors_total', 'Client requests answered with an error (not CS_OK), by service', 'service', (r) => r.services.map((s) => [s.name, s.errors]));
     labelled('ringcast_service_deliveries_total', 'Executive messages applied, by service', 'service', (r) => r.services.map((s) => [s.name, s.deliveries]));
-    this.#latency = new Histogram({
-      name: 'ringcast_delivery_latency_seconds',
-      help: 'From this node handing a message to the ring to its delivery back on this node (own messages only: one clock)',
-      buckets: LATENCY_BUCKETS_SECONDS, registers,
-    });
+    this.#latency = new LatencyHistogram('ringcast_delivery_latency_seconds',
+      'From this node handing a message to the ring to its delivery back on this node (own messages only: one clock)', LATENCY_BUCKETS_SECONDS);
+    this.registry.registerMetric(this.#latency.asPromMetric());
   }
 
   /** One own message's send-to-delivery time, in ms (RingNodeOptions.ownLatency). */
   observeOwnLatency(ms: number): void {
-    this.#latency.observe(ms / 1000);
+    this.#latency.observe(ms);
   }
 
   /** The Prometheus text exposition of every series, from one snapshot of the daemon's counters. */
