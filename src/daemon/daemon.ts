@@ -426,6 +426,7 @@ export class Daemon {
   private metricsReadings(): MetricsReadings {
     const s = this.node.status();
     const n = this.node.stats;
+    const memory = process.memoryUsage();
     const vq = this.host.votequorum?.statusSection() as { expectedVotes?: number; highestExpected?: number; totalVotes?: number; quorum?: number } | undefined;
     return {
       nodeId: this.options.nodeId, clusterName: this.options.clusterName,
@@ -441,6 +442,9 @@ export class Daemon {
       configChanges: { ...this.configChanges },
       ipcConnections: this.host.ipc.stats.connectionsOpen, ipcConnectionsTotal: this.host.ipc.stats.connectionsTotal,
       services: this.host.serviceCounts(),
+      framesRejected: { ...n.rejected, ...(s.stats.badFrames > 0 ? { BAD_FRAME: s.stats.badFrames } : {}) },
+      executiveDropped: this.host.exec.stats.dropped,
+      residentBytes: memory.rss, heapUsedBytes: memory.heapUsed,
     };
   }
 

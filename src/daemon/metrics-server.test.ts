@@ -15,6 +15,7 @@ const READINGS: MetricsReadings = {
   messagesDelivered: 0, messageBytesDelivered: 0, retransmits: 0, tokenRetransmits: 0, tokenRotations: 0,
   configChanges: { transitional: 0, regular: 0 }, ipcConnections: 0, ipcConnectionsTotal: 0,
   services: [{ name: 'cpg', requests: 0, errors: 0, deliveries: 0 }],
+  framesRejected: {}, executiveDropped: { notActive: 0 }, residentBytes: 50e6, heapUsedBytes: 20e6,
 };
 
 const line = (text: string, name: string): string | undefined => text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -28,7 +29,7 @@ test('each scrape reads the counters anew; counters are copied, not added up; re
   assert.equal(reads, 1, 'one snapshot per scrape, whatever the number of series');
   assert.equal(line(text, 'ringcast_members'), 'ringcast_members 3');
   assert.equal(line(text, 'ringcast_ring_sequence'), 'ringcast_ring_sequence 28');
-  now = { ...READINGS, members: 2, tokenRotations: 10, configChanges: { transitional: 1, regular: 2 }, services: [{ name: 'cpg', requests: 5, errors: 1, deliveries: 4 }] };
+  now = { ...READINGS, members: 2, tokenRotations: 10, framesRejected: { AUTH_FAILED: 4 }, configChanges: { transitional: 1, regular: 2 }, services: [{ name: 'cpg', requests: 5, errors: 1, deliveries: 4 }] };
   text = await metrics.render();
   text = await metrics.render();
   assert.equal(line(text, 'ringcast_members'), 'ringcast_members 2');
@@ -36,6 +37,7 @@ test('each scrape reads the counters anew; counters are copied, not added up; re
   assert.equal(line(text, 'ringcast_configuration_changes_total{kind="transitional"}'), 'ringcast_configuration_changes_total{kind="transitional"} 1');
   assert.equal(line(text, 'ringcast_configuration_changes_total{kind="regular"}'), 'ringcast_configuration_changes_total{kind="regular"} 2');
   assert.equal(line(text, 'ringcast_service_errors_total{service="cpg"}'), 'ringcast_service_errors_total{service="cpg"} 1');
+  assert.equal(line(text, 'ringcast_frames_rejected_total{reason="AUTH_FAILED"}'), 'ringcast_frames_rejected_total{reason="AUTH_FAILED"} 4');
   assert.equal(line(text, 'ringcast_info{cluster="c",node_id="7"}'), 'ringcast_info{cluster="c",node_id="7"} 1');
   assert.ok(!text.includes('ringcast_votequorum_'), 'no vote series without votequorum');
   // The histogram: 0.3 ms lands in the 0.0005 s bucket, 2 s in the 2.5 s one.

@@ -125,6 +125,9 @@ test('metrics on three daemons: a real scrape, values that move, 404/405, port i
     assert.ok(value(s, 'ringcast_configuration_changes_total{kind="regular"}') >= 1);
     assert.equal(s.types.get('ringcast_configuration_changes_total'), 'counter');
     assert.equal(s.types.get('ringcast_delivery_latency_seconds'), 'histogram');
+    assert.ok(value(s, 'ringcast_resident_memory_bytes') > 1e6);
+    assert.ok(value(s, 'ringcast_heap_used_bytes') > 1e6);
+    assert.ok(s.samples.has('ringcast_executive_dropped_total{reason="malformedHeader"}'));
     // Every hosted service has its series from the start.
     for (const service of ['cpg', 'clm', 'evt', 'votequorum', 'status']) assert.ok(s.samples.has(`ringcast_service_requests_total{service="${service}"}`), service);
   });
@@ -176,6 +179,16 @@ test('metrics on three daemons: a real scrape, values that move, 404/405, port i
     await cpg.close();
     await waitFor('the connection gone', () => d1.daemon.host.ipc.stats.connectionsOpen === 0);
     assert.equal(value(await scrape(a1), 'ringcast_ipc_connections'), 0);
+  });
+
+  await t.test('garbage on the ring\'s port shows as rejected frames', async () => {
+    const rejected = (s: Scrape): number => [...s.samples].filter(([k]) => k.startsWith('ringcast_frames_rejected_total{')).reduce((a, [, v]) => a + v, 0);
+    const before = rejected(await scrape(a1));
+    const udp = createSocket('udp4');
+    for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => udp.send(Buffer.from('not a totem frame, not a piece'), nodes[0]!.port, '127.0.0.1', () => resolve()));
+    udp.close();
+    await waitFor('three frames rejected', () => d1.daemon.status({ sample: false }).counters['droppedBadFrames']! >= before + 3);
+    assert.equal(rejected(await scrape(a1)) - before, 3);
   });
 
   await t.test('only /metrics: other paths 404, other methods 405', async () => {

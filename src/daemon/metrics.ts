@@ -36,6 +36,12 @@ export interface MetricsReadings {
   readonly ipcConnections: number;
   readonly ipcConnectionsTotal: number;
   readonly services: readonly { readonly name: string; readonly requests: number; readonly errors: number; readonly deliveries: number }[];
+  /** Frames dropped before the protocol, by reason (AUTH_FAILED, TRUNCATED, BAD_FRAGMENT...; the core's own BAD_FRAME). */
+  readonly framesRejected: Readonly<Record<string, number>>;
+  /** Ordered messages the executive dropped, by reason (malformedHeader, notActive...). */
+  readonly executiveDropped: Readonly<Record<string, number>>;
+  readonly residentBytes: number;
+  readonly heapUsedBytes: number;
 }
 
 /**
@@ -123,6 +129,11 @@ export class DaemonMetrics {
     counter('ringcast_ipc_connections_accepted_total', 'Client connections ever accepted on the IPC socket', (r) => r.ipcConnectionsTotal);
     labelled('ringcast_service_requests_total', 'Client requests read, by service', 'service', (r) => r.services.map((s) => [s.name, s.requests]));
     labelled('ringcast_service_errors_total', 'Client requests answered with an error (not CS_OK), by service', 'service', (r) => r.services.map((s) => [s.name, s.errors]));
+    labelled('ringcast_frames_rejected_total', 'Frames dropped before the protocol, by reason (AUTH_FAILED: another key or cluster name)', 'reason',
+      (r) => Object.entries(r.framesRejected));
+    labelled('ringcast_executive_dropped_total', 'Ordered messages the executive dropped, by reason', 'reason', (r) => Object.entries(r.executiveDropped));
+    gauge('ringcast_resident_memory_bytes', 'Resident set size of the ringcastd process', (r) => r.residentBytes);
+    gauge('ringcast_heap_used_bytes', 'JavaScript heap in use in the ringcastd process', (r) => r.heapUsedBytes);
     labelled('ringcast_service_deliveries_total', 'Executive messages applied, by service', 'service', (r) => r.services.map((s) => [s.name, s.deliveries]));
     this.#latency = new LatencyHistogram('ringcast_delivery_latency_seconds',
       'From this node handing a message to the ring to its delivery back on this node (own messages only: one clock)', LATENCY_BUCKETS_SECONDS);
