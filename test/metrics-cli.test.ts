@@ -20,7 +20,7 @@ function config(dir: string, name: string, udpPort: number, metricsAddress: stri
   return path;
 }
 
-test('ringcastd: metrics_address port 0 is learnt from the log and status.json; the same port twice is a one-line start error', { timeout: 30_000 }, async () => {
+test('ringcastd: metrics_address port 0 is learnt from the log and status.json; the same port twice is a one-line start error; a reload leaves it', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringcastd-metrics-'));
   const [udp1, udp2] = await freeUdpPorts(2);
   const daemon = spawn(process.execPath, [RINGCASTD, '--config', config(dir, 'a.conf', udp1!, '127.0.0.1:0'), '--state-dir', join(dir, 'a')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -51,6 +51,12 @@ test('ringcastd: metrics_address port 0 is learnt from the log and status.json; 
     assert.ok(second.stderr.split('\n').includes(
       `ringcastd: ringcast.metrics_address ${address}: cannot listen: the port is in use (another ringcastd or exporter?); choose another port`), second.stderr);
     assert.doesNotMatch(second.stderr, /^\s+at /m, 'no stack trace');
+
+    // A reload does not move the endpoint: the log says the change waits for a restart.
+    config(dir, 'a.conf', udp1!, '127.0.0.1:9');
+    daemon.kill('SIGHUP');
+    await until(/SIGHUP: configuration reloaded.*ringcast\.metrics_address changed and take effect at restart/, 5_000);
+    assert.equal((await fetch(`http://${address}/metrics`)).status, 200, 'still where it was');
   } finally {
     if (daemon.exitCode === null && daemon.signalCode === null) {
       const exited = new Promise((r) => daemon.once('exit', r));
