@@ -94,10 +94,7 @@ export interface RingNodeOptions {
    * (totem.shutdown_drain_timeout). Default 2 × (token + consensus).
    */
   readonly shutdownDrainTimeoutMs?: number;
-  /**
-   * Called with the milliseconds from each accepted send() to its delivery back to this node
-   * (Node's monotonic clock; only own messages can be timed on one clock). Unset: nothing is timed.
-   */
+  /** Hears the ms from each accepted send() to its delivery here (own messages: one clock); unset: no timing. */
   readonly ownLatency?: (ms: number) => void;
 }
 
