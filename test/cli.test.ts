@@ -38,13 +38,13 @@ test('ringcast status finds the daemon through the flag or RINGCAST_STATE_DIR, a
   assert.match(missing.err, /ringcastd is not running: nothing listens on .*ringcast\.sock/);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'status.json'), JSON.stringify({
-    pid: process.pid, nodeId: 2, clusterName: 'lab', state: 'operational', ringId: '1.8', members: [1, 2, 3],
+    pid: process.pid, nodeId: 2, clusterName: 'lab', state: 'operational', ringId: '1.1c', members: [1, 2, 3],
     since: new Date().toISOString(), updated: new Date().toISOString(), counters: { framesIn: 10 },
     rates: { tokenRotationsPerSec: 5, deliveriesPerSec: 7 },
   }));
   const text = run(RINGCAST, ['status'], { RINGCAST_STATE_DIR: dir });
   assert.equal(text.code, 0, text.err);
-  assert.match(text.out, /Ring ID: 1\.8/);
+  assert.match(text.out, /Ring ID: 1\.1c/);
   assert.match(text.out, /Members: 1 2 3/);
   const json = run(RINGCAST, ['status', '--state-dir', dir, '--json']);
   const parsed = JSON.parse(json.out) as { members: number[]; alive: boolean };

@@ -153,6 +153,7 @@ async function main(): Promise<void> {
     services,
     evt: config.event,
     nodeName: config.nodes.find((n) => n.nodeId === nodeId)?.name,
+    metricsAddress: config.ringcast.metricsAddress,
   });
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);
@@ -216,6 +217,7 @@ function restartOnlyChanges(before: RingcastConfig, after: RingcastConfig): stri
     ['totem.netmtu', t0.timing.netmtu, t1.timing.netmtu], ['ringcast.frame_size', before.ringcast.frameSize, after.ringcast.frameSize],
     ['ringcast.ip_fragmentation', before.ringcast.ipFragmentation, after.ringcast.ipFragmentation],
     ['ringcast.state_dir', before.ringcast.stateDir, after.ringcast.stateDir],
+    ['ringcast.metrics_address', before.ringcast.metricsAddress, after.ringcast.metricsAddress],
   ] as const) {
     if (!same(a, b)) out.push(key);
   }

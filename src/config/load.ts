@@ -13,6 +13,7 @@ import { all, first, lineOf, num, str, readConfig, type SectionValues } from './
 import { buildTotem, ipVersionOf } from './totem.js';
 import { buildQuorum } from './quorum.js';
 import type { EventSettings, LoadResult, RingcastSettings } from './types.js';
+import { parseHostPort } from './values.js';
 
 /**
  * ringcast.frame_size default: Corosync 3 with knet sends Totem frames of up to 64 KiB and lets
@@ -96,8 +97,12 @@ function buildRingcast(root: SectionValues, sink: IssueSink): RingcastSettings {
   const frameSize = num(own, 'frame_size') ?? DEFAULT_FRAME_SIZE;
   const ipFragmentation = str(own, 'ip_fragmentation') === 'off' ? 'off' : 'auto';
   const service = str(own, 'service');
+  // Checked by the schema already (hostPort); a failed check left no value here.
+  const metrics = str(own, 'metrics_address');
+  const metricsAddress = metrics === undefined ? undefined : parseHostPort(metrics);
   return {
     frameSize, ipFragmentation, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }),
     ...(service === undefined ? {} : { service: { path: service, line: lineOf(own, 'service') ?? 0 } }),
+    ...(metricsAddress?.ok ? { metricsAddress: { host: metricsAddress.host, port: metricsAddress.port } } : {}),
   };
 }

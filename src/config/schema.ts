@@ -224,6 +224,7 @@ const ringcastSpec: SectionSpec = {
     { name: 'corosync_compat', value: bool },
     { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },
     { name: 'service', value: path },
+    { name: 'metrics_address', value: { type: 'hostPort' } },
   ],
 };
 

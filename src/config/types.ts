@@ -113,6 +113,8 @@ export interface RingcastSettings {
   readonly service?: { readonly path: string; readonly line: number };
   /** Mode of the IPC socket file (ringcast.socket_mode, octal); default 0o660. */
   readonly socketMode: number;
+  /** ringcast.metrics_address: where the Prometheus endpoint listens (docs/metrics.md); unset: no endpoint. */
+  readonly metricsAddress?: { readonly host: string; readonly port: number };
   /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */
   readonly socketGroup?: string;
   /** ringcast.corosync_compat: this node shares its ring with Corosync 3.1 nodes (src/config/corosync-compat.ts). */

@@ -20,6 +20,7 @@ import type { ConfigChange, OutFrame, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
 import { RingDriver, defaultDrainTimeoutMs, type DrainResult, type DriverSubmitResult, type RingEvent, type RingScheduler, type RingSeqStore } from '../driver/ring-driver.js';
 import { MemoryRingSeqStore } from './ring-seq-store.js';
+import { TimeQueue } from './time-queue.js';
 import { Reassembler, fragmentFrame, isFragment, type ReassemblerStats } from './fragments.js';
 import { PROBE_MARKER, PathProbes, decodeProbe, encodeProbe, type PathChange, type PathProbeTiming, type ProbeMessage } from './path-probe.js';
 
@@ -38,6 +39,12 @@ export interface FrameSealer {
 export interface RingNodeStats {
   framesIn: number;
   framesOut: number;
+  /** UDP payload bytes received (every datagram, probes and pieces included) and sent. */
+  datagramBytesIn: number;
+  datagramBytesOut: number;
+  /** Messages (and their bytes) this node handed the ring that it accepted (send() ok). */
+  messagesSent: number;
+  messageBytesSent: number;
   /** ICMP unreachable reports from peers' addresses (a peer's port was closed: it is down). */
   unreachable: number;
   /** Datagrams carrying pieces of frames larger than one datagram (src/net/fragments.ts). */
@@ -87,6 +94,8 @@ export interface RingNodeOptions {
    * (totem.shutdown_drain_timeout). Default 2 × (token + consensus).
    */
   readonly shutdownDrainTimeoutMs?: number;
+  /** Hears the ms from each accepted send() to its delivery here (own messages: one clock); unset: no timing. */
+  readonly ownLatency?: (ms: number) => void;
 }
 
 export interface RingNodeStopOptions {
@@ -163,6 +172,9 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private probeTimer: NodeJS.Timeout | undefined;
   private readonly drainTimeoutMs: number;
   private stopPromise: Promise<DrainResult | undefined> | undefined;
+  private readonly ownLatency: ((ms: number) => void) | undefined;
+  /** Send times of own messages not delivered back yet, oldest first (only with ownLatency). */
+  private readonly ownSentAt: TimeQueue | undefined;
 
   constructor(options: RingNodeOptions) {
     super();
@@ -177,9 +189,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.maxFrameBytes = options.maxFrameBytes ?? 65_536;
     this.ipFragmentation = options.ipFragmentation ?? 'auto';
     this.probeTiming = options.probeTiming;
+    this.ownLatency = options.ownLatency;
+    this.ownSentAt = options.ownLatency ? new TimeQueue() : undefined;
     this.reassembler = new Reassembler({ senders: options.nodes.map((n) => n.nodeId), maxFrameBytes: this.maxFrameBytes });
     this.stats = {
-      framesIn: 0, framesOut: 0, unreachable: 0, fragmentsOut: 0, reassembly: this.reassembler.stats,
+      framesIn: 0, framesOut: 0, datagramBytesIn: 0, datagramBytesOut: 0, messagesSent: 0, messageBytesSent: 0, unreachable: 0, fragmentsOut: 0, reassembly: this.reassembler.stats,
       wholeFramesOut: 0, probesOut: 0, probeAnswersOut: 0, probeAnswersIn: 0, rejected: {},
     };
     this.multicastGroup = options.multicastGroup;
@@ -205,7 +219,10 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const v6 = isIPv6(this.self.address);
     const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: this.multicastGroup !== undefined });
     this.socket = socket;
-    socket.on('message', (frame, rinfo) => this.onFrame(frame, `${rinfo.address}:${rinfo.port}`));
+    socket.on('message', (frame, rinfo) => {
+      this.stats.datagramBytesIn += frame.length;
+      this.onFrame(frame, `${rinfo.address}:${rinfo.port}`);
+    });
     // Until the node runs, a socket error fails start() (the caller reports it once), not the log.
     socket.on('error', (err) => {
       if (this.running) this.emit('error', err);
@@ -340,7 +357,13 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
   send(data: Uint8Array, options: SubmitOptions = {}): DriverSubmitResult {
-    return this.driver.submit(data, options);
+    const result = this.driver.submit(data, options);
+    if (result.ok) {
+      this.stats.messagesSent++;
+      this.stats.messageBytesSent += data.length;
+      this.ownSentAt?.push(performance.now());
+    }
+    return result;
   }
 
   status(): TotemStatus {
@@ -441,8 +464,14 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private onRingEvent(event: RingEvent): void {
     // A node that (re)joined may sit at the end of a long probe back-off: ask it now.
     if (event.kind === 'config' && event.type === 'regular' && this.probes) for (const id of event.joined) this.probes.probeSoon(id, performance.now());
-    if (event.kind === 'deliver') this.emit('deliver', event);
-    else this.emit('config', event);
+    if (event.kind === 'deliver') {
+      // Own messages come back in the order they were accepted (the driver's FIFO prefix).
+      if (this.ownSentAt && event.from === this.self.nodeId) {
+        const sentAt = this.ownSentAt.shift();
+        if (sentAt !== undefined) this.ownLatency!(performance.now() - sentAt);
+      }
+      this.emit('deliver', event);
+    } else this.emit('config', event);
   }
 
   /**
@@ -513,6 +542,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   private count(datagrams: readonly Uint8Array[]): void {
     this.stats.framesOut++;
+    for (const d of datagrams) this.stats.datagramBytesOut += d.length;
     if (datagrams.length > 1) this.stats.fragmentsOut += datagrams.length;
     else if (datagrams[0]!.length > this.maxDatagramBytes) this.stats.wholeFramesOut++;
   }
