@@ -91,8 +91,9 @@ test('socket file group and mode from uidgid and ringcast.socket_mode; SIGHUP re
     writeFileSync(conf, file(400, 'on', '  node {\n    ring0_addr: 127.0.0.2\n    nodeid: 2\n  }\n'));
     daemon.kill('SIGHUP');
     await until(/SIGHUP: configuration reloaded/, 5_000);
-    assert.match(err, /totem tokenTimeoutMs, tokenRetransmitMs, holdMs, consensusMs now in effect/);
-    assert.match(err, /nodelist changed and take effect at restart/);
+    assert.match(err, /SIGHUP: configuration reloaded: [^\n]*totem\.token[^\n]* now in effect/);
+    assert.match(err, /SIGHUP: configuration reloaded: [^\n]*logging\.debug/);
+    assert.match(err, /Modified entry 'nodelist\.node\.1\.ring0_addr' in corosync\.conf is read at start only: it takes effect when ringcastd restarts/);
     assert.match(err, /token 400 ms/, 'the new effective timing is logged');
     writeFileSync(conf, 'totem {\n  token: soon\n}\n');
     daemon.kill('SIGHUP');

@@ -18,6 +18,7 @@ import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
 import type { GroupDelivery, SubmitOptions } from '../totem/group.js';
 import type { ConfigChange, OutFrame, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
+import { HDR_NODEID, HEADER_SIZE, TOTEM_MH_MAGIC } from '../totem/wire/layout.js';
 import { RingDriver, defaultDrainTimeoutMs, type DrainResult, type DriverSubmitResult, type RingEvent, type RingScheduler, type RingSeqStore } from '../driver/ring-driver.js';
 import { MemoryRingSeqStore } from './ring-seq-store.js';
 import { Reassembler, fragmentFrame, isFragment, type ReassemblerStats } from './fragments.js';
@@ -161,7 +162,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   /** The size a probe proves (its datagram's length): frames up to this go whole to proven peers. */
   private wholeBytes = 0;
   private probeTimer: NodeJS.Timeout | undefined;
-  private readonly drainTimeoutMs: number;
+  private drainTimeoutMs: number;
+  /** The effective token timeout (token + coefficient), kept current by reconfigure. */
+  private tokenMs: number;
+  /** performance.now() of the last authenticated frame from each node, by the node id in its Totem header. */
+  private readonly lastHeard = new Map<number, number>();
   private stopPromise: Promise<DrainResult | undefined> | undefined;
 
   constructor(options: RingNodeOptions) {
@@ -185,6 +190,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.multicastGroup = options.multicastGroup;
     const config = deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem });
     this.drainTimeoutMs = options.shutdownDrainTimeoutMs ?? defaultDrainTimeoutMs(config);
+    this.tokenMs = config.tokenTimeoutMs;
     this.driver = new RingDriver({
       nodeId: options.nodeId,
       config,
@@ -349,7 +355,19 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   /** A reload of timeouts and flow control (sizes keep their start values); returns what changed. */
   reconfigure(totem: TotemConfigInput): string[] {
-    return this.driver.reconfigure(deriveTotemConfig({ nodeCount: this.peers.size, ...totem }));
+    const config = deriveTotemConfig({ nodeCount: this.peers.size, ...totem });
+    this.tokenMs = config.tokenTimeoutMs;
+    return this.driver.reconfigure(config);
+  }
+
+  /** The effective token timeout in ms: a peer silent for longer is lost to the ring. */
+  get tokenTimeoutMs(): number {
+    return this.tokenMs;
+  }
+
+  /** The node list this node was started with. */
+  get nodeList(): readonly RingNodeAddress[] {
+    return [...this.peers.values()];
   }
 
   /** Messages this node handed to the ring that were not delivered back to it yet. */
@@ -430,7 +448,32 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       }
       frame = opened.frame;
     }
+    this.noteHeard(frame);
     this.driver.receive(frame);
+  }
+
+  /**
+   * The sender's node id sits in every Totem frame's header (struct totem_message_header.nodeid
+   * at offset 5, in the sender's byte order, told by the magic). Recorded only for nodelist
+   * members and only after the frame was authenticated; the core still judges the frame itself.
+   */
+  private noteHeard(frame: Uint8Array): void {
+    if (frame.length < HEADER_SIZE) return;
+    const le = frame[0] === (TOTEM_MH_MAGIC & 0xff) && frame[1] === TOTEM_MH_MAGIC >> 8;
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.length);
+    const nodeId = view.getUint32(HDR_NODEID, le);
+    if (this.peers.has(nodeId)) this.lastHeard.set(nodeId, performance.now());
+  }
+
+  /** Milliseconds since an authenticated frame from `nodeId` arrived; undefined if none since start. */
+  heardAgoMs(nodeId: number, now = performance.now()): number | undefined {
+    const at = this.lastHeard.get(nodeId);
+    return at === undefined ? undefined : Math.max(0, now - at);
+  }
+
+  /** A reload of totem.shutdown_drain_timeout: the bound of the next planned stop. */
+  setShutdownDrainTimeout(ms: number): void {
+    this.drainTimeoutMs = ms;
   }
 
   private reject(code: string, detail: string, from: string): void {
