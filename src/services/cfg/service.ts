@@ -249,7 +249,7 @@ export class CfgService implements Service {
   })();
 
   #applyShutdown(meta: ExecMeta): void {
-    this.#log('info', `Node ${meta.from} was shut down by sysadmin`, { node: meta.from });
+    this.#log('info', `Node ${meta.from} was shut down by sysadmin`, { from: meta.from });
     if (!meta.local || this.#leaving) return;
     this.#leaving = true;
     // Stopping re-enters the executive (it drains, closes connections): not from inside a handler.
@@ -257,7 +257,7 @@ export class CfgService implements Service {
   }
 
   #applyReload(meta: ExecMeta): void {
-    this.#log('info', `Config reload requested by node ${meta.from}`, { node: meta.from });
+    this.#log('info', `Config reload requested by node ${meta.from}`, { from: meta.from });
     const outcome = this.#options.host.reloadConfig();
     this.stats.reloads++;
     if (!outcome.ok) this.stats.reloadFailures++;
