@@ -199,7 +199,7 @@ export class Daemon {
       clm: { local: clmLocalRecord(options) },
       cfg: daemonCfgHost(this.node, options.cfg ?? {}, () => {
         if (options.onShutdownRequest) options.onShutdownRequest();
-        else void this.stop();
+        else this.stop().catch((err: unknown) => log.error({ err }, 'stop after cfg shutdown failed'));
       }),
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
