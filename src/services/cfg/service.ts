@@ -92,6 +92,8 @@ export class CfgService implements Service {
   #pending: Pending | undefined;
   /** SHUTDOWN of this node was delivered: the daemon is on its way out. */
   #leaving = false;
+  /** SHUTDOWN of this node was sent (agreed): later requests are answered CS_ERR_EXIST. */
+  #shutdownSent = false;
 
   constructor(options: CfgServiceOptions) {
     this.#options = options;
@@ -168,7 +170,7 @@ export class CfgService implements Service {
     if (!r.ok || r.value > ShutdownFlag.immediate) return req.respond('CS_ERR_INVALID_PARAM');
     const flags = r.value as ShutdownFlagValue;
     this.stats.shutdownRequests++;
-    if (this.#leaving || this.#pending) return req.respond('CS_ERR_EXIST');
+    if (this.#shutdownSent || this.#leaving || this.#pending) return req.respond('CS_ERR_EXIST');
     const vote = new ShutdownVote(req.conn.id, flags, this.#trackers.keys());
     if (flags === ShutdownFlag.immediate || vote.expected === 0) {
       this.#log('info', `shutdown requested by client pid ${req.conn.pid}${flags === ShutdownFlag.immediate ? ' (immediate)' : ', no client registered to be asked'}`, { flags });
@@ -235,6 +237,7 @@ export class CfgService implements Service {
   #shutdownAgreed(req: LibRequest): void {
     const sent = this.#send({ kind: 'shutdown' });
     if (!sent.ok) return req.respond(sent.code);
+    this.#shutdownSent = true;
     req.respond('CS_OK');
   }
 
