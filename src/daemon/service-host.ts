@@ -178,10 +178,11 @@ export class ServiceHost {
       services.push(this.votequorum);
     }
     if (options.cfg) {
-      const after = this.#clock.after;
+      // A clock without timers (a test's) still needs the question's timeout: the process's.
+      const after = this.#clock.after ?? NODE_CLOCK.after!;
       this.cfg = new CfgService({
         host: options.cfg,
-        timer: after ? (ms, run) => after(ms, run) : () => () => {},
+        timer: (ms, run) => after(ms, run),
         defer: this.#clock.defer,
         log: (level, message, fields) => this.#log[level](fields, message),
       });
