@@ -144,3 +144,56 @@ test('cfg reload re-reads every node\'s own file (applied, refused, broken); cfg
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('cfg reload takes a node added to the nodelist: two running nodes reach the third, which then joins their ring', { timeout: 120_000 }, async () => {
+  const [port] = await freeUdpPorts(1);
+  const dir = mkdtempSync(join(tmpdir(), 'ringcast-cfg-add-'));
+  writeKeyFile(join(dir, 'authkey'), generateKey());
+  const file = (count: number): string => {
+    const nodes = Array.from({ length: count }, (_, i) => `  node {\n    ring0_addr: 127.0.0.${i + 1}\n    nodeid: ${i + 1}\n  }`).join('\n');
+    return `totem {\n  version: 2\n  cluster_name: cfgadd\n  token: 1000\n  token_coefficient: 0\n  mcastport: ${port}\n` +
+      `  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${nodes}\n}\nlogging {\n  to_stderr: yes\n}\n`;
+  };
+  const procs: Proc[] = [1, 2, 3].map((id) => ({ id, conf: join(dir, `corosync${id}.conf`), stateDir: join(dir, `state${id}`), history: '', log: '' }));
+  const status = (p: Proc): DaemonStatus | undefined => {
+    try {
+      return JSON.parse(readFileSync(join(p.stateDir, 'status.json'), 'utf8')) as DaemonStatus;
+    } catch {
+      return undefined;
+    }
+  };
+  const ringOf = (ids: number[]) => (): boolean => ids.every((id) => {
+    const s = status(procs[id - 1]!);
+    return s !== undefined && s.state === 'operational' && s.members.length === ids.length && ids.every((i) => s.members.includes(i));
+  });
+  const start = (p: Proc): void => {
+    p.proc = spawn(process.execPath, [DAEMON, '--config', p.conf, '--nodeid', String(p.id), '--state-dir', p.stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    p.proc.stderr!.on('data', (b: Buffer) => (p.log += b.toString()));
+  };
+  const logs = (): string => procs.map((p) => `--- node ${p.id}\n${p.log.slice(-2000)}`).join('\n');
+  try {
+    for (const p of procs.slice(0, 2)) {
+      writeFileSync(p.conf, file(2));
+      start(p);
+    }
+    await waitFor('a ring of two', ringOf([1, 2]), 30_000, logs);
+    for (const p of procs) writeFileSync(p.conf, file(3));
+    const reload = cfgTool(procs[0]!, 'reload');
+    assert.equal(reload.code, 0, reload.stderr);
+    await waitFor('nodes 1 and 2 added node 3', () => procs.slice(0, 2).every((p) => /nodelist: node\(s\) 3 added/.test(p.log)), 10_000, logs);
+    const text = cfgTool(procs[0]!, 'status');
+    assert.equal(text.stdout.split('\n')[6], '\t\tnodeid:          3:\tdisconnected', 'listed, not yet running');
+    start(procs[2]!);
+    await waitFor('a ring of three', ringOf([1, 2, 3]), 30_000, logs);
+    const after = cfgTool(procs[0]!, 'status');
+    assert.equal(after.stdout.split('\n')[6], '\t\tnodeid:          3:\tconnected');
+  } finally {
+    for (const p of procs) {
+      if (!p.proc || p.proc.exitCode !== null || p.proc.signalCode !== null) continue;
+      const exited = new Promise((r) => p.proc!.once('exit', r));
+      p.proc.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -164,9 +164,15 @@ async function main(): Promise<void> {
     onShutdownRequest: () => stop('cfg shutdown'),
   });
   // What a reload applies in this process; services holding configuration register here too.
-  reloader.onConfigReloaded((next) => {
+  reloader.onConfigReloaded((next, plan) => {
     // Always: SIGHUP is also how logrotate asks for the log file to be reopened.
     log.reload(next.logging);
+    if (plan.addedNodes.length > 0) {
+      // Known to the ring at once (counted by the reconfigure below); their sockets connect next.
+      daemon.node.addNodes(plan.addedNodes.map((n) => ({ nodeId: n.nodeId, address: n.address, port: next.totem.port })))
+        .then((ids) => logger.info({ nodes: ids }, `nodelist: node(s) ${ids.join(', ')} added; the ring reaches them from now on`),
+          (err: unknown) => logger.error({ err }, `nodelist: adding node(s) failed: ${(err as Error).message}`));
+    }
     const changed = daemon.node.reconfigure(next.totem.timing);
     daemon.node.setShutdownDrainTimeout(next.totem.shutdownDrainTimeoutMs);
     if (changed.length) for (const line of describeEffectiveTiming(next)) logger.info(`totem: ${line}`);

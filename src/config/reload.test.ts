@@ -50,16 +50,31 @@ test('Corosync\'s fixed keys are refused with its log line; start-only keys are 
     .replace('  }\n}', '  }\n  node {\n    ring0_addr: 10.0.0.2\n    nodeid: 2\n  }\n}') + 'quorum {\n  provider: corosync_votequorum\n}\n';
   const running = load(BASE);
   const plan = planReload(running, load(next));
-  assert.deepEqual([...plan.applied].sort(), ['totem.shutdown_drain_timeout', 'totem.token'], 'the drain bound follows the token (its default)');
+  assert.deepEqual([...plan.applied].sort(), ['nodelist.node.1.nodeid', 'nodelist.node.1.ring0_addr', 'totem.shutdown_drain_timeout', 'totem.token'],
+    'the drain bound follows the token (its default); a node added to the nodelist is taken');
   const by = Object.fromEntries(plan.refused.map((r) => [r.key, r]));
   assert.equal(by['totem.cluster_name']!.message, "Modified entry 'totem.cluster_name' in corosync.conf cannot be changed at run-time");
   assert.equal(by['totem.netmtu']!.reason, 'runtime');
   assert.equal(by['quorum.provider']!.reason, 'runtime');
-  assert.equal(by['nodelist.node.1.ring0_addr']!.reason, 'restart');
-  assert.match(by['nodelist.node.1.nodeid']!.message, /'nodelist\.node\.1\.nodeid' .* takes effect when ringcastd restarts/);
   assert.equal(plan.effective.totem.clusterName, 'one');
   assert.equal(plan.effective.totem.timing.netmtu, undefined);
-  assert.equal(plan.effective.nodes.length, 1);
+  assert.deepEqual(plan.effective.nodes.map((n) => n.nodeId), [1, 2]);
+  assert.deepEqual(plan.addedNodes.map((n) => [n.nodeId, n.address]), [[2, '10.0.0.2']]);
   assert.equal(plan.effective.quorum.provider, undefined);
   assert.equal(plan.effective.totem.timing.token, 1200);
+});
+
+test('the nodelist is compared by node id: an insertion adds one node; a changed address or a removal waits for a restart', () => {
+  const three = BASE.replace('  }\n}', '  }\n  node {\n    ring0_addr: 10.0.0.3\n    nodeid: 3\n  }\n}');
+  const inserted = three.replace('  node {\n    ring0_addr: 10.0.0.3', '  node {\n    ring0_addr: 10.0.0.2\n    nodeid: 2\n    name: two\n  }\n  node {\n    ring0_addr: 10.0.0.3');
+  const plan = planReload(load(three), load(inserted));
+  // The drain bound's default follows the effective token, which grows with the node count.
+  assert.deepEqual(plan.applied, ['totem.shutdown_drain_timeout', 'nodelist.node.1.nodeid', 'nodelist.node.1.ring0_addr', 'nodelist.node.1.name']);
+  assert.deepEqual(plan.refused, [], 'node 3 moved from position 1 to 2 but did not change');
+  const moved = planReload(load(three), load(three.replace('10.0.0.3', '10.0.0.9')));
+  assert.deepEqual(moved.refused.map((r) => r.key), ['nodelist.node.1.ring0_addr']);
+  assert.deepEqual(moved.effective.nodes.map((n) => n.address), ['10.0.0.1', '10.0.0.3'], 'the running address stays');
+  const removed = planReload(load(three), load(BASE));
+  assert.deepEqual(removed.refused.map((r) => r.key), ['nodelist.node.1.nodeid']);
+  assert.equal(removed.effective.nodes.length, 2, 'a removed node stays in the running node list');
 });

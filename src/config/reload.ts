@@ -6,19 +6,20 @@
  * - applied: `logging.*` (the logger is rebuilt), the Totem timers and flow-control limits
  *   (`totem.token`, `consensus`, `join`, `window_size`, ...: from the next timer armed and the
  *   next token visit), `totem.shutdown_drain_timeout` (its default follows token and consensus),
- *   `totem.send_join` and `cfg.shutdown_timeout`;
+ *   `totem.send_join`, `cfg.shutdown_timeout`, and nodes added to the nodelist (compared by
+ *   node id; Corosync also takes additions at run time);
  * - refused as Corosync refuses it ("cannot be changed at run-time", exec/cfg.c's list):
  *   `totem.transport`, `cluster_name`, `netmtu`, `ip_version`, `mcastaddr`, `mcastport`, the
  *   crypto keys, `quorum.provider`, the state directory;
  * - or kept until the next start, because ringcast reads it only at start (its services and the
- *   ring's peer table are built once): the nodelist, the other `quorum.*` keys, `event.*`, and
+ *   ring's peer table are built once): a nodelist node changed or removed, the other `quorum.*` keys, `event.*`, and
  *   ringcast's own socket, frame and history settings.
  *
  * A refused or kept key keeps its running value; `effective` is the configuration the daemon then
  * runs with. Pure: the caller reads the file and applies the plan.
  */
 import { TIMING_KEYS } from './schema.js';
-import type { RingcastConfig } from './types.js';
+import type { NodeEntry, RingcastConfig } from './types.js';
 
 export type RefusalReason = 'runtime' | 'restart';
 
@@ -35,6 +36,8 @@ export interface ReloadPlan {
   readonly refused: readonly ReloadRefusal[];
   /** The running configuration after the reload: the new file's reloadable parts, the rest as it ran. */
   readonly effective: RingcastConfig;
+  /** Nodes the new nodelist adds (by node id): the ring reaches them from now on. */
+  readonly addedNodes: readonly NodeEntry[];
 }
 
 /** Corosync's non-reloadable keys (exec/cfg.c remove_ro_entries), in ringcast's names. */
@@ -116,14 +119,18 @@ function reloadable(key: string): boolean {
 export function planReload(running: RingcastConfig, next: RingcastConfig): ReloadPlan {
   const before = flattenConfig(running);
   const after = flattenConfig(next);
-  const keys = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
+  const keys = [...new Set([...before.keys(), ...after.keys()])].filter((k) => !k.startsWith('nodelist.') && before.get(k) !== after.get(k));
   const applied: string[] = [];
   const refused: ReloadRefusal[] = [];
+  const restart = (key: string): void => {
+    refused.push({ key, reason: 'restart', message: `Modified entry '${key}' in corosync.conf is read at start only: it takes effect when ringcastd restarts` });
+  };
   for (const key of keys) {
     if (reloadable(key)) applied.push(key);
     else if (RUNTIME_FIXED.includes(key)) refused.push({ key, reason: 'runtime', message: `Modified entry '${key}' in corosync.conf cannot be changed at run-time` });
-    else refused.push({ key, reason: 'restart', message: `Modified entry '${key}' in corosync.conf is read at start only: it takes effect when ringcastd restarts` });
+    else restart(key);
   }
+  const addedNodes = planNodelist(running.nodes, next.nodes, applied, restart);
   const effective: RingcastConfig = {
     ...running,
     logging: next.logging,
@@ -133,7 +140,35 @@ export function planReload(running: RingcastConfig, next: RingcastConfig): Reloa
       shutdownDrainTimeoutMs: next.totem.shutdownDrainTimeoutMs,
       timing: { ...next.totem.timing, netmtu: running.totem.timing.netmtu },
     },
+    nodes: [...running.nodes, ...addedNodes],
     cfg: next.cfg,
   };
-  return { applied, refused, effective };
+  return { applied, refused, effective, addedNodes };
+}
+
+/**
+ * The nodelist by node id (positions shift when a node is inserted): a new id is an addition
+ * (applied); a known node with another address, name or votes, or a node gone from the file,
+ * waits for a restart. Keys are named by position in the file they come from, as Corosync's are.
+ */
+function planNodelist(running: readonly NodeEntry[], next: readonly NodeEntry[], applied: string[], restart: (key: string) => void): NodeEntry[] {
+  const known = new Map(running.map((n) => [n.nodeId, n]));
+  const added: NodeEntry[] = [];
+  next.forEach((n, i) => {
+    const key = `nodelist.node.${i}`;
+    const old = known.get(n.nodeId);
+    if (old === undefined) {
+      added.push(n);
+      applied.push(`${key}.nodeid`, `${key}.ring0_addr`, ...(n.name === undefined ? [] : [`${key}.name`]), ...(n.quorumVotes === undefined ? [] : [`${key}.quorum_votes`]));
+      return;
+    }
+    if (old.address !== n.address) restart(`${key}.ring0_addr`);
+    if (old.name !== n.name) restart(`${key}.name`);
+    if (old.quorumVotes !== n.quorumVotes) restart(`${key}.quorum_votes`);
+  });
+  const inNext = new Set(next.map((n) => n.nodeId));
+  running.forEach((n, i) => {
+    if (!inNext.has(n.nodeId)) restart(`nodelist.node.${i}.nodeid`);
+  });
+  return added;
 }

@@ -365,9 +365,28 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     return this.tokenMs;
   }
 
-  /** The node list this node was started with. */
+  /** The node list: the one this node was started with, and nodes added since (addNodes). */
   get nodeList(): readonly RingNodeAddress[] {
     return [...this.peers.values()];
+  }
+
+  /**
+   * Nodes added to the nodelist at run time (a configuration reload, as Corosync allows): this
+   * node sends to them, accepts their frames and pieces from now on, and counts them for the
+   * token timeout at the next reconfigure. Entries already known are skipped; changing or
+   * removing a node needs a restart. Returns the ids added.
+   */
+  async addNodes(nodes: readonly RingNodeAddress[]): Promise<number[]> {
+    const fresh = nodes.filter((n, i) => !this.peers.has(n.nodeId) && nodes.findIndex((m) => m.nodeId === n.nodeId) === i);
+    // Known at once (a reconfigure right after counts them); the sockets follow.
+    for (const n of fresh) {
+      this.peers.set(n.nodeId, n);
+      this.reassembler.addSender(n.nodeId);
+      this.probes?.addPeer(n.nodeId, performance.now());
+    }
+    const v6 = isIPv6(this.self.address);
+    for (const n of fresh) if (this.running) this.peerSockets.set(n.nodeId, await this.connectedSocket(n, v6));
+    return fresh.map((n) => n.nodeId);
   }
 
   /** Messages this node handed to the ring that were not delivered back to it yet. */
