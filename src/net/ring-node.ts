@@ -479,8 +479,11 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private noteHeard(frame: Uint8Array): void {
     if (frame.length < HEADER_SIZE) return;
     const le = frame[0] === (TOTEM_MH_MAGIC & 0xff) && frame[1] === TOTEM_MH_MAGIC >> 8;
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.length);
-    const nodeId = view.getUint32(HDR_NODEID, le);
+    // Read by hand: this runs for every frame, and a DataView per frame is garbage at 80k frames/s.
+    const o = HDR_NODEID;
+    const nodeId = le
+      ? (frame[o]! | (frame[o + 1]! << 8) | (frame[o + 2]! << 16) | (frame[o + 3]! << 24)) >>> 0
+      : ((frame[o]! << 24) | (frame[o + 1]! << 16) | (frame[o + 2]! << 8) | frame[o + 3]!) >>> 0;
     if (this.peers.has(nodeId)) this.lastHeard.set(nodeId, performance.now());
   }
 
