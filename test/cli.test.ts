@@ -88,11 +88,13 @@ test('socket file group and mode from uidgid and ringcast.socket_mode; SIGHUP re
     const socket = statSync(join(dir, 'state', 'ringcast.sock'));
     assert.equal(socket.mode & 0o777, 0o640);
     assert.equal(socket.gid, 1);
-    writeFileSync(conf, file(400, 'on', '  node {\n    ring0_addr: 127.0.0.2\n    nodeid: 2\n  }\n'));
+    writeFileSync(conf, file(400, 'on', '  node {\n    ring0_addr: 127.0.0.2\n    nodeid: 2\n  }\n').replace('socket_mode: 0640', 'socket_mode: 0600'));
     daemon.kill('SIGHUP');
     await until(/SIGHUP: configuration reloaded/, 5_000);
-    assert.match(err, /totem tokenTimeoutMs, tokenRetransmitMs, holdMs, consensusMs now in effect/);
-    assert.match(err, /nodelist changed and take effect at restart/);
+    assert.match(err, /SIGHUP: configuration reloaded: [^\n]*totem\.token[^\n]* now in effect/);
+    assert.match(err, /SIGHUP: configuration reloaded: [^\n]*logging\.debug/);
+    assert.match(err, /SIGHUP: configuration reloaded: [^\n]*nodelist\.node\.1\.nodeid/, 'a node added to the nodelist is taken at once');
+    assert.match(err, /Modified entry 'ringcast\.socket_mode' in corosync\.conf is read at start only: it takes effect when ringcastd restarts/);
     assert.match(err, /token 400 ms/, 'the new effective timing is logged');
     writeFileSync(conf, 'totem {\n  token: soon\n}\n');
     daemon.kill('SIGHUP');

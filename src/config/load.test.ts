@@ -105,6 +105,7 @@ describe('loadConfig: a valid file', () => {
       },
       ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, ipFragmentation: 'auto', socketMode: 0o660 },
       event: {},
+      cfg: { shutdownTimeoutMs: 5000 },
     });
   });
 

@@ -23,6 +23,9 @@ export const DEFAULT_FRAME_SIZE = 65536;
 
 export const DEFAULT_SOCKET_MODE = 0o660;
 
+/** cfg.shutdown_timeout default: Corosync's DEFAULT_SHUTDOWN_TIMEOUT (exec/cfg.c), 5 s. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
+
 /**
  * Who may reach the daemon's IPC socket. Without peer credentials (Node cannot read SO_PEERCRED)
  * the socket file's group and mode are the access control: uidgid.gid becomes the file's group,
@@ -62,9 +65,10 @@ export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const quorum = buildQuorum(root, nodes, sink);
   const { totem, ringcast } = applyCorosyncCompat(root, plainTotem, { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) }, sink);
   const event = buildEvent(root, sink);
+  const cfg = { shutdownTimeoutMs: num(first(root, 'cfg'), 'shutdown_timeout') ?? DEFAULT_SHUTDOWN_TIMEOUT_MS };
   const { errors, warnings } = sink.finish();
   if (errors.length > 0) return { ok: false, errors, warnings };
-  return { ok: true, config: { totem, nodes, logging, quorum, ringcast, event }, warnings };
+  return { ok: true, config: { totem, nodes, logging, quorum, ringcast, event, cfg }, warnings };
 }
 
 /** event {}: OpenAIS's delivery_queue_size / delivery_queue_resume (resume must not exceed size). */

@@ -238,6 +238,12 @@ const eventSpec: SectionSpec = {
   ],
 };
 
+/** Corosync's cfg {} (exec/cfg.c reads cfg.shutdown_timeout): the cfg service's settings. */
+const cfgSpec: SectionSpec = {
+  name: 'cfg',
+  keys: [{ name: 'shutdown_timeout', value: timer(0) }],
+};
+
 /** Corosync's uidgid {}: who may use the IPC. ringcast gives the socket file the group. */
 const uidgidSpec: SectionSpec = {
   name: 'uidgid',
@@ -256,7 +262,7 @@ const systemSpec: SectionSpec = {
 export const ROOT_SPEC: SectionSpec = {
   name: '',
   keys: [],
-  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec, eventSpec],
+  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec, eventSpec, cfgSpec],
   ignoredSections: {
     resources: `resource monitoring is ${NOT_YET}`,
     nozzle: 'libnozzle devices are not supported',

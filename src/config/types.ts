@@ -128,6 +128,12 @@ export interface EventSettings {
   readonly filterRule?: 'sa' | 'openais';
 }
 
+/** cfg {}: the cfg service (`ringcast cfg`). */
+export interface CfgSettings {
+  /** cfg.shutdown_timeout: how long clients registered for shutdown questions have to answer (Corosync's default 5000). */
+  readonly shutdownTimeoutMs: number;
+}
+
 export interface RingcastConfig {
   readonly totem: TotemSettings;
   readonly nodes: readonly NodeEntry[];
@@ -135,6 +141,7 @@ export interface RingcastConfig {
   readonly quorum: QuorumSettings;
   readonly ringcast: RingcastSettings;
   readonly event: EventSettings;
+  readonly cfg: CfgSettings;
 }
 
 export type LoadResult =

@@ -24,6 +24,7 @@ import type { CpgServiceOptions } from '../services/cpg/service.js';
 import type { ServiceHostOptions } from './service-host.js';
 import type { ClmServiceOptions } from '../services/clm/service.js';
 import { ExecHost } from './exec-host.js';
+import { daemonCfgHost, type DaemonCfgOptions } from './cfg-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile } from './status-file.js';
@@ -67,6 +68,13 @@ export interface DaemonOptions {
   readonly nodeName?: string;
   /** ringcast.metrics_address: serve Prometheus text at http://HOST:PORT/metrics (port 0: any free one); unset: off. */
   readonly metricsAddress?: { readonly host: string; readonly port: number };
+  /** The cfg service's hooks: the transport's name, the reload of this node's file, cfg.shutdown_timeout. */
+  readonly cfg?: DaemonCfgOptions;
+  /**
+   * `ringcast cfg shutdown` was agreed and its SHUTDOWN delivered: ringcastd stops as on SIGTERM
+   * and exits. Absent (tests): the daemon calls stop() itself.
+   */
+  readonly onShutdownRequest?: () => void;
 }
 
 /**
@@ -205,6 +213,10 @@ export class Daemon {
       services: options.services,
       evt: options.evt,
       clm: { local: clmLocalRecord(options) },
+      cfg: daemonCfgHost(this.node, options.cfg ?? {}, () => {
+        if (options.onShutdownRequest) options.onShutdownRequest();
+        else this.stop().catch((err: unknown) => log.error({ err }, 'stop after cfg shutdown failed'));
+      }),
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.

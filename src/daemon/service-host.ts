@@ -30,6 +30,7 @@ import { OrderLogService, type OrderLogOptions } from '../services/orderlog/inde
 import { EvtService, NODE_EVT_CLOCK, type EvtServiceOptions } from '../services/evt/service.js';
 import { VotequorumService, type VotequorumServiceOptions } from '../services/votequorum/service.js';
 import { corosyncRingId } from '../protocol/ring-id.js';
+import { CfgService, type CfgHost } from '../services/cfg/service.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
 import { StatusService, type StatusSource } from './status-service.js';
@@ -62,6 +63,8 @@ export interface ServiceHostOptions {
   readonly orderLog?: OrderLogOptions;
   /** quorum { provider: corosync_votequorum }: host votequorum (id 5); without it, always quorate. */
   readonly votequorum?: Omit<VotequorumServiceOptions, 'timer' | 'log'>;
+  /** cfg (id 1): link status, cluster-wide reload, shutdown; hosted when the host is given (the daemon, not the simulator). */
+  readonly cfg?: CfgHost;
   /** Services of your own, hosted after the built-in ones (their ids and names must be free). */
   readonly services?: readonly Service[];
   /** The EVT service's options (queue sizes, filter rule, bounds); its clock comes from `clock`. */
@@ -145,6 +148,8 @@ export class ServiceHost {
   readonly clm: ClmService;
   /** Hosted when quorum.provider is corosync_votequorum. */
   readonly votequorum: VotequorumService | undefined;
+  /** Hosted when the options give a cfg host. */
+  readonly cfg: CfgService | undefined;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   /** Requests, error answers and applied messages per service, for the metrics endpoint. */
@@ -176,6 +181,17 @@ export class ServiceHost {
         log: (message, fields) => this.#log.info(fields, message),
       });
       services.push(this.votequorum);
+    }
+    if (options.cfg) {
+      // A clock without timers (a test's) still needs the question's timeout: the process's.
+      const after = this.#clock.after ?? NODE_CLOCK.after!;
+      this.cfg = new CfgService({
+        host: options.cfg,
+        timer: (ms, run) => after(ms, run),
+        defer: this.#clock.defer,
+        log: (level, message, fields) => this.#log[level](fields, message),
+      });
+      services.push(this.cfg);
     }
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
@@ -281,6 +297,7 @@ export class ServiceHost {
         evt: this.evt.statusCounters(),
         clm: this.clm.statusCounters(),
         ...(this.votequorum ? { votequorum: this.votequorum.statusSection() } : {}),
+        ...(this.cfg ? { cfg: this.cfg.statusSection() } : {}),
       },
     };
   }
