@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CmapStore, decodeInteger, floatValue, formatValue, integerValue, stringValue, TRACK, type CmapNotice } from './store.js';
+import { CmapStore, decodeInteger, floatValue, formatLine, formatValue, integerValue, stringValue, TRACK, type CmapNotice } from './store.js';
 
 test('set, get, delete, and the errors a client sees', () => {
   const m = new CmapStore();
@@ -72,6 +72,21 @@ test('values print as corosync-cmapctl prints them', () => {
   assert.equal(formatValue(integerValue('u64', 18446744073709551615n)), '18446744073709551615');
   assert.equal(formatValue(integerValue('i32', -5)), '-5');
   assert.equal(formatValue(stringValue('r(0) ip(10.0.0.1) ')), 'r(0) ip(10.0.0.1) ');
-  assert.equal(formatValue(floatValue('dbl', 0.5)), '0.5');
-  assert.equal(formatValue({ type: 'bin', bytes: Uint8Array.from([0, 171]) }), '00ab');
+  assert.equal(formatValue(floatValue('dbl', 0.5)), '0.500000', '%lf: six decimals');
+  assert.equal(formatValue(floatValue('flt', 0.1)), '0.100000');
+  assert.equal(formatValue(floatValue('dbl', 1e22)), '10000000000000000000000.000000');
+  assert.equal(formatLine('a.bin', { type: 'bin', bytes: Uint8Array.from([0, 171]) }), 'a.bin (bin)', 'binary values only with -b');
+  assert.equal(formatLine('a.bin', { type: 'bin', bytes: Uint8Array.from([0x41, 0x5c, 0, 171]) }, { binary: true }), 'a.bin (bin) = A\\\\\\x00\\xAB');
+  assert.equal(formatLine('a.bin', { type: 'bin', bytes: new Uint8Array(0) }, { binary: true }), 'a.bin (bin) = *empty*');
+  assert.equal(formatLine('totem.token', integerValue('u32', 3000)), 'totem.token (u32) = 3000');
+});
+
+test('the key count bound: a new key past it is refused, existing keys still change', () => {
+  const m = new CmapStore(3);
+  for (const k of ['a.1', 'a.2', 'a.3']) assert.deepEqual(m.set(k, integerValue('u8', 1)), { ok: true });
+  assert.equal((m.set('a.4', integerValue('u8', 1)) as { code: string }).code, 'CS_ERR_NO_RESOURCES');
+  assert.equal(m.get('a.4'), undefined);
+  assert.deepEqual(m.set('a.3', integerValue('u8', 2)), { ok: true });
+  m.delete('a.1');
+  assert.deepEqual(m.set('a.4', integerValue('u8', 1)), { ok: true });
 });
