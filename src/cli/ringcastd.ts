@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { votequorumOptions } from './votequorum-options.js';
+import { cmapConfigFromText } from './cmap-config.js';
 import { loadConfig, describeEffectiveTiming, type RingcastConfig } from '../config/index.js';
 import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -40,7 +41,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function readConfig(path: string): { config: RingcastConfig; warnings: string[] } {
+function readConfig(path: string): { config: RingcastConfig; warnings: string[]; text: string } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -50,7 +51,7 @@ function readConfig(path: string): { config: RingcastConfig; warnings: string[] 
   const result = loadConfig(text, path);
   if (!result.ok) fail(result.errors.map((e) => e.message).join('\n'));
   // Logged once the logger exists, in the log's own format (not plain text among JSON lines).
-  return { config: result.config, warnings: result.warnings.map((w) => w.message) };
+  return { config: result.config, warnings: result.warnings.map((w) => w.message), text };
 }
 
 function localAddresses(): Set<string> {
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.config) fail(`--config FILE is required\n${USAGE}`);
-  const { config, warnings } = readConfig(values.config);
+  const { config, warnings, text: configText } = readConfig(values.config);
   const nodeId = pickNodeId(config, values.nodeid);
   const stateDir = resolveStateDir(values['state-dir'] ?? config.ringcast.stateDir);
   stateDirForErrors = stateDir;
@@ -153,7 +154,12 @@ async function main(): Promise<void> {
     services,
     evt: config.event,
     nodeName: config.nodes.find((n) => n.nodeId === nodeId)?.name,
+    cmapConfig: cmapConfigFromText(configText, nodeId),
+    // Bound late: `stop` is defined once the daemon runs.
+    onShutdownRequest: (reason) => stopOnRequest(reason),
   });
+  let pendingStop: string | undefined;
+  let stopOnRequest = (reason: string): void => void (pendingStop ??= reason);
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);
   for (const s of services) logger.info(`service "${s.name}" (id ${s.id}) loaded from ${config.ringcast.service?.path}`);
@@ -169,6 +175,8 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   };
+  stopOnRequest = (reason) => stop(reason);
+  if (pendingStop !== undefined) stop(pendingStop);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   let current = config;

@@ -21,6 +21,8 @@ import type { ExecDelivery, Service } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import type { ServiceHostOptions } from './service-host.js';
+import type { CmapEntry } from '../protocol/cmap.js';
+import { statsEntries, totemRuntimeEntries } from './cmap-runtime.js';
 import type { ClmServiceOptions } from '../services/clm/service.js';
 import { ExecHost } from './exec-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
@@ -62,6 +64,10 @@ export interface DaemonOptions {
   readonly evt?: ServiceHostOptions['evt'];
   /** This node's nodelist `name`: its CLM node name (else the address text, as OpenAIS named nodes). */
   readonly nodeName?: string;
+  /** The configuration file's keys for cmap, as Corosync names and types them (src/cli/cmap-config.ts). */
+  readonly cmapConfig?: readonly CmapEntry[];
+  /** A service asked the daemon to stop (cmap: this node's totem.config_version is older than the ring's). */
+  readonly onShutdownRequest?: (reason: string) => void;
 }
 
 /**
@@ -189,6 +195,20 @@ export class Daemon {
       services: options.services,
       evt: options.evt,
       clm: { local: clmLocalRecord(options) },
+      cmap: {
+        config: options.cmapConfig,
+        addresses: new Map(options.nodes.map((n) => [n.nodeId, n.address])),
+        runtime: [{ prefix: 'runtime.config.totem.', entries: () => totemRuntimeEntries(this.node.totemInput) }],
+        stats: () => statsEntries({
+          totem: this.node.status().stats,
+          ipcConnectionsOpen: this.host.ipc.stats.connectionsOpen,
+          ipcConnectionsClosed: this.host.ipc.stats.connectionsTotal - this.host.ipc.stats.connectionsOpen,
+        }),
+      },
+      onShutdownRequest: (reason) => {
+        log.error(`stopping: ${reason}`);
+        options.onShutdownRequest?.(reason);
+      },
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.

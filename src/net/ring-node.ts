@@ -129,6 +129,7 @@ const REAL_TIME: RingScheduler = {
 };
 
 export class RingNode extends EventEmitter<RingNodeEvents> {
+  #totemInput: TotemConfigInput;
   private readonly driver: RingDriver;
   private readonly self: RingNodeAddress;
   private readonly peers: Map<number, RingNodeAddress>;
@@ -183,7 +184,8 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       wholeFramesOut: 0, probesOut: 0, probeAnswersOut: 0, probeAnswersIn: 0, rejected: {},
     };
     this.multicastGroup = options.multicastGroup;
-    const config = deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem });
+    this.#totemInput = { nodeCount: options.nodes.length, ...options.totem };
+    const config = deriveTotemConfig(this.#totemInput);
     this.drainTimeoutMs = options.shutdownDrainTimeoutMs ?? defaultDrainTimeoutMs(config);
     this.driver = new RingDriver({
       nodeId: options.nodeId,
@@ -349,7 +351,13 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   /** A reload of timeouts and flow control (sizes keep their start values); returns what changed. */
   reconfigure(totem: TotemConfigInput): string[] {
-    return this.driver.reconfigure(deriveTotemConfig({ nodeCount: this.peers.size, ...totem }));
+    this.#totemInput = { nodeCount: this.peers.size, ...totem };
+    return this.driver.reconfigure(deriveTotemConfig(this.#totemInput));
+  }
+
+  /** The timing input in effect (the start's, or the last reload's), node count included: cmap's runtime.config.totem.*. */
+  get totemInput(): TotemConfigInput {
+    return this.#totemInput;
   }
 
   /** Messages this node handed to the ring that were not delivered back to it yet. */
