@@ -399,7 +399,11 @@ export class CmapService implements Service {
   /** Corosync's member_object_left / member_object_joined, for every configuration. */
   onConfigChange(change: ConfigChange): void {
     for (const id of change.left) this.store.setInternal(`runtime.members.${id}.status`, stringValue('left'));
-    for (const id of change.joined) {
+    // A node's first ring names nobody as joined (itself alone): Corosync's lists this node as joined.
+    const joined = change.type === 'regular'
+      ? [...change.joined, ...change.members.filter((id) => !change.joined.includes(id) && this.store.get(`runtime.members.${id}.ip`) === undefined)]
+      : change.joined;
+    for (const id of joined) {
       const prefix = `runtime.members.${id}.`;
       if (this.store.get(`${prefix}ip`) !== undefined) {
         this.store.adjustInternal(`${prefix}join_count`, 1);
