@@ -214,7 +214,8 @@ export class ServiceHost {
     ];
     const vq = this.votequorum;
     if (vq) {
-      runtime.push({ prefix: 'runtime.votequorum.', entries: () => votequorumEntries(vq.core) });
+      // votequorum (id 5) starts after cmap (id 0): until then it has no state to show.
+      runtime.push({ prefix: 'runtime.votequorum.', entries: () => (vq.started ? votequorumEntries(vq.core) : []) });
       vq.onQuorumChange(() => this.cmap.refreshRuntime());
     }
     return new CmapService({
