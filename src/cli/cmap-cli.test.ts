@@ -176,3 +176,27 @@ test('client.cmap(): values, entries, tracking ended by its signal; the bounds o
   assert.equal((await fine.next()).value?.key, 't.other');
   await Promise.all(trackers.map((it) => it.return?.()));
 });
+
+test('config versions cross nodes in sync: a node whose version is older than a joiner\'s asks to stop, with Corosync\'s log line', async (t) => {
+  const ports = await freeUdpPorts(2);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  const stops: string[] = [];
+  const start = (nodeId: number, version: number, waitMembers: number) => startTestDaemon({
+    nodeId, nodes, waitMembers, overrides: {
+      cmapConfig: cmapConfigFromText(`totem {\n  config_version: ${version}\n}\n`, nodeId),
+      onShutdownRequest: (reason) => stops.push(`${nodeId}: ${reason}`),
+    },
+  });
+  // Node 1 alone first: a ring without old members compares nothing.
+  const d1 = await start(1, 5, 1);
+  t.after(() => d1.stop());
+  const d2 = await start(2, 7, 0);
+  t.after(() => d2.stop());
+  await waitFor('node 1 asked to stop', () => stops.length > 0, 20_000);
+  assert.deepEqual(stops, ['1: the configuration version differs from the other nodes\' (totem.config_version)']);
+  assert.ok(d1.logs.some((l) => l.msg === 'Received config version (7) is different than my config version (5)! Exiting'));
+  const c = await connect({ stateDir: d2.stateDir });
+  t.after(() => c.close());
+  const v = await (await c.cmap()).get('runtime.members.1.config_version');
+  assert.equal(v.value, 5n, 'node 2 stored what node 1 sent');
+});

@@ -93,6 +93,7 @@ export class CmapService implements Service {
   #myConfigVersion = 0n;
   #highestReceived = 0n;
   #firstSync = true;
+  #firstRing = true;
   #syncSent = false;
   /** The store tracker that multicasts NEW_CONFIG_VERSION. */
   #versionTracker: number | undefined;
@@ -347,7 +348,11 @@ export class CmapService implements Service {
 
   readonly sync: ServiceSync = {
     init: (_members: readonly NodeId[], _ringId: RingId, transitional: readonly NodeId[]) => {
-      this.#syncTransitional = transitional.length;
+      // A node's first ring: Corosync's transitional list is empty there ("Single node sync"),
+      // ringcast's executive lists the node itself. Counted as empty, so the one comparison is
+      // left for the first ring that really has old members (the merge with the others).
+      this.#syncTransitional = this.#firstRing ? 0 : transitional.length;
+      this.#firstRing = false;
       this.#myConfigVersion = this.#myVersion();
       this.#highestReceived = this.#myConfigVersion;
       this.#syncSent = false;
