@@ -200,3 +200,37 @@ test('config versions cross nodes in sync: a node whose version is older than a 
   const v = await (await c.cmap()).get('runtime.members.1.config_version');
   assert.equal(v.value, 5n, 'node 2 stored what node 1 sent');
 });
+
+test('runtime.votequorum.* follows votequorum: a tracker hears highest_node_id drop when the highest node dies', async (t) => {
+  const ports = await freeUdpPorts(3);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  const config = {
+    votes: 1, expectedVotes: 3, twoNode: false, waitForAll: false, lastManStanding: false,
+    lastManStandingWindowMs: 10_000, autoTieBreaker: { kind: 'none' as const }, allowDownscale: false,
+  };
+  const ds = await Promise.all(nodes.map((n) => startTestDaemon({ nodeId: n.nodeId, nodes, waitMembers: 0, overrides: { votequorum: { config } } })));
+  t.after(() => Promise.all(ds.map((d) => d.stop())));
+  await waitFor('three quorate daemons', () => ds.every((d) => d.daemon.host.quorate && d.daemon.node.status().members.length === 3 && d.daemon.host.exec.syncState === 'done'), 20_000);
+  const client = await connect({ stateDir: ds[0]!.stateDir });
+  t.after(() => client.close());
+  const cmap = await client.cmap();
+  assert.equal((await cmap.get('runtime.votequorum.highest_node_id')).value, 3n);
+  assert.equal((await cmap.get('runtime.votequorum.this_node_id')).value, 1n);
+  const signal = AbortSignal.timeout(20_000);
+  const changes = cmap.track('runtime.votequorum.', { prefix: true, signal });
+  await waitFor('the tracker registered', () => d1Trackers(ds[0]!) >= 2, 5_000);
+  await ds[2]!.daemon.node.stop({ leave: false });
+  for (;;) {
+    const n = await changes.next();
+    assert.equal(n.done, false);
+    if (n.value.key !== 'runtime.votequorum.highest_node_id') continue;
+    assert.deepEqual([n.value.event, n.value.oldValue?.value, n.value.newValue?.value], ['modify', 3n, 2n]);
+    break;
+  }
+  await changes.return?.();
+});
+
+/** Trackers in a daemon's map: the service's own config-version tracker plus the clients'. */
+function d1Trackers(d: TestDaemon): number {
+  return (d.daemon.host.cmap.store as unknown as { trackers: Map<number, unknown> }).trackers.size;
+}
