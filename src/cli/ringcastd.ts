@@ -194,6 +194,7 @@ async function main(): Promise<void> {
       return;
     }
     log.reload(next.config.logging);
+    daemon.host.cmap.refreshFromConfig(cmapConfigFromText(text, nodeId));
     const changed = daemon.node.reconfigure(next.config.totem.timing);
     const later = restartOnlyChanges(current, next.config);
     current = next.config;
