@@ -234,3 +234,41 @@ test('runtime.votequorum.* follows votequorum: a tracker hears highest_node_id d
 function d1Trackers(d: TestDaemon): number {
   return (d.daemon.host.cmap.store as unknown as { trackers: Map<number, unknown> }).trackers.size;
 }
+
+test('a tracker that never reads is cut off at the outbound bound; the writer and a reading tracker are unaffected', async (t) => {
+  const { connect: netConnect } = await import('node:net');
+  const { encodeFrame, IPC_PROTOCOL_VERSION } = await import('../ipc/frame.js');
+  const { encodeTrackAdd, CmapTrack } = await import('../protocol/cmap.js');
+  const d = await startTestDaemon({ overrides: { ipc: { limits: { outboundMaxBytes: 2 * 1024 * 1024, outboundSoftBytes: 256 * 1024 } } } });
+  t.after(() => d.stop());
+  const socket = netConnect(d.socketPath);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.on('error', () => {});
+  t.after(() => socket.destroy());
+  socket.write(encodeFrame({ kind: 'hello', versionMin: IPC_PROTOCOL_VERSION, versionMax: IPC_PROTOCOL_VERSION, pid: 9999, maxFrameBytes: 2 * 1024 * 1024, serviceName: 'cmap' }));
+  socket.write(encodeFrame({ kind: 'request', requestId: 1, messageId: CmapRequest.trackAdd, payload: encodeTrackAdd('flood.', CmapTrack.add | CmapTrack.modify | CmapTrack.delete | CmapTrack.prefix) }));
+  socket.pause();
+  const client = await connect({ stateDir: d.stateDir });
+  t.after(() => client.close());
+  const cmap = await client.cmap();
+  const reader = await client.cmap();
+  await waitFor('the stubborn tracker registered', () => d1Trackers(d) >= 2, 5_000);
+  const signal = AbortSignal.timeout(30_000);
+  const heard = reader.track('flood.', { prefix: true, signal });
+  await waitFor('the reading tracker registered', () => d1Trackers(d) >= 3, 5_000);
+  const sets = 200;
+  let received = 0;
+  const reading = (async () => {
+    for await (const n of heard) {
+      assert.equal(n.key, 'flood.x');
+      if (++received === sets) break;
+    }
+  })();
+  // Each notice carries the new and the old 16 KiB value: 200 of them are 6 MiB, three times the bound.
+  for (let i = 0; i < sets; i++) await cmap.set('flood.x', 'bin', new Uint8Array(16 * 1024).fill(i));
+  await reading;
+  assert.equal(received, sets, 'the reading tracker heard every change');
+  await waitFor('the stubborn tracker cut as a slow consumer', () => d.daemon.host.ipc.stats.disconnects.SLOW_CONSUMER >= 1, 10_000);
+  await waitFor('its tracker gone with its connection', () => d1Trackers(d) === 2, 5_000);
+  assert.equal((await cmap.get('flood.x')).raw.bytes[0], sets - 1);
+});
