@@ -90,3 +90,41 @@ test('the key count bound: a new key past it is refused, existing keys still cha
   m.delete('a.1');
   assert.deepEqual(m.set('a.4', integerValue('u8', 1)), { ok: true });
 });
+
+test('property, 200 seeds: a prefix tracker\'s notices replayed on a copy rebuild the map exactly; refusals change nothing', () => {
+  for (let seed = 1; seed <= 200; seed++) {
+    let x = seed * 2654435761 >>> 0;
+    const rand = (n: number): number => {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      return x % n;
+    };
+    const m = new CmapStore(12);
+    m.protect('ro.');
+    const copy = new Map<string, string>();
+    const show = (v: { type: string; bytes: Uint8Array }): string => `${v.type}:${Array.from(v.bytes).join(',')}`;
+    m.track('', TRACK.add | TRACK.modify | TRACK.delete | TRACK.prefix, (n) => {
+      if (n.event === 'delete') {
+        assert.ok(copy.has(n.key), `seed ${seed}: delete of a key never added`);
+        copy.delete(n.key);
+      } else {
+        assert.equal(copy.has(n.key), n.event === 'modify', `seed ${seed}: ${n.event} ${n.key}`);
+        assert.notEqual(n.oldValue && show(n.oldValue), show(n.newValue!), `seed ${seed}: a notice for an identical value`);
+        copy.set(n.key, show(n.newValue!));
+      }
+    });
+    for (let step = 0; step < 300; step++) {
+      const key = `${rand(4) === 0 ? 'ro' : 'k'}.${rand(20)}`;
+      const before = m.keys().map((k) => `${k}=${show(m.get(k)!)}`).join(' ');
+      let r;
+      switch (rand(4)) {
+        case 0: r = m.set(key, integerValue(rand(2) ? 'u8' : 'i16', rand(3))); break;
+        case 1: r = m.set(key, stringValue(String(rand(3)))); break;
+        case 2: r = m.delete(key); break;
+        default: r = m.adjust(key, rand(3) - 1); break;
+      }
+      if (!r.ok) assert.equal(m.keys().map((k) => `${k}=${show(m.get(k)!)}`).join(' '), before, `seed ${seed}: refused ${r.code} changed the map`);
+      assert.ok(m.size <= 12, 'the key bound holds');
+    }
+    assert.deepEqual(new Map(m.keys().map((k) => [k, show(m.get(k)!)])), copy, `seed ${seed}`);
+  }
+});
