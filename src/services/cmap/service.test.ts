@@ -238,7 +238,13 @@ test('refreshFromConfig: changed keys modified, vanished keys deleted, trackers 
   let token = 1000;
   const { services, ask, form } = cluster(1, () => ({
     config: CONFIG,
-    runtime: [{ prefix: 'runtime.config.totem.', entries: () => [entry('runtime.config.totem.token', integerValue('u32', token)), entry('elsewhere.key', integerValue('u8', 1))] }],
+    runtime: [{
+      prefix: 'runtime.config.totem.',
+      entries: () => [
+        ...(token < 2000 ? [entry('runtime.config.totem.join', integerValue('u32', 50))] : []),
+        entry('runtime.config.totem.token', integerValue('u32', token)), entry('elsewhere.key', integerValue('u8', 1)),
+      ],
+    }],
   }));
   form([1]);
   const conn = new FakeConnection(1);
@@ -253,6 +259,9 @@ test('refreshFromConfig: changed keys modified, vanished keys deleted, trackers 
     assert.ok(d.ok);
     return `${d.value.event} ${d.value.key}`;
   });
-  assert.deepEqual(seen, ['delete nodelist.node.0.nodeid', 'delete quorum.provider', 'modify totem.token', 'modify runtime.config.totem.token']);
+  assert.deepEqual(seen, ['delete nodelist.node.0.nodeid', 'delete quorum.provider', 'modify totem.token', 'modify runtime.config.totem.token', 'delete runtime.config.totem.join']);
   assert.equal(svc.store.get('elsewhere.key'), undefined, 'a source writes only under its prefix');
+  svc.store.setInternal('runtime.config.totem.mine', integerValue('u8', 1));
+  svc.refreshRuntime();
+  assert.ok(svc.store.get('runtime.config.totem.mine'), 'a source deletes only keys it wrote');
 });

@@ -87,6 +87,7 @@ export class CmapService implements Service {
   readonly #options: CmapServiceOptions;
   readonly #connections = new Map<number, ConnectionState>();
   readonly #configKeys = new Set<string>();
+  readonly #sourceKeys = new Map<CmapRuntimeSource, Set<string>>();
   #api: ServiceApi | undefined;
   // Sync state (exec/cmap.c's cmap_sync_* statics).
   #syncTransitional = 0;
@@ -137,7 +138,10 @@ export class CmapService implements Service {
         keys.add(e.key);
         this.store.setInternal(e.key, e.value);
       }
-      for (const k of this.store.keys(source.prefix)) if (!keys.has(k)) this.store.deleteInternal(k);
+      // Only what this source wrote before: a client's own key under a writable prefix stays.
+      const before = this.#sourceKeys.get(source) ?? new Set<string>();
+      for (const k of before) if (!keys.has(k)) this.store.deleteInternal(k);
+      this.#sourceKeys.set(source, keys);
     }
   }
 
