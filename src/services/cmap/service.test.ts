@@ -264,4 +264,9 @@ test('refreshFromConfig: changed keys modified, vanished keys deleted, trackers 
   svc.store.setInternal('runtime.config.totem.mine', integerValue('u8', 1));
   svc.refreshRuntime();
   assert.ok(svc.store.get('runtime.config.totem.mine'), 'a source deletes only keys it wrote');
+  // A read under a source's prefix recomputes it first; a read elsewhere does not need to.
+  token = 2500;
+  const got = decodeValue(ask(1, conn, CmapRequest.get, encodeKey('runtime.config.totem.token')).payload);
+  assert.ok(got.ok);
+  assert.equal(decodeInteger(got.value), 2500n);
 });

@@ -178,10 +178,14 @@ export class CmapService implements Service {
     return c;
   }
 
-  /** The map a connection reads: the live icmap, or a fresh snapshot of the stats map. */
-  #readMap(c: ConnectionState): CmapStore {
+  /**
+   * The map a connection reads: the live icmap (its runtime keys recomputed first when the read
+   * reaches under a source's prefix), or a fresh snapshot of the stats map.
+   */
+  #readMap(c: ConnectionState, keyOrPrefix: string, isPrefix: boolean): CmapStore {
     if (c.map === CmapMap.icmap) {
-      this.refreshRuntime();
+      const reaches = (this.#options.runtime ?? []).some((src) => keyOrPrefix.startsWith(src.prefix) || (isPrefix && src.prefix.startsWith(keyOrPrefix)));
+      if (reaches) this.refreshRuntime();
       return this.store;
     }
     const stats = new CmapStore();
@@ -218,7 +222,7 @@ export class CmapService implements Service {
   #get(req: LibRequest, c: ConnectionState): void {
     const d = decodeKey(req.payload);
     if (!d.ok) return this.#refuse(req, 'CS_ERR_INVALID_PARAM');
-    const value = this.#readMap(c).get(d.value);
+    const value = this.#readMap(c, d.value, false).get(d.value);
     if (value === undefined) return this.#refuse(req, 'CS_ERR_NOT_EXIST');
     req.respond('CS_OK', encodeValue(value));
   }
@@ -235,7 +239,7 @@ export class CmapService implements Service {
     if (!d.ok) return this.#refuse(req, 'CS_ERR_INVALID_PARAM');
     const max = this.#options.iteratorsPerConnectionMax ?? ITERATORS_PER_CONNECTION_MAX;
     if (c.iterators.size >= max) return this.#refuse(req, 'CS_ERR_NO_RESOURCES');
-    const map = this.#readMap(c);
+    const map = this.#readMap(c, d.value, true);
     const handle = c.nextHandle++;
     c.iterators.set(handle, { keys: map.keys(d.value), next: 0, map });
     req.respond('CS_OK', encodeU32(handle));
