@@ -15,7 +15,8 @@ import { loadConfig, type RingcastConfig } from '../config/index.js';
 import { planReload, type ReloadPlan } from '../config/reload.js';
 import type { CfgReloadOutcome } from '../daemon/cfg-host.js';
 
-export type ConfigReloadedListener = (config: RingcastConfig, plan: ReloadPlan) => void;
+/** `text` is the file as read, for holders of its raw keys (cmap). */
+export type ConfigReloadedListener = (config: RingcastConfig, plan: ReloadPlan, text: string) => void;
 
 export class ConfigReloader {
   #current: RingcastConfig;
@@ -67,7 +68,7 @@ export class ConfigReloader {
     for (const r of plan.refused) log.warn({ key: r.key }, `${trigger}: ${r.message}`);
     this.#current = plan.effective;
     try {
-      for (const l of this.#listeners) l(plan.effective, plan);
+      for (const l of this.#listeners) l(plan.effective, plan, text);
     } catch (err) {
       log.error({ err }, `${trigger}: applying the reloaded configuration failed: ${(err as Error).message}`);
       return { ok: false, message: `applying the reloaded configuration failed: ${(err as Error).message}`, applied: plan.applied, refused: plan.refused.map((r) => r.key) };

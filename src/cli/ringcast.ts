@@ -20,6 +20,7 @@ import { evtCommand } from './evt-commands.js';
 import { keygenCommand, KEYGEN_USAGE } from './keygen.js';
 import { LOG_USAGE, logCommand } from './log-commands.js';
 import { QUORUM_USAGE, quorumCommand } from './quorum-commands.js';
+import { CMAP_USAGE, cmapCommand } from './cmap-commands.js';
 import { MEMBERS_USAGE, membersCommand, STATUS_USAGE, statusCommand } from './status-commands.js';
 
 export interface CliCommand {
@@ -55,6 +56,11 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
     overview: '  cfg status [--brief] [--json] | reload | shutdown [--force]   cluster control, as corosync-cfgtool -s, -R, -H',
     help: CFG_USAGE,
     run: cfgCommand,
+  },
+  cmap: {
+    overview: '  cmap get KEY | set KEY TYPE VALUE | delete KEY | dump [PREFIX] | track PREFIX [--json]   the runtime map, as corosync-cmapctl',
+    help: CMAP_USAGE,
+    run: cmapCommand,
   },
   cpg: {
     overview: '  cpg list [--json]                         CPG groups and their members\n' +

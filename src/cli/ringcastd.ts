@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { votequorumOptions } from './votequorum-options.js';
+import { cmapConfigFromText } from './cmap-config.js';
 import { loadConfig, describeEffectiveTiming, type RingcastConfig } from '../config/index.js';
 import { createFrameCrypto, readKeyFile } from '../net/crypto/index.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -42,7 +43,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function readConfig(path: string): { config: RingcastConfig; warnings: string[] } {
+function readConfig(path: string): { config: RingcastConfig; warnings: string[]; text: string } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -52,7 +53,7 @@ function readConfig(path: string): { config: RingcastConfig; warnings: string[] 
   const result = loadConfig(text, path);
   if (!result.ok) fail(result.errors.map((e) => e.message).join('\n'));
   // Logged once the logger exists, in the log's own format (not plain text among JSON lines).
-  return { config: result.config, warnings: result.warnings.map((w) => w.message) };
+  return { config: result.config, warnings: result.warnings.map((w) => w.message), text };
 }
 
 function localAddresses(): Set<string> {
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.config) fail(`--config FILE is required\n${USAGE}`);
-  const { config, warnings } = readConfig(values.config);
+  const { config, warnings, text: configText } = readConfig(values.config);
   const nodeId = pickNodeId(config, values.nodeid);
   const stateDir = resolveStateDir(values['state-dir'] ?? config.ringcast.stateDir);
   stateDirForErrors = stateDir;
@@ -162,12 +163,16 @@ async function main(): Promise<void> {
       reloadConfig: () => reloader.reload('cfg reload'),
       shutdownTimeoutMs: () => reloader.current.cfg.shutdownTimeoutMs,
     },
-    onShutdownRequest: () => stop('cfg shutdown'),
+    cmapConfig: cmapConfigFromText(configText, nodeId),
+    // cfg shutdown ("cfg shutdown") or a service's request (cmap's config version check).
+    onShutdownRequest: (reason) => stop(reason),
   });
   // What a reload applies in this process; services holding configuration register here too.
-  reloader.onConfigReloaded((next, plan) => {
+  reloader.onConfigReloaded((next, plan, text) => {
     // Always: SIGHUP is also how logrotate asks for the log file to be reopened.
     log.reload(next.logging);
+    // cmap holds the file's keys as Corosync's reload re-reads them: all of them, applied or not.
+    daemon.host.cmap.refreshFromConfig(cmapConfigFromText(text, nodeId));
     if (plan.addedNodes.length > 0) {
       // Known to the ring at once (counted by the reconfigure below); their sockets connect next.
       daemon.node.addNodes(plan.addedNodes.map((n) => ({ nodeId: n.nodeId, address: n.address, port: next.totem.port })))

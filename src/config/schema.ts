@@ -119,6 +119,8 @@ const totemSpec: SectionSpec = {
     { name: 'mcastaddr', value: { type: 'ip' } },
     { name: 'mcastport', value: port },
     { name: 'clear_node_high_bit', value: bool },
+    // cmap's totem.config_version (u64): exchanged in sync; a node older than the ring stops.
+    { name: 'config_version', value: { type: 'integer', unit: '(configuration version)', min: 0, max: Number.MAX_SAFE_INTEGER } },
   ],
   sections: [interfaceSpec],
   ignoredKeys: {
@@ -127,7 +129,6 @@ const totemSpec: SectionSpec = {
     nodeid: 'set nodeid in each nodelist.node instead (Corosync deprecates totem.nodeid too)',
     heartbeat_failures_allowed: `the heartbeat mechanism is ${NOT_YET}`,
     max_network_delay: `the heartbeat mechanism is ${NOT_YET}`,
-    config_version: `config_version checks are ${NOT_YET}`,
     crypto_model: 'ringcast always uses Node.js crypto (OpenSSL)',
     key: 'an inline key is not supported; put the key in keyfile',
     link_mode: KNET, knet_pmtud_interval: KNET, knet_mtu: KNET,

@@ -22,6 +22,8 @@ import type { ExecDelivery, Service } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import type { ServiceHostOptions } from './service-host.js';
+import type { CmapEntry } from '../protocol/cmap.js';
+import { statsEntries, totemRuntimeEntries } from './cmap-runtime.js';
 import type { ClmServiceOptions } from '../services/clm/service.js';
 import { ExecHost } from './exec-host.js';
 import { daemonCfgHost, type DaemonCfgOptions } from './cfg-host.js';
@@ -70,11 +72,15 @@ export interface DaemonOptions {
   readonly metricsAddress?: { readonly host: string; readonly port: number };
   /** The cfg service's hooks: the transport's name, the reload of this node's file, cfg.shutdown_timeout. */
   readonly cfg?: DaemonCfgOptions;
+  /** The configuration file's keys for cmap, as Corosync names and types them (src/cli/cmap-config.ts). */
+  readonly cmapConfig?: readonly CmapEntry[];
   /**
-   * `ringcast cfg shutdown` was agreed and its SHUTDOWN delivered: ringcastd stops as on SIGTERM
-   * and exits. Absent (tests): the daemon calls stop() itself.
+   * The daemon is asked to stop: `ringcast cfg shutdown` was agreed and its SHUTDOWN delivered
+   * (reason "cfg shutdown"), or a service asked (cmap: this node's totem.config_version is older
+   * than the ring's). ringcastd stops as on SIGTERM and exits. Absent (tests): after a cfg
+   * shutdown the daemon calls stop() itself; a service's request is only logged.
    */
-  readonly onShutdownRequest?: () => void;
+  readonly onShutdownRequest?: (reason: string) => void;
 }
 
 /**
@@ -214,9 +220,23 @@ export class Daemon {
       evt: options.evt,
       clm: { local: clmLocalRecord(options) },
       cfg: daemonCfgHost(this.node, options.cfg ?? {}, () => {
-        if (options.onShutdownRequest) options.onShutdownRequest();
+        if (options.onShutdownRequest) options.onShutdownRequest('cfg shutdown');
         else this.stop().catch((err: unknown) => log.error({ err }, 'stop after cfg shutdown failed'));
       }),
+      cmap: {
+        config: options.cmapConfig,
+        addresses: new Map(options.nodes.map((n) => [n.nodeId, n.address])),
+        runtime: [{ prefix: 'runtime.config.totem.', entries: () => totemRuntimeEntries(this.node.totemInput) }],
+        stats: () => statsEntries({
+          totem: this.node.status().stats,
+          ipcConnectionsOpen: this.host.ipc.stats.connectionsOpen,
+          ipcConnectionsClosed: this.host.ipc.stats.connectionsTotal - this.host.ipc.stats.connectionsOpen,
+        }),
+      },
+      onShutdownRequest: (reason) => {
+        log.error(`stopping: ${reason}`);
+        options.onShutdownRequest?.(reason);
+      },
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.

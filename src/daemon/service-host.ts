@@ -31,6 +31,8 @@ import { EvtService, NODE_EVT_CLOCK, type EvtServiceOptions } from '../services/
 import { VotequorumService, type VotequorumServiceOptions } from '../services/votequorum/service.js';
 import { corosyncRingId } from '../protocol/ring-id.js';
 import { CfgService, type CfgHost } from '../services/cfg/service.js';
+import { CmapService, type CmapServiceOptions } from '../services/cmap/service.js';
+import { serviceEntries, votequorumEntries, type MessageCounters } from './cmap-runtime.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
 import { StatusService, type StatusSource } from './status-service.js';
@@ -65,6 +67,13 @@ export interface ServiceHostOptions {
   readonly votequorum?: Omit<VotequorumServiceOptions, 'timer' | 'log'>;
   /** cfg (id 1): link status, cluster-wide reload, shutdown; hosted when the host is given (the daemon, not the simulator). */
   readonly cfg?: CfgHost;
+  /**
+   * cmap (id 0, always hosted): the configuration's keys, node addresses, the stats map and the
+   * daemon's runtime sources; the host adds runtime.votequorum.* and runtime.services.*.
+   */
+  readonly cmap?: Omit<CmapServiceOptions, 'log' | 'onConfigVersionMismatch'>;
+  /** A service asks the daemon to stop (Corosync's api->shutdown_request: cmap's config version check). */
+  readonly onShutdownRequest?: (reason: string) => void;
   /** Services of your own, hosted after the built-in ones (their ids and names must be free). */
   readonly services?: readonly Service[];
   /** The EVT service's options (queue sizes, filter rule, bounds); its clock comes from `clock`. */
@@ -150,6 +159,8 @@ export class ServiceHost {
   readonly votequorum: VotequorumService | undefined;
   /** Hosted when the options give a cfg host. */
   readonly cfg: CfgService | undefined;
+  /** The runtime map (id 0), always hosted. */
+  readonly cmap: CmapService;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   /** Requests, error answers and applied messages per service, for the metrics endpoint. */
@@ -159,6 +170,7 @@ export class ServiceHost {
   readonly #log: Logger;
   readonly #clock: HostClock;
   #draining = false;
+  readonly #messageCounters: MessageCounters = new Map();
 
   constructor(options: ServiceHostOptions) {
     this.#log = options.logger;
@@ -195,6 +207,8 @@ export class ServiceHost {
     }
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
+    this.cmap = this.#createCmap(options, services);
+    services.unshift(this.cmap);
     this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
     this.gate = new RingGate(options.ring, { onChange: (closed) => this.#gateChanged(closed), every: this.#clock.every });
     this.exec = new Executive({
@@ -209,6 +223,27 @@ export class ServiceHost {
       onOwnMessagesRoom: () => {
         if (!this.gate.closed) this.cpg.setFlowControl('disabled');
       },
+    });
+  }
+
+  #createCmap(options: ServiceHostOptions, services: readonly Service[]): CmapService {
+    const hosted = (): Service[] => [this.cmap, ...services];
+    const runtime = [
+      ...(options.cmap?.runtime ?? []),
+      { prefix: 'runtime.services.', entries: () => serviceEntries(hosted(), this.#messageCounters).filter((e) => e.key.startsWith('runtime.')) },
+      { prefix: 'internal_configuration.', entries: () => serviceEntries(hosted(), this.#messageCounters).filter((e) => e.key.startsWith('internal_configuration.')) },
+    ];
+    const vq = this.votequorum;
+    if (vq) {
+      // votequorum (id 5) starts after cmap (id 0): until then it has no state to show.
+      runtime.push({ prefix: 'runtime.votequorum.', entries: () => (vq.started ? votequorumEntries(vq.core) : []) });
+      vq.onQuorumChange(() => this.cmap.refreshRuntime());
+    }
+    return new CmapService({
+      ...options.cmap,
+      runtime,
+      log: (level, message, fields) => this.#log[level](fields ?? {}, message),
+      onConfigVersionMismatch: () => options.onShutdownRequest?.('the configuration version differs from the other nodes\' (totem.config_version)'),
     });
   }
 
@@ -298,6 +333,7 @@ export class ServiceHost {
         clm: this.clm.statusCounters(),
         ...(this.votequorum ? { votequorum: this.votequorum.statusSection() } : {}),
         ...(this.cfg ? { cfg: this.cfg.statusSection() } : {}),
+        cmap: this.cmap.statusSection(),
       },
     };
   }
@@ -376,17 +412,30 @@ export class ServiceHost {
         this.#log.info({ ring: corosyncRingId(event.ringId) }, 'Synchronization aborted by a configuration change');
         break;
       case 'syncComplete':
+        this.cmap.refreshRuntime();
         this.#log.info({ ring: corosyncRingId(event.ringId) }, 'Completed service synchronization, ready to provide service.');
-        break;
-      case 'applied':
-        this.serviceCounters.applied(event.serviceId);
         break;
       case 'dropped':
         // Building the line costs; a flood of foreign messages must not pay for a disabled level.
         if (this.#log.isLevelEnabled('debug')) this.#log.debug({ reason: event.reason, from: event.from }, `executive message dropped: ${event.reason} ${event.detail}`);
         break;
+      case 'applied':
+        this.serviceCounters.applied(event.serviceId);
+        this.#countApplied(event.serviceId, event.messageId, event.from);
+        break;
       default:
         break;
     }
+  }
+
+  /** runtime.services.<svc>.<fn>.rx/tx; votequorum's reconfigure changes runtime.votequorum.* at once. */
+  #countApplied(serviceId: number, messageId: number, from: number): void {
+    let perService = this.#messageCounters.get(serviceId);
+    if (perService === undefined) this.#messageCounters.set(serviceId, (perService = new Map()));
+    let c = perService.get(messageId);
+    if (c === undefined) perService.set(messageId, (c = { rx: 0, tx: 0 }));
+    c.rx++;
+    if (from === this.exec.nodeId) c.tx++;
+    if (this.votequorum && serviceId === this.votequorum.id) this.cmap.refreshRuntime();
   }
 }

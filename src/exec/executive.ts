@@ -13,7 +13,7 @@
 import type { ConfigChange } from '../totem/state.js';
 import type { NodeId, RingId } from '../totem/wire/types.js';
 import { GROUP_EXEC, GROUP_SYNC } from '../totem/pg/groups.js';
-import { decodeHeader, encodeExecMessage, execBody, writeExecHeader } from './header.js';
+import { decodeHeader, encodeExecMessage, EXEC_HEADER_BYTES, execBody, writeExecHeader } from './header.js';
 import { Outbound, type OwnMessage } from './outbound.js';
 import { ServiceRegistry } from './registry.js';
 import type { ClientConnection, ExecHandler, LibHandler, LibRequest, SendOptions, Service, ServiceApi } from './service.js';
@@ -263,13 +263,14 @@ export class Executive {
     if (!handler) return this.drop('unknownMessage', delivery.from, `service ${serviceId} message ${messageId}`);
     const local = delivery.from === this.nodeId;
     const own = local && sourceTag !== 0 ? this.outbound.delivered(sourceTag, serviceId, messageId) : undefined;
-    if (handler.sync) {
+    const isSync = handler.isSyncMessage ? handler.isSyncMessage(body) : handler.sync === true;
+    if (isSync) {
       if (!this.sync.acceptsSyncMessage(delivery.ringId)) return this.drop('staleSync', delivery.from, `${service.name}.${handler.name}`);
     } else if (!this.sync.isActive(serviceId, delivery.ringId)) {
       if (own) this.sendAgainAfterSync(own);
       return this.drop('notActive', delivery.from, `${service.name}.${handler.name} before its sync activated`);
     }
-    this.apply(service, handler, messageId, delivery, own);
+    this.apply(service, handler, messageId, delivery, own, isSync);
     if (own && this.ownFull && this.outbound.size <= this.ownLowMark) this.ownMessagesRoom();
   }
 
@@ -312,7 +313,8 @@ export class Executive {
     const safe = options.safe === true;
     const message = (tag: number): Uint8Array =>
       options.headerRoom ? writeExecHeader(body, serviceId, messageId, tag) : encodeExecMessage(serviceId, messageId, body, tag);
-    if (handler.sync) return mapRingResult(this.ringSend(message(0), { safe, transfer: true }));
+    const isSync = handler.isSyncMessage ? handler.isSyncMessage(options.headerRoom ? body.subarray(EXEC_HEADER_BYTES) : body) : handler.sync === true;
+    if (isSync) return mapRingResult(this.ringSend(message(0), { safe, transfer: true }));
     // Corosync's sending_allowed: a client's request waits for the end of sync (held or retried).
     if (options.request && this.sync.syncInProcess) return fail('CS_ERR_TRY_AGAIN', 'synchronization in progress');
     if (options.request && this.ownFull) {
@@ -355,7 +357,7 @@ export class Executive {
     return mapRingResult(result);
   }
 
-  private apply(service: Service, handler: ExecHandler, messageId: number, delivery: ExecDelivery, own: OwnMessage | undefined): void {
+  private apply(service: Service, handler: ExecHandler, messageId: number, delivery: ExecDelivery, own: OwnMessage | undefined, isSync: boolean): void {
     const value = handler.decode(execBody(delivery.data), delivery.data);
     if (!value.ok) {
       own?.request?.respond('CS_ERR_MESSAGE_ERROR');
@@ -364,7 +366,7 @@ export class Executive {
     const local = delivery.from === this.nodeId;
     handler.apply(value.value, { from: delivery.from, local, request: own?.request, ringId: delivery.ringId });
     this.stats.applied++;
-    this.options.trace?.({ kind: 'applied', serviceId: service.id, messageId, from: delivery.from, ringId: delivery.ringId, sync: handler.sync === true });
+    this.options.trace?.({ kind: 'applied', serviceId: service.id, messageId, from: delivery.from, ringId: delivery.ringId, sync: isSync });
   }
 
   private ownMessagesRoom(): void {

@@ -139,6 +139,7 @@ const REAL_TIME: RingScheduler = {
 };
 
 export class RingNode extends EventEmitter<RingNodeEvents> {
+  #totemInput: TotemConfigInput;
   private readonly driver: RingDriver;
   private readonly self: RingNodeAddress;
   private readonly peers: Map<number, RingNodeAddress>;
@@ -202,7 +203,8 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       wholeFramesOut: 0, probesOut: 0, probeAnswersOut: 0, probeAnswersIn: 0, rejected: {},
     };
     this.multicastGroup = options.multicastGroup;
-    const config = deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem });
+    this.#totemInput = { nodeCount: options.nodes.length, ...options.totem };
+    const config = deriveTotemConfig(this.#totemInput);
     this.drainTimeoutMs = options.shutdownDrainTimeoutMs ?? defaultDrainTimeoutMs(config);
     this.tokenMs = config.tokenTimeoutMs;
     this.driver = new RingDriver({
@@ -378,9 +380,15 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   /** A reload of timeouts and flow control (sizes keep their start values); returns what changed. */
   reconfigure(totem: TotemConfigInput): string[] {
-    const config = deriveTotemConfig({ nodeCount: this.peers.size, ...totem });
+    this.#totemInput = { nodeCount: this.peers.size, ...totem };
+    const config = deriveTotemConfig(this.#totemInput);
     this.tokenMs = config.tokenTimeoutMs;
     return this.driver.reconfigure(config);
+  }
+
+  /** The timing input in effect (the start's, or the last reload's), node count included: cmap's runtime.config.totem.*. */
+  get totemInput(): TotemConfigInput {
+    return this.#totemInput;
   }
 
   /** The effective token timeout in ms: a peer silent for longer is lost to the ring. */

@@ -9,7 +9,7 @@ import { Prng } from '../prng.js';
 import { DrainWatch } from '../drain-watch.js';
 import { SIM_TOTEM_DEFAULTS, convergence, countStops, fmt, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
 import { SimDaemonCluster, type DaemonService } from './cluster.js';
-import { checkServices } from './checks.js';
+import { checkServices, cmapLeftEntries } from './checks.js';
 
 export interface DaemonRunOptions extends SimRunOptions {
   readonly services: readonly DaemonService[];
@@ -28,6 +28,8 @@ export interface DaemonRunResult extends SimRunResult {
   readonly recorders: { readonly recorded: number; readonly midRing: number; readonly unrecorded: number };
   /** With the clm service: trackers started and the change notifications they received (all checked). */
   readonly clm: { readonly trackers: number; readonly notifications: number };
+  /** cmap runtime.members.<id>.status entries reading `left` on live nodes at the end (what the cmap check judged). */
+  readonly cmapLeftEntries: number;
 }
 
 export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult {
@@ -73,5 +75,6 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     serviceProblems: checkServices(cluster, converged),
     recorders: cluster.recorderCounts(),
     clm: cluster.clmCounts(),
+    cmapLeftEntries: cmapLeftEntries(cluster),
   };
 }
