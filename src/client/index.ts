@@ -58,6 +58,7 @@ export {
 export {
   QuorumHandle, type QuorumChangesOptions, type QuorumEvent, type QuorumHandleOptions, type QuorumNodeInfo, type QuorumNodeState, type QuorumStatus,
 } from './quorum.js';
+export { QuorumServiceHandle, type QuorumServiceEvent, type QuorumServiceHandleOptions } from './quorum-service.js';
 export { RingcastError, type RingcastErrorCode } from './errors.js';
 export type { ReconnectOptions } from './link.js';
 export type { BackoffOptions } from './backoff.js';

@@ -29,6 +29,7 @@ import { ClmService, type ClmServiceOptions } from '../services/clm/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
 import { EvtService, NODE_EVT_CLOCK, type EvtServiceOptions } from '../services/evt/service.js';
 import { VotequorumService, type VotequorumServiceOptions } from '../services/votequorum/service.js';
+import { QuorumService } from '../services/quorum/service.js';
 import { formatRingId } from '../history/ids.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
@@ -142,6 +143,8 @@ export class ServiceHost {
   readonly clm: ClmService;
   /** Hosted when quorum.provider is corosync_votequorum. */
   readonly votequorum: VotequorumService | undefined;
+  /** libquorum's service (id 3), always hosted: on votequorum, or always quorate without a provider. */
+  readonly quorum: QuorumService;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   readonly #clients = new Map<number, IpcClientConnection>();
@@ -172,6 +175,8 @@ export class ServiceHost {
       });
       services.push(this.votequorum);
     }
+    this.quorum = new QuorumService(this.votequorum ? { provider: this.votequorum } : {});
+    services.push(this.quorum);
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
     this.#serviceIds = new Map(services.map((s) => [s.name, s.id]));
@@ -275,6 +280,7 @@ export class ServiceHost {
         evt: this.evt.statusCounters(),
         clm: this.clm.statusCounters(),
         ...(this.votequorum ? { votequorum: this.votequorum.statusSection() } : {}),
+        quorum: this.quorum.statusSection(),
       },
     };
   }

@@ -22,6 +22,7 @@ import {
   QuorumInfoFlag, TrackFlag, VOTEQUORUM_SERVICE_NAME, VotequorumRequest, decodeU32s, encodeEvent, encodeInfo, encodeState,
   type VotequorumEventValue,
 } from '../../protocol/votequorum.js';
+import type { QuorumDecision, QuorumProvider } from '../quorum/service.js';
 import { NodeState, QuorumState, type QuorumEffect, type VotequorumConfig } from './quorum-state.js';
 import {
   ReconfigureParam, VOTEQUORUM_SERVICE_ID, VotequorumMessageId, decodeNodeInfo, decodeReconfigure, encodeVotequorumMessage,
@@ -58,13 +59,14 @@ const INFO_OPTIONS = (c: VotequorumConfig): number =>
   (c.lastManStanding ? QuorumInfoFlag.lastManStanding : 0) | (c.autoTieBreaker.kind !== 'none' ? QuorumInfoFlag.autoTieBreaker : 0) |
   (c.allowDownscale ? QuorumInfoFlag.allowDownscale : 0);
 
-export class VotequorumService implements Service {
+export class VotequorumService implements Service, QuorumProvider {
   readonly id = VOTEQUORUM_SERVICE_ID;
   readonly name = VOTEQUORUM_SERVICE_NAME;
   readonly stats: VotequorumStats = { nodeInfosSent: 0, reconfiguresApplied: 0, quorumChanges: 0, eventsSent: 0, eventErrors: 0, lmsExpiries: 0 };
   readonly #options: VotequorumServiceOptions;
   readonly #trackers = new Map<number, Tracker>();
   readonly #listeners = new Set<(quorate: boolean) => void>();
+  readonly #deciders = new Set<(decision: QuorumDecision) => void>();
   #api: ServiceApi | undefined;
   #state: QuorumState | undefined;
   #ringId: RingId = { rep: 0, seq: 0 };
@@ -97,6 +99,15 @@ export class VotequorumService implements Service {
   onQuorumChange(listener: (quorate: boolean) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * The quorum service's hook (Corosync's quorum_callback): every announcement, changed or not,
+   * with this partition's members. Returns the unsubscribe function.
+   */
+  onDecision(listener: (decision: QuorumDecision) => void): () => void {
+    this.#deciders.add(listener);
+    return () => this.#deciders.delete(listener);
   }
 
   /** The `quorum` section of the daemon's status. */
@@ -333,6 +344,8 @@ export class VotequorumService implements Service {
         : 'This node is within the non-primary component and will NOT provide any services.', { quorate });
     }
     this.#options.log?.(`Members[${this.#members.length}]: ${this.#members.join(' ')}`, { members: this.#members });
+    // As Corosync: the quorum service (libquorum) first, then votequorum's own trackers.
+    for (const d of [...this.#deciders]) d({ quorate, view: this.#members, ringId: this.#ringId });
     this.#broadcast(this.#quorumEvent());
     if (changed) for (const l of [...this.#listeners]) l(quorate);
   }
