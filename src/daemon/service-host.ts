@@ -236,6 +236,8 @@ export class ServiceHost {
   beginDrain(): void {
     if (this.#draining) return;
     this.#draining = true;
+    // allow_downscale: the others hear LEAVING before this node leaves the ring.
+    if (this.votequorum?.leaving()) this.#log.info('votequorum: LEAVING sent (allow_downscale): the other nodes take this node\'s votes out now');
     for (const client of this.#clients.values()) this.applyPause(client);
   }
 

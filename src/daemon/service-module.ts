@@ -65,6 +65,7 @@ export function checkService(value: unknown): Service {
     return {
       name: typeof h['name'] === 'string' ? h['name'] : where,
       ...(h['sync'] === true ? { sync: true } : {}),
+      ...(isFunction(h['outsideSync']) ? { outsideSync: (h['outsideSync'] as (v: unknown) => boolean).bind(h) } : {}),
       decode: (h['decode'] as ExecHandler['decode']).bind(h),
       apply: (h['apply'] as ExecHandler['apply']).bind(h),
     };
