@@ -16,3 +16,15 @@ for (const faults of ['partitions', 'chaos'] as const) {
     }
   });
 }
+
+test('allow_downscale under churn (clean stops send LEAVING, restarts, crashes): each ring agrees at the quiet end (seeds 1..4)', { timeout: 120_000 }, () => {
+  const votequorum = () => ({
+    votes: 1, expectedVotes: 5, twoNode: false, waitForAll: false, lastManStanding: false,
+    lastManStandingWindowMs: 10_000, autoTieBreaker: { kind: 'none' as const }, allowDownscale: true,
+  });
+  for (let seed = 1; seed <= 4; seed++) {
+    const r = runDaemonSimulation({ seed, nodes: 5, durationMs: 30_000, faults: 'churn', services: ['cpg', 'votequorum'], votequorum });
+    assert.deepEqual(r.serviceProblems, [], `seed ${seed}`);
+    assert.ok(r.report.ok, `seed ${seed}: ${JSON.stringify(r.report).slice(0, 300)}`);
+  }
+});

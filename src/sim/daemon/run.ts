@@ -7,7 +7,7 @@ import { checkHistories } from '../../check/index.js';
 import { deriveTotemConfig } from '../../totem/config.js';
 import { Prng } from '../prng.js';
 import { SIM_TOTEM_DEFAULTS, convergence, countStops, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
-import { SimDaemonCluster, type DaemonService } from './cluster.js';
+import { SimDaemonCluster, type DaemonService, type SimDaemonOptions } from './cluster.js';
 import { checkServices } from './checks.js';
 
 export interface DaemonRunOptions extends SimRunOptions {
@@ -18,6 +18,8 @@ export interface DaemonRunOptions extends SimRunOptions {
   readonly churnersPerNode?: number;
   /** The ring's send queue bound per node (default 64 KiB: small, so flow control meets faults). */
   readonly maxQueuedBytes?: number;
+  /** votequorum's settings per node (default: 1 vote each, expected = the node count, no options). */
+  readonly votequorum?: SimDaemonOptions['votequorum'];
 }
 
 export interface DaemonRunResult extends SimRunResult {
@@ -44,6 +46,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     maxQueuedBytes: options.maxQueuedBytes ?? 64 * 1024,
     drainTimeoutMs: options.drainTimeoutMs,
     onTrace: ringTraceLog(options),
+    ...(options.votequorum ? { votequorum: options.votequorum } : {}),
   });
   const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
 
