@@ -263,3 +263,21 @@ test('expected_votes_tracking: the highest expected votes survive a restart and 
   p.start(1).settle([1]);
   p.expect([1], { quorate: false, expected: 3, highest: 3, total: 1, quorum: 2 }, 'no tracking: the configured 3');
 });
+
+test('allow_downscale keeps a divergence Corosync 3.1.7 has: a restarted node adopts a quorate node\'s lower expected votes, while that node counts the newcomer\'s higher ones', () => {
+  // Tracking (on with allow_downscale) records every node's expected votes as sent, and an
+  // inquorate node adopts those of a quorate one: evaluated on each node's own state, the two
+  // rules give the two nodes of one ring different thresholds. Pinned, as Corosync does it.
+  const s = new Scenario(5, { allowDownscale: true }).start(...all(5)).settle(all(5));
+  s.cluster.leave(5);
+  s.settle([1, 2, 3, 4]);
+  s.cluster.leave(4);
+  s.settle([1, 2, 3]);
+  s.expect([1, 2, 3], { quorate: true, expected: 3, highest: 3, total: 3, quorum: 3 }, 'two clean stops');
+  // Node 1 restarts at once (its stored barrier is 5) as node 3 is cut off: the next ring is 1,2.
+  s.cluster.crash(1);
+  s.cluster.network.partition([[1, 2], [3]]);
+  s.start(1).settle([1, 2], [3]);
+  s.expect([1], { quorate: true, expected: 3, highest: 3, total: 2, quorum: 2 }, 'the restarted node adopted the quorate node\'s 3');
+  s.expect([2], { quorate: false, expected: 3, highest: 5, total: 2, quorum: 3 }, 'node 2 counts node 1\'s 5');
+});
