@@ -131,6 +131,8 @@ export class VotequorumService implements Service, QuorumProvider {
     return {
       quorate: this.#announced,
       ...(s ? { expectedVotes: s.expectedVotes, highestExpected: s.highestExpected, totalVotes: s.totalVotes, quorum: s.quorum } : {}),
+      // Corosync's runtime.votequorum.wait_for_all_status, ev_barrier and ev_tracking_barrier.
+      ...(s ? { waitForAllStatus: s.waitForAllStatus, evBarrier: s.evBarrier, ...(s.evTracking ? { evTrackingBarrier: s.evTrackingBarrier } : {}) } : {}),
       trackers: this.#trackers.size,
       ...this.stats,
     };
