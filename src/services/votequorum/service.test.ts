@@ -151,6 +151,8 @@ test('expected-votes tracking: the stored barrier is read at start, written at s
   ring.pump();
   assert.deepEqual([svc.core.quorum, svc.quorate], [3, false], '1 vote of 4 expected');
   assert.deepEqual(saved, [4], 'written at start; no rise');
+  const status = svc.statusSection();
+  assert.deepEqual([status['evBarrier'], status['evTrackingBarrier'], status['waitForAllStatus']], [4, 4, false]);
   const broken = new VotequorumService({ config: { ...CONFIG, allowDownscale: true }, evStore: { load: () => { throw new Error('EIO'); }, save: () => { throw new Error('EROFS'); } } });
   new LoopRing().add(1, [broken]);
   assert.deepEqual([broken.stats.evStoreErrors, broken.core.evTrackingBarrier], [2, 0], 'read and write failures are counted, not thrown');
