@@ -23,6 +23,8 @@ export function votequorumOptions(config: RingcastConfig, nodeId: number): Servi
       lastManStandingWindowMs: q.lastManStandingWindowMs,
       autoTieBreaker: q.autoTieBreaker,
       allowDownscale: q.allowDownscale,
+      expectedVotesTracking: q.expectedVotesTracking,
+      nodelistExpectedVotes: sum,
     },
     names: new Map(config.nodes.map((n) => [n.nodeId, n.name ?? n.address])),
   };

@@ -11,6 +11,7 @@ import { ServiceHandle, type ServiceHandleOptions } from './service.js';
 import { QuorumHandle, type QuorumHandleOptions } from './quorum.js';
 import { CfgHandle, type CfgHandleOptions } from './cfg.js';
 import { CmapHandle, type CmapHandleOptions } from './cmap.js';
+import { QuorumServiceHandle, type QuorumServiceHandleOptions } from './quorum-service.js';
 import { resolveReconnect, type ReconnectOptions } from './link.js';
 import { resolveSocketPath } from '../protocol/paths.js';
 import { STATUS_SERVICE_NAME } from '../protocol/status.js';
@@ -117,6 +118,15 @@ export class RingcastClient {
    */
   async cmap(options: Omit<CmapHandleOptions, 'pid'> = {}): Promise<CmapHandle> {
     return this.#track(await CmapHandle.open(this.socketPath, this.#inherit(options, false)));
+  }
+
+  /**
+   * libquorum (the quorum service, id 3) on its own connection: quorate(), changes() with the
+   * node list (model 'v1', default) or quorum only ('v0'). Works with or without a quorum provider
+   * (without one every partition is quorate and `type` is 'free').
+   */
+  async quorumService(options: Omit<QuorumServiceHandleOptions, 'pid'> = {}): Promise<QuorumServiceHandle> {
+    return this.#track(await QuorumServiceHandle.open(this.socketPath, this.#inherit(options, false)));
   }
 
   /** A handle's options with what connect() was given: its pid, and `reconnect` where the handle takes it. */

@@ -65,6 +65,7 @@ export {
 export {
   CmapHandle, type CmapHandleOptions, type CmapItem, type CmapJsValue, type CmapNotice, type CmapTrackOptions, type CmapTypeName, type CmapValue,
 } from './cmap.js';
+export { QuorumServiceHandle, type QuorumServiceEvent, type QuorumServiceHandleOptions } from './quorum-service.js';
 export { RingcastError, type RingcastErrorCode } from './errors.js';
 export type { ReconnectOptions } from './link.js';
 export type { BackoffOptions } from './backoff.js';

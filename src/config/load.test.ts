@@ -101,7 +101,7 @@ describe('loadConfig: a valid file', () => {
       },
       quorum: {
         provider: 'corosync_votequorum', expectedVotes: 3, twoNode: false, waitForAll: false, lastManStanding: false,
-        lastManStandingWindowMs: 10000, autoTieBreaker: { kind: 'none' }, allowDownscale: false,
+        lastManStandingWindowMs: 10000, autoTieBreaker: { kind: 'none' }, allowDownscale: false, expectedVotesTracking: false,
       },
       ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, ipFragmentation: 'auto', socketMode: 0o660 },
       event: {},
@@ -117,7 +117,7 @@ describe('loadConfig: a valid file', () => {
       keyfile: '/etc/ringcast/authkey', ipVersion: 'ipv6-4', port: 5405, sendJoinMs: 0, shutdownDrainTimeoutMs: 13_200, timing: { nodeCount: 1 },
     });
     assert.deepEqual(config.logging, { toStderr: true, toLogfile: false, toSyslog: false, debug: 'off', timestamp: 'hires', format: 'auto', subsystems: [] });
-    assert.deepEqual(config.quorum, { twoNode: false, waitForAll: false, lastManStanding: false, lastManStandingWindowMs: 10000, autoTieBreaker: { kind: 'none' }, allowDownscale: false });
+    assert.deepEqual(config.quorum, { twoNode: false, waitForAll: false, lastManStanding: false, lastManStandingWindowMs: 10000, autoTieBreaker: { kind: 'none' }, allowDownscale: false, expectedVotesTracking: false });
     assert.deepEqual(config.ringcast, { frameSize: 65536, ipFragmentation: 'auto', socketMode: 0o660 });
   });
 

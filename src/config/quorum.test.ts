@@ -19,7 +19,7 @@ describe('quorum {}: votequorum settings', () => {
     assert.ok(r.ok);
     assert.deepEqual(r.config.quorum, {
       provider: 'corosync_votequorum', twoNode: true, waitForAll: true, lastManStanding: false,
-      lastManStandingWindowMs: 10000, autoTieBreaker: { kind: 'none' }, allowDownscale: false,
+      lastManStandingWindowMs: 10000, autoTieBreaker: { kind: 'none' }, allowDownscale: false, expectedVotesTracking: false,
     });
     const explicit = load(file('  provider: corosync_votequorum\n  two_node: 1\n  wait_for_all: 0', 2));
     assert.ok(explicit.ok);
@@ -34,7 +34,15 @@ describe('quorum {}: votequorum settings', () => {
     assert.equal(r.config.quorum.lastManStandingWindowMs, 2500);
     assert.deepEqual(r.config.quorum.autoTieBreaker, { kind: 'list', nodes: [3, 1] });
     assert.equal(r.config.quorum.allowDownscale, true);
+    assert.equal(r.config.quorum.expectedVotesTracking, true, 'allow_downscale implies expected_votes_tracking');
     assert.deepEqual(r.config.nodes.map((n) => n.quorumVotes), [undefined, 3, undefined, undefined]);
+  });
+
+  test('expected_votes_tracking on its own', () => {
+    const r = load(file('  provider: corosync_votequorum\n  expected_votes_tracking: 1', 3));
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+    assert.deepEqual([r.config.quorum.expectedVotesTracking, r.config.quorum.allowDownscale], [true, false]);
+    assert.equal(load(file('  provider: corosync_votequorum\n  expected_votes_tracking: 2', 3)).ok, false, 'only 0 or 1');
   });
 
   test('switches take 0 or 1 as Corosync (u8), with the line of the bad value', () => {

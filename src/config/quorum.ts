@@ -19,7 +19,7 @@ export const DEFAULT_LMS_WINDOW_MS = 10_000;
 
 const OPTION_KEYS = [
   'expected_votes', 'two_node', 'wait_for_all', 'last_man_standing', 'last_man_standing_window',
-  'auto_tie_breaker', 'auto_tie_breaker_node', 'allow_downscale',
+  'auto_tie_breaker', 'auto_tie_breaker_node', 'allow_downscale', 'expected_votes_tracking',
 ] as const;
 
 const flag = (sv: SectionValues | undefined, key: string): boolean => str(sv, key) === '1';
@@ -53,7 +53,7 @@ export function buildQuorum(root: SectionValues, nodes: readonly NodeEntry[], si
     for (const k of OPTION_KEYS.filter((key) => present(quorum, key) && key !== 'expected_votes' && key !== 'two_node')) {
       sink.warn(lineOf(quorum, k), `quorum.${k}`, `ignored: no quorum.provider is set (quorum.provider: ${VOTEQUORUM_PROVIDER} turns votequorum on)`);
     }
-    return { ...base, twoNode, waitForAll: false, lastManStanding: false, lastManStandingWindowMs: DEFAULT_LMS_WINDOW_MS, autoTieBreaker: { kind: 'none' }, allowDownscale: false };
+    return { ...base, twoNode, waitForAll: false, lastManStanding: false, lastManStandingWindowMs: DEFAULT_LMS_WINDOW_MS, autoTieBreaker: { kind: 'none' }, allowDownscale: false, expectedVotesTracking: false };
   }
   if (provider !== VOTEQUORUM_PROVIDER) {
     const why = provider === 'corosync_ykd' ? 'the YKD provider is not implemented by ringcast' : 'unknown quorum provider';
@@ -64,6 +64,8 @@ export function buildQuorum(root: SectionValues, nodes: readonly NodeEntry[], si
   const lastManStanding = flag(quorum, 'last_man_standing');
   const lastManStandingWindowMs = num(quorum, 'last_man_standing_window') ?? DEFAULT_LMS_WINDOW_MS;
   const allowDownscale = flag(quorum, 'allow_downscale');
+  // allow_downscale requires tracking (votequorum_readconfig turns it on).
+  const expectedVotesTracking = flag(quorum, 'expected_votes_tracking') || allowDownscale;
   let autoTieBreaker: TieBreakerSetting = { kind: 'none' };
   const atbText = str(quorum, 'auto_tie_breaker_node');
   if (flag(quorum, 'auto_tie_breaker')) {
@@ -106,6 +108,6 @@ export function buildQuorum(root: SectionValues, nodes: readonly NodeEntry[], si
     }
   }
   return {
-    provider: VOTEQUORUM_PROVIDER, ...base, twoNode, waitForAll, lastManStanding, lastManStandingWindowMs, autoTieBreaker, allowDownscale,
+    provider: VOTEQUORUM_PROVIDER, ...base, twoNode, waitForAll, lastManStanding, lastManStandingWindowMs, autoTieBreaker, allowDownscale, expectedVotesTracking,
   };
 }

@@ -206,10 +206,10 @@ const quorumSpec: SectionSpec = {
     { name: 'auto_tie_breaker', value: zeroOne },
     { name: 'auto_tie_breaker_node', value: { type: 'string', maxBytes: 4096 } },
     { name: 'allow_downscale', value: zeroOne },
+    { name: 'expected_votes_tracking', value: zeroOne },
   ],
   ignoredKeys: {
     votes: 'ringcast always has a nodelist: set nodelist.node.quorum_votes instead (Corosync deprecates quorum.votes too)',
-    expected_votes_tracking: `expected votes tracking (the on-disk barrier) is ${NOT_YET}`,
     leaving_timeout: `${NOT_YET} (a node that leaves is dead at the next configuration)`,
   },
   ignoredSections: { device: `quorum devices (qdevice) are ${NOT_YET}` },

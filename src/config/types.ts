@@ -91,6 +91,8 @@ export interface QuorumSettings {
   readonly lastManStandingWindowMs: number;
   readonly autoTieBreaker: TieBreakerSetting;
   readonly allowDownscale: boolean;
+  /** expected_votes_tracking, or implied by allow_downscale (Corosync turns it on for it). */
+  readonly expectedVotesTracking: boolean;
 }
 
 export interface RingcastSettings {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { uptime } from 'node:os';
 import type { Logger } from 'pino';
 import { HistoryWriter } from '../history/writer.js';
+import { FileEvTrackingStore } from './ev-tracking-store.js';
 import { formatRingId } from '../history/ids.js';
 import { corosyncRingId } from '../protocol/ring-id.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
@@ -215,7 +216,10 @@ export class Daemon {
       socketGid: options.ipc?.socketGid,
       ipcLimits: options.ipc?.limits,
       cpg: options.cpg,
-      votequorum: options.votequorum,
+      // Expected-votes tracking (or allow_downscale) keeps its barrier in the state directory.
+      votequorum: options.votequorum && (options.votequorum.config.expectedVotesTracking || options.votequorum.config.allowDownscale)
+        ? { ...options.votequorum, evStore: options.votequorum.evStore ?? new FileEvTrackingStore(options.stateDir) }
+        : options.votequorum,
       services: options.services,
       evt: options.evt,
       clm: { local: clmLocalRecord(options) },

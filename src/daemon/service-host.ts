@@ -33,6 +33,7 @@ import { corosyncRingId } from '../protocol/ring-id.js';
 import { CfgService, type CfgHost } from '../services/cfg/service.js';
 import { CmapService, type CmapServiceOptions } from '../services/cmap/service.js';
 import { serviceEntries, votequorumEntries, type MessageCounters } from './cmap-runtime.js';
+import { QuorumService } from '../services/quorum/service.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
 import { StatusService, type StatusSource } from './status-service.js';
@@ -161,6 +162,8 @@ export class ServiceHost {
   readonly cfg: CfgService | undefined;
   /** The runtime map (id 0), always hosted. */
   readonly cmap: CmapService;
+  /** libquorum's service (id 3), always hosted: on votequorum, or always quorate without a provider. */
+  readonly quorum: QuorumService;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
   /** Requests, error answers and applied messages per service, for the metrics endpoint. */
@@ -205,6 +208,8 @@ export class ServiceHost {
       });
       services.push(this.cfg);
     }
+    this.quorum = new QuorumService(this.votequorum ? { provider: this.votequorum } : {});
+    services.push(this.quorum);
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
     this.cmap = this.#createCmap(options, services);
@@ -288,6 +293,8 @@ export class ServiceHost {
   beginDrain(): void {
     if (this.#draining) return;
     this.#draining = true;
+    // allow_downscale: the others hear LEAVING before this node leaves the ring.
+    if (this.votequorum?.leaving()) this.#log.info('votequorum: LEAVING sent (allow_downscale): the other nodes take this node\'s votes out now');
     for (const client of this.#clients.values()) this.applyPause(client);
   }
 
@@ -334,6 +341,7 @@ export class ServiceHost {
         ...(this.votequorum ? { votequorum: this.votequorum.statusSection() } : {}),
         ...(this.cfg ? { cfg: this.cfg.statusSection() } : {}),
         cmap: this.cmap.statusSection(),
+        quorum: this.quorum.statusSection(),
       },
     };
   }

@@ -15,7 +15,7 @@ import type { ExecHandler, LibHandler, Service, ServiceApi, ServiceSync } from '
 export const USER_SERVICE_ID_MIN = 48;
 export const USER_SERVICE_ID_MAX = 63;
 /** Names clients give in their IPC hello; a service of your own must not shadow the built-in ones. */
-export const RESERVED_SERVICE_NAMES: readonly string[] = ['cfg', 'cmap', 'cpg', 'orderlog', 'status', 'votequorum'];
+export const RESERVED_SERVICE_NAMES: readonly string[] = ['cfg', 'cmap', 'cpg', 'orderlog', 'quorum', 'status', 'votequorum'];
 const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** What a service module's factory is given. */
@@ -65,6 +65,7 @@ export function checkService(value: unknown): Service {
     return {
       name: typeof h['name'] === 'string' ? h['name'] : where,
       ...(h['sync'] === true ? { sync: true } : {}),
+      ...(isFunction(h['outsideSync']) ? { outsideSync: (h['outsideSync'] as (v: unknown) => boolean).bind(h) } : {}),
       decode: (h['decode'] as ExecHandler['decode']).bind(h),
       apply: (h['apply'] as ExecHandler['apply']).bind(h),
     };

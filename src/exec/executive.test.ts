@@ -196,3 +196,13 @@ test('RingNode fits the executive\'s ring and delivery interfaces (compile-time 
   };
   assert.equal(typeof fits, 'function');
 });
+
+test('a sync message outside its round: dropped as stale, unless its handler\'s outsideSync takes it (then applied on every node, in order)', () => {
+  const { ring, a, b } = twoNodes();
+  const before = [a.states.length, b.states.length];
+  assert.deepEqual(a.api!.send(1, utf8.encode('plain')), { ok: true });
+  assert.deepEqual(a.api!.send(1, utf8.encode('late:leaving')), { ok: true });
+  ring.pump();
+  assert.deepEqual([a.states.slice(before[0]), b.states.slice(before[1])], [['1:late:leaving'], ['1:late:leaving']]);
+  assert.equal(ring.execs.get(2)!.stats.dropped.staleSync, 1, 'the plain one');
+});

@@ -265,7 +265,9 @@ export class Executive {
     const own = local && sourceTag !== 0 ? this.outbound.delivered(sourceTag, serviceId, messageId) : undefined;
     const isSync = handler.isSyncMessage ? handler.isSyncMessage(body) : handler.sync === true;
     if (isSync) {
-      if (!this.sync.acceptsSyncMessage(delivery.ringId)) return this.drop('staleSync', delivery.from, `${service.name}.${handler.name}`);
+      if (!this.sync.acceptsSyncMessage(delivery.ringId) && !this.appliesOutsideSync(handler, serviceId, delivery)) {
+        return this.drop('staleSync', delivery.from, `${service.name}.${handler.name}`);
+      }
     } else if (!this.sync.isActive(serviceId, delivery.ringId)) {
       if (own) this.sendAgainAfterSync(own);
       return this.drop('notActive', delivery.from, `${service.name}.${handler.name} before its sync activated`);
@@ -355,6 +357,14 @@ export class Executive {
       return { ok: true };
     }
     return mapRingResult(result);
+  }
+
+  /** A sync message outside its round: applied only if its handler says so and its service is active in its ring. */
+  private appliesOutsideSync(handler: ExecHandler, serviceId: number, delivery: ExecDelivery): boolean {
+    if (handler.outsideSync === undefined || !this.sync.isActive(serviceId, delivery.ringId)) return false;
+    const value = handler.decode(execBody(delivery.data), delivery.data);
+    // An undecodable one goes on to apply(), which counts it as malformed.
+    return !value.ok || handler.outsideSync(value.value);
   }
 
   private apply(service: Service, handler: ExecHandler, messageId: number, delivery: ExecDelivery, own: OwnMessage | undefined, isSync: boolean): void {

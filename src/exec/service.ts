@@ -108,6 +108,13 @@ export interface ExecHandler<T = unknown> {
    */
   readonly isSyncMessage?: (body: Uint8Array) => boolean;
   /**
+   * For a sync message: whether this one is applied also outside its round, like an ordinary
+   * message (once its service activated in the ring it was ordered in; every member decides
+   * alike). Corosync applies every message at once; votequorum's NODEINFO is also sent outside
+   * sync (the LEAVING notice of a node stopping cleanly). Absent: never.
+   */
+  readonly outsideSync?: (value: T) => boolean;
+  /**
    * Strict decoder; never throws. `body` is the message after the 16-byte header; `message` is
    * the whole message, for layouts that count offsets from the header as Corosync's structs do.
    */

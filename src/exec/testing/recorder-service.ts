@@ -58,6 +58,8 @@ export class RecorderService implements Service {
     {
       name: 'state',
       sync: true,
+      // A state that starts with "late:" also applies outside sync (ExecHandler.outsideSync).
+      outsideSync: (text: string) => text.startsWith('late:'),
       decode: (body: Uint8Array) => ({ ok: true, value: fromUtf8.decode(body) }),
       apply: (text: string, meta) => {
         this.states.push(`${meta.from}:${text}`);

@@ -228,3 +228,59 @@ test('fixes against Corosync: setexpected\'s trial ignores allow_downscale (the 
   assert.equal(s.evBarrier, 4);
   assert.equal(s.checkSetExpected(2), 'ok');
 });
+
+test('allow_downscale (note 1.4): a LEAVING node is taken out at once; expected votes shrink to the members, quorum never below the barrier', () => {
+  const c = new Cluster(5, { allowDownscale: true });
+  c.form([1, 2, 3, 4, 5]);
+  const leaving = c.state(5).leave();
+  assert.equal(leaving.flags & 2, 2, 'the NODEINFO carries LEAVING');
+  for (const id of [1, 2, 3, 4]) c.state(id).nodeInfo(leaving);
+  const s = c.state(1);
+  assert.equal(s.nodes.get(5)!.state, 3, 'LEAVING');
+  // recalculate_quorum(1, 1): members' expected votes := 4; quorum from max(ev_barrier 5, 4 members).
+  assert.deepEqual([s.expectedVotes, s.highestExpected, s.totalVotes, s.quorum, s.quorate], [4, 4, 4, 3, true]);
+  c.form([1, 2, 3, 4]);
+  assert.equal(s.nodes.get(5)!.state, 2, 'gone from the ring: dead');
+  assert.deepEqual([s.expectedVotes, s.highestExpected, s.quorum, c.lastQuorum(1)], [4, 4, 3, true]);
+  // A second clean stop: three left, still quorate (3 of the barrier's 5).
+  const four = c.state(4).leave();
+  for (const id of [1, 2, 3]) c.state(id).nodeInfo(four);
+  c.form([1, 2, 3]);
+  assert.deepEqual([s.expectedVotes, s.quorum, s.quorate], [3, 3, true]);
+  // A third: the barrier (5 configured) keeps the threshold at 3, so two nodes block.
+  const three = c.state(3).leave();
+  for (const id of [1, 2]) c.state(id).nodeInfo(three);
+  assert.deepEqual([s.expectedVotes, s.totalVotes, s.quorum, s.quorate], [2, 2, 3, false]);
+});
+
+test('without allow_downscale a node that stops is only dead at the next configuration: expected votes stay', () => {
+  const c = new Cluster(5);
+  c.form([1, 2, 3, 4, 5]);
+  c.form([1, 2, 3, 4]);
+  assert.deepEqual([c.state(1).expectedVotes, c.state(1).quorum], [5, 3]);
+});
+
+test('expected_votes_tracking: the stored barrier wins over the configuration; a rise is reported for storing; reported expected votes are taken as they come', () => {
+  const stored = new QuorumState(1, { ...BASE, expectedVotes: 5, expectedVotesTracking: true }, { storedEvBarrier: 7 });
+  assert.deepEqual([stored.expectedVotes, stored.evTrackingBarrier, stored.evBarrier], [7, 7, 7]);
+  // Nothing stored yet: quorum.expected_votes is replaced by the (zero) barrier, so the nodelist sum applies.
+  const fresh = new QuorumState(1, { ...BASE, expectedVotes: 5, nodelistExpectedVotes: 3, expectedVotesTracking: true }, { storedEvBarrier: 0 });
+  assert.equal(fresh.expectedVotes, 3);
+  fresh.syncInit([1, 2]);
+  const effects = [...fresh.nodeInfo(fresh.ownInfo()), ...fresh.nodeInfo({ nodeId: 2, votes: 3, expectedVotes: 3, flags: 0 })];
+  // The first recalculation stores 3 (above the empty barrier); total 4 > 3 raises expected votes and the barrier follows.
+  assert.deepEqual(effects.filter((e) => e.kind === 'ev-tracking'), [{ kind: 'ev-tracking', barrier: 3 }, { kind: 'ev-tracking', barrier: 4 }]);
+  assert.equal(fresh.evTrackingBarrier, 4);
+  // An inquorate node's expected votes are recorded as sent (without tracking: replaced by ours).
+  fresh.nodeInfo({ nodeId: 3, votes: 1, expectedVotes: 9, flags: 0 });
+  assert.equal(fresh.nodes.get(3)!.expectedVotes, 9);
+  const plain = new QuorumState(1, { ...BASE, expectedVotes: 5 });
+  plain.syncInit([1, 3]);
+  plain.nodeInfo({ nodeId: 3, votes: 1, expectedVotes: 9, flags: 0 });
+  assert.equal(plain.nodes.get(3)!.expectedVotes, 5);
+  // setexpected with tracking: our own expected votes never fall below the stored barrier.
+  stored.syncInit([1]);
+  stored.nodeInfo(stored.ownInfo());
+  stored.reconfigureExpected(2);
+  assert.deepEqual([stored.evBarrier, stored.expectedVotes], [2, 7]);
+});

@@ -29,6 +29,23 @@ export interface VotequorumConfig {
   readonly lastManStandingWindowMs: number;
   readonly autoTieBreaker: TieBreaker;
   readonly allowDownscale: boolean;
+  /**
+   * quorum.expected_votes_tracking (Corosync's EVT; allow_downscale turns it on too): the highest
+   * expected votes ever seen are kept on disk (QuorumStateOptions.storedEvBarrier, effect
+   * 'ev-tracking') and win over the configured expected votes at the next start.
+   */
+  readonly expectedVotesTracking?: boolean;
+  /**
+   * The nodelist's vote sum when it differs from `expectedVotes` (quorum.expected_votes set).
+   * With tracking on, Corosync replaces quorum.expected_votes by the stored barrier even when
+   * that is 0 (nothing stored yet): the nodelist sum applies then. Default: expectedVotes.
+   */
+  readonly nodelistExpectedVotes?: number;
+}
+
+export interface QuorumStateOptions {
+  /** The expected-votes barrier read from disk at start (0: none yet); used with tracking on. */
+  readonly storedEvBarrier?: number;
 }
 
 export interface QuorumNode {
@@ -52,7 +69,9 @@ export type QuorumEffect =
   | { readonly kind: 'quorum'; readonly quorate: boolean }
   | { readonly kind: 'expected-votes'; readonly expectedVotes: number }
   | { readonly kind: 'arm-lms'; readonly afterMs: number }
-  | { readonly kind: 'cancel-lms' };
+  | { readonly kind: 'cancel-lms' }
+  /** Expected-votes tracking: store this barrier (Corosync writes `<state_dir>/ev_tracking`). */
+  | { readonly kind: 'ev-tracking'; readonly barrier: number };
 
 export class QuorumState {
   /** Every node ever heard of, by id: Corosync never forgets one. */
@@ -65,15 +84,26 @@ export class QuorumState {
   previousMembers: readonly number[] = [];
   lowestNodeId = 0;
   highestNodeId = 0;
+  /** With expected-votes tracking: the highest expected votes ever seen here (persisted). */
+  evTrackingBarrier = 0;
+  readonly evTracking: boolean;
   private inSync = false;
   private readonly me: QuorumNode;
   private lastManStandingOn: boolean;
 
-  constructor(readonly nodeId: number, readonly config: VotequorumConfig) {
-    this.me = { nodeId, state: NodeState.member, votes: config.votes, expectedVotes: config.expectedVotes, flags: NodeFlag.first };
+  constructor(readonly nodeId: number, readonly config: VotequorumConfig, options: QuorumStateOptions = {}) {
+    // allow_downscale requires tracking (votequorum_readconfig).
+    this.evTracking = config.expectedVotesTracking === true || config.allowDownscale;
+    let expectedVotes = config.expectedVotes;
+    if (this.evTracking) {
+      this.evTrackingBarrier = options.storedEvBarrier ?? 0;
+      // The stored barrier stands in for quorum.expected_votes, even when it is 0.
+      expectedVotes = this.evTrackingBarrier > 0 ? this.evTrackingBarrier : (config.nodelistExpectedVotes ?? config.expectedVotes);
+    }
+    this.me = { nodeId, state: NodeState.member, votes: config.votes, expectedVotes, flags: NodeFlag.first };
     this.nodes.set(nodeId, this.me);
     this.waitForAllStatus = config.waitForAll;
-    this.evBarrier = config.expectedVotes;
+    this.evBarrier = expectedVotes;
     this.lastManStandingOn = config.lastManStanding;
     if (config.waitForAll) this.me.flags |= NodeFlag.wfaStatus;
   }
@@ -98,6 +128,15 @@ export class QuorumState {
   /** This node's NODEINFO, as sent in every sync and after a change of its own votes. */
   ownInfo(): NodeInfo {
     return { nodeId: this.nodeId, votes: this.me.votes, expectedVotes: this.me.expectedVotes, flags: this.me.flags };
+  }
+
+  /**
+   * A clean stop with allow_downscale (votequorum_exec_exit_fn): this node's NODEINFO from now on
+   * carries LEAVING, so the others take its votes out and shrink their expected votes.
+   */
+  leave(): NodeInfo {
+    this.me.flags |= NodeFlag.leaving;
+    return this.ownInfo();
   }
 
   /** sync_init: a new configuration; members no longer present are dead. */
@@ -155,8 +194,9 @@ export class QuorumState {
       allowDecrease = true;
       this.me.expectedVotes = info.expectedVotes;
     }
-    // Expected votes are taken from a quorate node; an inquorate node is recorded with ours.
-    node.expectedVotes = (info.flags & NodeFlag.quorate) ? info.expectedVotes : this.me.expectedVotes;
+    // Expected votes are taken from a quorate node (or from any with tracking on); an inquorate
+    // node is recorded with ours.
+    node.expectedVotes = (info.flags & NodeFlag.quorate) || this.evTracking ? info.expectedVotes : this.me.expectedVotes;
     if (this.lastManStandingOn && node.votes > 1) {
       this.lastManStandingOn = false;
       effects.push({ kind: 'cancel-lms' });
@@ -177,6 +217,8 @@ export class QuorumState {
   reconfigureExpected(value: number): QuorumEffect[] {
     for (const n of this.nodes.values()) if (n.state === NodeState.member) n.expectedVotes = value;
     this.evBarrier = value;
+    // With tracking, our own expected votes never fall below the stored high-water mark.
+    if (this.evTracking) this.me.expectedVotes = Math.max(this.me.expectedVotes, this.evTrackingBarrier);
     return [{ kind: 'expected-votes', expectedVotes: value }, ...this.recalculate(true, false)];
   }
 
@@ -260,6 +302,10 @@ export class QuorumState {
       // Expected votes follow the highest total ever seen.
       this.me.expectedVotes = total;
       effects.push({ kind: 'expected-votes', expectedVotes: total });
+    }
+    if (this.evTracking && this.me.expectedVotes > this.evTrackingBarrier) {
+      this.evTrackingBarrier = this.me.expectedVotes;
+      effects.push({ kind: 'ev-tracking', barrier: this.evTrackingBarrier });
     }
     const { quorum, total: counted } = this.calculate(allowDecrease, memberCount, false);
     this.quorum = quorum;

@@ -123,3 +123,37 @@ test('last_man_standing: the timer comes from the host clock; on expiry expected
   form([1, 2]);
   assert.equal(services.get(1)!.quorate, true);
 });
+
+test('allow_downscale: leaving() multicasts NODEINFO with LEAVING outside sync and every node applies it at once; without the option nothing is sent', () => {
+  const { ring, services, form } = cluster(3, { allowDownscale: true });
+  form([1, 2, 3]);
+  assert.equal(ring.execs.get(1)!.syncInProcess, false);
+  assert.equal(services.get(3)!.leaving(), true);
+  ring.pump();
+  for (const id of [1, 2]) {
+    const core = services.get(id)!.core;
+    assert.deepEqual([core.nodes.get(3)!.state, core.expectedVotes, core.totalVotes, services.get(id)!.quorate], [3, 2, 2, true]);
+  }
+  assert.equal(ring.execs.get(1)!.stats.dropped.staleSync, 0, 'applied, not dropped as a stale sync message');
+  const plain = cluster(3);
+  plain.form([1, 2, 3]);
+  assert.equal(plain.services.get(3)!.leaving(), false);
+});
+
+test('expected-votes tracking: the stored barrier is read at start, written at start and on every rise', () => {
+  const ring = new LoopRing();
+  const saved: number[] = [];
+  const store = { load: () => 4, save: (b: number) => void saved.push(b) };
+  const svc = new VotequorumService({ config: { ...CONFIG, expectedVotes: 3, expectedVotesTracking: true }, evStore: store });
+  ring.add(1, [svc]);
+  assert.deepEqual([svc.core.expectedVotes, svc.core.quorum], [4, 0]);
+  ring.configure([1]);
+  ring.pump();
+  assert.deepEqual([svc.core.quorum, svc.quorate], [3, false], '1 vote of 4 expected');
+  assert.deepEqual(saved, [4], 'written at start; no rise');
+  const status = svc.statusSection();
+  assert.deepEqual([status['evBarrier'], status['evTrackingBarrier'], status['waitForAllStatus']], [4, 4, false]);
+  const broken = new VotequorumService({ config: { ...CONFIG, allowDownscale: true }, evStore: { load: () => { throw new Error('EIO'); }, save: () => { throw new Error('EROFS'); } } });
+  new LoopRing().add(1, [broken]);
+  assert.deepEqual([broken.stats.evStoreErrors, broken.core.evTrackingBarrier], [2, 0], 'read and write failures are counted, not thrown');
+});

@@ -22,6 +22,7 @@ import {
   QuorumInfoFlag, TrackFlag, VOTEQUORUM_SERVICE_NAME, VotequorumRequest, decodeU32s, encodeEvent, encodeInfo, encodeState,
   type VotequorumEventValue,
 } from '../../protocol/votequorum.js';
+import type { QuorumDecision, QuorumProvider } from '../quorum/service.js';
 import { NodeState, QuorumState, type QuorumEffect, type VotequorumConfig } from './quorum-state.js';
 import {
   ReconfigureParam, VOTEQUORUM_SERVICE_ID, VotequorumMessageId, decodeNodeInfo, decodeReconfigure, encodeVotequorumMessage,
@@ -36,6 +37,19 @@ export interface VotequorumServiceOptions {
   readonly timer?: (ms: number, run: () => void) => () => void;
   /** Corosync's quorum log lines ("This node is within the primary component…", "Members[n]: …"). */
   readonly log?: (message: string, fields: Record<string, unknown>) => void;
+  /**
+   * Where expected-votes tracking keeps its barrier (the daemon: `<stateDir>/ev_tracking`, 4 bytes
+   * as Corosync writes them). Used only with expected_votes_tracking or allow_downscale; without a
+   * store the barrier starts at 0 and lives in memory.
+   */
+  readonly evStore?: EvTrackingStore;
+}
+
+export interface EvTrackingStore {
+  /** The stored barrier; 0 when there is none yet (or it cannot be read: Corosync starts again from 0). */
+  load(): number;
+  /** Throws when it cannot write; the service logs and carries on, as Corosync does. */
+  save(barrier: number): void;
 }
 
 export interface VotequorumStats {
@@ -45,6 +59,8 @@ export interface VotequorumStats {
   eventsSent: number;
   eventErrors: number;
   lmsExpiries: number;
+  leavingSent: number;
+  evStoreErrors: number;
 }
 
 interface Tracker {
@@ -58,13 +74,14 @@ const INFO_OPTIONS = (c: VotequorumConfig): number =>
   (c.lastManStanding ? QuorumInfoFlag.lastManStanding : 0) | (c.autoTieBreaker.kind !== 'none' ? QuorumInfoFlag.autoTieBreaker : 0) |
   (c.allowDownscale ? QuorumInfoFlag.allowDownscale : 0);
 
-export class VotequorumService implements Service {
+export class VotequorumService implements Service, QuorumProvider {
   readonly id = VOTEQUORUM_SERVICE_ID;
   readonly name = VOTEQUORUM_SERVICE_NAME;
-  readonly stats: VotequorumStats = { nodeInfosSent: 0, reconfiguresApplied: 0, quorumChanges: 0, eventsSent: 0, eventErrors: 0, lmsExpiries: 0 };
+  readonly stats: VotequorumStats = { nodeInfosSent: 0, reconfiguresApplied: 0, quorumChanges: 0, eventsSent: 0, eventErrors: 0, lmsExpiries: 0, leavingSent: 0, evStoreErrors: 0 };
   readonly #options: VotequorumServiceOptions;
   readonly #trackers = new Map<number, Tracker>();
   readonly #listeners = new Set<(quorate: boolean) => void>();
+  readonly #deciders = new Set<(decision: QuorumDecision) => void>();
   #api: ServiceApi | undefined;
   #state: QuorumState | undefined;
   #ringId: RingId = { rep: 0, seq: 0 };
@@ -104,12 +121,23 @@ export class VotequorumService implements Service {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * The quorum service's hook (Corosync's quorum_callback): every announcement, changed or not,
+   * with this partition's members. Returns the unsubscribe function.
+   */
+  onDecision(listener: (decision: QuorumDecision) => void): () => void {
+    this.#deciders.add(listener);
+    return () => this.#deciders.delete(listener);
+  }
+
   /** The `quorum` section of the daemon's status. */
   statusSection(): Record<string, unknown> {
     const s = this.#state;
     return {
       quorate: this.#announced,
       ...(s ? { expectedVotes: s.expectedVotes, highestExpected: s.highestExpected, totalVotes: s.totalVotes, quorum: s.quorum } : {}),
+      // Corosync's runtime.votequorum.wait_for_all_status, ev_barrier and ev_tracking_barrier.
+      ...(s ? { waitForAllStatus: s.waitForAllStatus, evBarrier: s.evBarrier, ...(s.evTracking ? { evTrackingBarrier: s.evTrackingBarrier } : {}) } : {}),
       trackers: this.#trackers.size,
       ...this.stats,
     };
@@ -212,8 +240,11 @@ export class VotequorumService implements Service {
   readonly execHandlers: readonly ExecHandler<VotequorumExecMessage>[] = [
     {
       name: 'nodeinfo',
-      // Sent in sync_process: applied while this configuration's sync runs.
+      // Sent in sync_process: applied while this configuration's sync runs. Also sent outside
+      // sync (the LEAVING notice of a node stopping cleanly): Corosync applies it at once, so
+      // here too, once votequorum activated in the ring it was ordered in.
       sync: true,
+      outsideSync: () => true,
       decode: (_body, message) => decodeNodeInfo(message),
       apply: (msg) => this.#applyNodeInfo(msg as NodeInfoMessage),
     },
@@ -279,14 +310,36 @@ export class VotequorumService implements Service {
 
   start(api: ServiceApi): void {
     this.#api = api;
-    this.#state = new QuorumState(api.localNodeId, this.#options.config);
+    const { config, evStore } = this.#options;
+    const tracking = config.expectedVotesTracking === true || config.allowDownscale;
+    let storedEvBarrier = 0;
+    if (tracking && evStore) {
+      try {
+        storedEvBarrier = evStore.load();
+      } catch (err) {
+        this.stats.evStoreErrors++;
+        this.#options.log?.(`Unable to read the ev_tracking barrier: ${(err as Error).message}; starting from 0`, {});
+      }
+    }
+    this.#state = new QuorumState(api.localNodeId, config, { storedEvBarrier });
+    // Corosync writes the barrier it starts with (creating the file).
+    if (tracking) this.#apply([{ kind: 'ev-tracking', barrier: this.#state.evTrackingBarrier }]);
+  }
+
+  /**
+   * A planned stop begins (the daemon's drain, before it leaves the ring): with allow_downscale,
+   * multicast NODEINFO with LEAVING (Corosync's votequorum_exec_exit_fn), so the others take this
+   * node's votes out at once and their expected votes shrink to the members left. The drain waits
+   * for it to come back like any message this node handed the ring. Returns whether it was sent.
+   */
+  leaving(): boolean {
+    if (!this.#options.config.allowDownscale || this.#state === undefined) return false;
+    const sent = this.#send({ kind: 'nodeinfo', ...this.#state.leave() });
+    if (sent.ok) this.stats.leavingSent++;
+    return sent.ok;
   }
 
   stop(): void {
-    // Corosync's exec_exit_fn multicasts NODEINFO with LEAVING here when allow_downscale is on.
-    // ringcast's executive applies NODEINFO (a sync message) only during a sync, so such a
-    // notice would be dropped by every receiver: not sent; the others see this node dead at the
-    // next configuration instead (docs/quorum.md, "Not implemented").
     this.#cancelLms?.();
     this.#cancelLms = undefined;
     this.#api = undefined;
@@ -310,6 +363,14 @@ export class VotequorumService implements Service {
           break;
         case 'expected-votes':
           this.#broadcast({ type: 'expectedVotes', expectedVotes: e.expectedVotes });
+          break;
+        case 'ev-tracking':
+          try {
+            this.#options.evStore?.save(e.barrier);
+          } catch (err) {
+            this.stats.evStoreErrors++;
+            this.#options.log?.(`Unable to update ev_tracking_barrier on disk data: ${(err as Error).message}`, { barrier: e.barrier });
+          }
           break;
         case 'cancel-lms':
           this.#cancelLms?.();
@@ -338,6 +399,8 @@ export class VotequorumService implements Service {
         : 'This node is within the non-primary component and will NOT provide any services.', { quorate });
     }
     this.#options.log?.(`Members[${this.#members.length}]: ${this.#members.join(' ')}`, { members: this.#members });
+    // As Corosync: the quorum service (libquorum) first, then votequorum's own trackers.
+    for (const d of [...this.#deciders]) d({ quorate, view: this.#members, ringId: this.#ringId });
     this.#broadcast(this.#quorumEvent());
     if (changed) for (const l of [...this.#listeners]) l(quorate);
   }

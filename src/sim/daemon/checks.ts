@@ -153,8 +153,9 @@ function checkTracker(
 
 /**
  * votequorum: the live nodes of one ring agree on quorate, quorum, expected and total votes,
- * and quorate is what the arithmetic says (total ≥ quorum: the simulated config has none of the
- * options that override it). Nodes are grouped by their ring, so a run that ends split checks
+ * quorate is what the arithmetic says (total ≥ quorum; only with the default settings, which
+ * have none of the options that override it), and libquorum (the quorum service, id 3) says the
+ * same quorate as votequorum. Nodes are grouped by their ring, so a run that ends split checks
  * each partition on its own.
  */
 function checkVotequorum(cluster: SimDaemonCluster): string[] {
@@ -166,7 +167,9 @@ function checkVotequorum(cluster: SimDaemonCluster): string[] {
     const s = vq.core;
     const ring = `${vq.ringId.rep}.${vq.ringId.seq}`;
     const view = `quorate=${vq.quorate} quorum=${s.quorum} highestExpected=${s.highestExpected} totalVotes=${s.totalVotes}`;
-    if (vq.quorate !== (s.totalVotes >= s.quorum)) problems.push(`votequorum: node ${id} says quorate=${vq.quorate} with ${s.totalVotes} votes for quorum ${s.quorum}`);
+    const libquorum = cluster.stack(id)!.host.quorum.quorate;
+    if (libquorum !== vq.quorate) problems.push(`quorum: node ${id}'s libquorum says quorate=${libquorum}, votequorum ${vq.quorate}`);
+    if (cluster.options.votequorum === undefined && vq.quorate !== (s.totalVotes >= s.quorum)) problems.push(`votequorum: node ${id} says quorate=${vq.quorate} with ${s.totalVotes} votes for quorum ${s.quorum}`);
     const list = rings.get(ring) ?? [];
     list.push({ id, view });
     rings.set(ring, list);

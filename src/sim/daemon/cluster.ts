@@ -12,7 +12,7 @@ import pino from 'pino';
 import type { TotemConfig } from '../../totem/config.js';
 import type { HistoryRecord } from '../../history/records.js';
 import { formatRingId } from '../../history/ids.js';
-import { ServiceHost } from '../../daemon/service-host.js';
+import { ServiceHost, type ServiceHostOptions } from '../../daemon/service-host.js';
 import type { HostClock } from '../../daemon/host-clock.js';
 import { SimCluster, type ClusterOptions, type NodeStatus } from '../cluster.js';
 import type { FaultTarget } from '../faults.js';
@@ -43,7 +43,15 @@ export interface SimDaemonOptions {
   readonly ipcHopMs?: number;
   readonly onTrace?: ClusterOptions['onTrace'];
   readonly onDrained?: ClusterOptions['onDrained'];
+  /**
+   * With the votequorum service: each node's settings (default: 1 vote each, expected votes =
+   * the node count, no options). Scenario tests pass two_node, last_man_standing and the rest.
+   */
+  readonly votequorum?: (nodeId: number) => SimVotequorumConfig;
 }
+
+/** votequorum's settings as the service host takes them. */
+export type SimVotequorumConfig = NonNullable<ServiceHostOptions['votequorum']>['config'];
 
 const SILENT = pino({ enabled: false });
 const CHURN_GROUPS = ['g1', 'g2'];
@@ -107,13 +115,16 @@ class NodeStack implements ConnectionHost {
       evt: { onSyncActivated: (ring, table) => cluster.evtActivated(id, ring, table) },
       // Each incarnation boots at its start time (a restart is a new boot, as a real one would be).
       clm: { local: { name: `n${id}`, address: { family: 'inet', text: `10.0.0.${id}` }, bootTimestamp: 1_700_000_000_000_000_000n + BigInt(Math.round(sim.now * 1000)) * 1000n } },
-      // votequorum with every node's default vote and expected votes = the node count.
+      // votequorum with every node's default vote and expected votes = the node count, unless
+      // the run gives settings. Expected-votes tracking's barrier outlives the incarnation, as
+      // its file would.
       ...(cluster.options.services.includes('votequorum') ? {
         votequorum: {
-          config: {
+          config: cluster.options.votequorum?.(id) ?? {
             votes: 1, expectedVotes: nodes, twoNode: false, waitForAll: false, lastManStanding: false,
             lastManStandingWindowMs: 10_000, autoTieBreaker: { kind: 'none' as const }, allowDownscale: false,
           },
+          evStore: { load: () => cluster.evBarriers.get(id) ?? 0, save: (barrier: number) => void cluster.evBarriers.set(id, barrier) },
         },
       } : {}),
     });
@@ -253,6 +264,8 @@ export class SimDaemonCluster implements FaultTarget {
   readonly evtLastRing = new Map<number, string>();
   /** Every EVT application of the run (for the duplicate check). */
   readonly evtApps: EvtApp[] = [];
+  /** Per node: votequorum's stored expected-votes barrier (its ev_tracking file), across restarts. */
+  readonly evBarriers = new Map<number, number>();
 
   constructor(readonly options: SimDaemonOptions) {
     this.sim = new SimCluster({

@@ -8,7 +8,7 @@ import { deriveTotemConfig } from '../../totem/config.js';
 import { Prng } from '../prng.js';
 import { DrainWatch } from '../drain-watch.js';
 import { SIM_TOTEM_DEFAULTS, convergence, countStops, fmt, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
-import { SimDaemonCluster, type DaemonService } from './cluster.js';
+import { SimDaemonCluster, type DaemonService, type SimDaemonOptions } from './cluster.js';
 import { checkServices, cmapLeftEntries } from './checks.js';
 
 export interface DaemonRunOptions extends SimRunOptions {
@@ -19,6 +19,8 @@ export interface DaemonRunOptions extends SimRunOptions {
   readonly churnersPerNode?: number;
   /** The ring's send queue bound per node (default 64 KiB: small, so flow control meets faults). */
   readonly maxQueuedBytes?: number;
+  /** votequorum's settings per node (default: 1 vote each, expected = the node count, no options). */
+  readonly votequorum?: SimDaemonOptions['votequorum'];
 }
 
 export interface DaemonRunResult extends SimRunResult {
@@ -53,6 +55,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
       traceLog?.(node, event, now);
     },
     onDrained: (node, r, now) => watch.drained(node, r, now),
+    ...(options.votequorum ? { votequorum: options.votequorum } : {}),
   });
   const { finished, budget } = runScheduled(cluster, options, config, rng.fork(), () => watch.fault(cluster));
 
