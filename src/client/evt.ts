@@ -140,6 +140,12 @@ function fromTransport(err: unknown, what: string): Error {
 export class EvtSubscription implements AsyncIterable<EvtEvent> {
   /** @internal */
   readonly queue: AsyncQueue<EvtEvent>;
+  /**
+   * @internal Set by the SA-style layer (sa-evt.ts): deliveries go to it instead of the iterator,
+   * in the handle's delivery order across subscriptions; it gives the credit back (handle.taken())
+   * when the application has had the event.
+   */
+  sink: ((e: EvtEvent) => void) | undefined;
 
   /** @internal */
   constructor(
@@ -200,11 +206,15 @@ export class EvtChannel {
    * then live ones. `id`: the SA subscription id (unique per handle and channel); default: the
    * next free one.
    */
-  async subscribe(filters: readonly EvtFilterSpec[] = [{ type: 'passAll' }], options: EvtCallOptions & { id?: number } = {}): Promise<EvtSubscription> {
+  async subscribe(
+    filters: readonly EvtFilterSpec[] = [{ type: 'passAll' }],
+    options: EvtCallOptions & { id?: number; /** @internal */ sink?: (e: EvtEvent) => void } = {},
+  ): Promise<EvtSubscription> {
     this.#live();
     const id = options.id ?? this.handle.nextSubscriptionId();
     const wire: EvtFilter[] = filters.map((f) => ({ type: f.type, pattern: f.type === 'passAll' ? new Uint8Array(0) : bytesOf(f.pattern) }));
     const sub = new EvtSubscription(this, id, wire, () => this.handle.taken());
+    sub.sink = options.sink;
     // Registered before the request: the daemon sends retained events right after its answer.
     const previous = this.subscriptions.get(id);
     if (previous === undefined) this.subscriptions.set(id, sub);
@@ -470,6 +480,7 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
   #onDelivery(d: EvtDelivery): void {
     const sub = this.#channels.get(d.channel)?.subscriptions.get(d.subscriptionId);
     if (d.lost) this.stats.lostNotices++;
+    if (sub?.sink !== undefined) return sub.sink(toEvent(d));
     if (sub === undefined || !sub.queue.push(toEvent(d))) {
       this.stats.orphanEvents++;
       this.taken();
