@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeEvtDelivery, encodeEvtDelivery, EVT_PATTERNS_MAX, type EvtDelivery, type EvtPriority } from './evt-lib.js';
 import {
-  clampBatch, decodeEvtDeliveryBatch, encodeEvtDeliveryBatch, encodeEvtDeliveryRecord, EVT_BATCH_BYTES_MAX, EVT_BATCH_BYTES_MIN,
+  clampBatch, decodeEvtDeliveryBatch, encodeEvtDeliveryBatch, encodeEvtDeliveryRecord, EvtBatchWriter, EVT_BATCH_BYTES_MAX, EVT_BATCH_BYTES_MIN,
   EVT_BATCH_DELIVERIES_MAX, evtBatchBytes, withIds,
 } from './evt-batch.js';
 
@@ -95,6 +95,13 @@ test('the batch decoder never throws and refuses empty, oversized, truncated, tr
   const many = { ...d, patterns: Array.from({ length: EVT_PATTERNS_MAX + 1 }, () => new Uint8Array(0)) };
   assert.equal(code(encodeEvtDeliveryBatch([{ record: encodeEvtDeliveryRecord(many), channel: 1, subscriptionId: 1 }])), 'TOO_MANY_ENTRIES');
   assert.throws(() => encodeEvtDeliveryBatch([]), RangeError);
+  // The writer holds exactly the records it was sized for.
+  const record = encodeEvtDeliveryRecord(d);
+  const w = new EvtBatchWriter(1, record.length);
+  assert.throws(() => w.finish(), RangeError);
+  w.add(record, 1, 2);
+  assert.throws(() => w.add(record, 1, 2), RangeError);
+  assert.deepEqual(w.finish(), good);
 });
 
 test('request 9 is clamped into its bounds', () => {

@@ -82,24 +82,48 @@ export function evtBatchBytes(count: number, recordBytes: number): number {
   return EVT_BATCH_HEAD_BYTES + count * EVT_BATCH_RECORD_PREFIX_BYTES + recordBytes;
 }
 
+/**
+ * Writes event 1's payload of `count` records of `recordBytes` bytes in all, one `add` per
+ * delivery (no object per delivery): a copy of the shared record with its two ids written in.
+ */
+export class EvtBatchWriter {
+  readonly #out: Uint8Array;
+  readonly #view: DataView;
+  #at = EVT_BATCH_HEAD_BYTES;
+  #left: number;
+
+  constructor(count: number, recordBytes: number) {
+    if (count < 1 || count > EVT_BATCH_DELIVERIES_MAX) throw new RangeError(`a batch of ${count} deliveries (1..${EVT_BATCH_DELIVERIES_MAX})`);
+    this.#out = new Uint8Array(evtBatchBytes(count, recordBytes));
+    this.#view = new DataView(this.#out.buffer);
+    this.#view.setUint16(0, count, true);
+    this.#left = count;
+  }
+
+  add(record: Uint8Array, channel: number, subscriptionId: number): void {
+    if (this.#left === 0 || this.#at + EVT_BATCH_RECORD_PREFIX_BYTES + record.length > this.#out.length) throw new RangeError('more records than the batch was sized for');
+    this.#left--;
+    this.#view.setUint32(this.#at, record.length, true);
+    this.#at += EVT_BATCH_RECORD_PREFIX_BYTES;
+    this.#out.set(record, this.#at);
+    this.#view.setUint32(this.#at, channel, true);
+    this.#view.setUint32(this.#at + 4, subscriptionId, true);
+    this.#at += record.length;
+  }
+
+  finish(): Uint8Array {
+    if (this.#left !== 0 || this.#at !== this.#out.length) throw new RangeError(`${this.#left} records missing from the batch`);
+    return this.#out;
+  }
+}
+
 /** Event 1's payload: one copy of each shared record, its two ids written into the copy. */
 export function encodeEvtDeliveryBatch(items: readonly EvtBatchItem[]): Uint8Array {
-  if (items.length === 0 || items.length > EVT_BATCH_DELIVERIES_MAX) throw new RangeError(`a batch of ${items.length} deliveries (1..${EVT_BATCH_DELIVERIES_MAX})`);
   let recordBytes = 0;
   for (const it of items) recordBytes += it.record.length;
-  const out = new Uint8Array(evtBatchBytes(items.length, recordBytes));
-  const v = new DataView(out.buffer);
-  v.setUint16(0, items.length, true);
-  let at = EVT_BATCH_HEAD_BYTES;
-  for (const it of items) {
-    v.setUint32(at, it.record.length, true);
-    at += EVT_BATCH_RECORD_PREFIX_BYTES;
-    out.set(it.record, at);
-    v.setUint32(at, it.channel, true);
-    v.setUint32(at + 4, it.subscriptionId, true);
-    at += it.record.length;
-  }
-  return out;
+  const w = new EvtBatchWriter(items.length, recordBytes);
+  for (const it of items) w.add(it.record, it.channel, it.subscriptionId);
+  return w.finish();
 }
 
 /** One record as an event-0 payload of its own (ids written), for a record too big to batch. */

@@ -7,7 +7,7 @@
 import type { ClientConnection } from '../../exec/index.js';
 import { encodeEvtDelivery, EVT_EVENT_DELIVER, EVT_EVENT_ID_LOST, EVT_OPEN_OPENAIS_FILTERS, EVT_OPEN_SUBSCRIBER, SA_EVT_LOST_EVENT_PATTERN, type EvtFilter } from '../../protocol/evt-lib.js';
 import {
-  encodeEvtDeliveryBatch, encodeEvtDeliveryRecord, evtBatchBytes, EVT_EVENT_DELIVER_BATCH, withIds, type EvtBatchItem, type EvtDeliveryBody,
+  encodeEvtDeliveryRecord, EvtBatchWriter, evtBatchBytes, EVT_EVENT_DELIVER_BATCH, withIds, type EvtDeliveryBody,
 } from '../../protocol/evt-batch.js';
 import { eventMatches, type FilterRule } from './match.js';
 import type { InstanceKey } from './messages.js';
@@ -64,6 +64,8 @@ const LOST_PATTERN = new TextEncoder().encode(`${SA_EVT_LOST_EVENT_PATTERN}\0`);
 /** OpenAIS's lost event names its publisher "EVENT_SERIVCE" (sic); we spell it right. */
 const LOST_PUBLISHER = new TextEncoder().encode('EVENT_SERVICE');
 const EMPTY = new Uint8Array(0);
+/** The deliveries of the batch being built, reused across pumps (a pump runs to its end before another starts). */
+const SCRATCH: Queued[] = [];
 
 export interface ConnStats {
   delivered: number;
@@ -178,32 +180,37 @@ export class LocalConn {
 
   /** As pump, in frames of up to `b.maxDeliveries` deliveries and `b.maxBytes` bytes, in queue order. */
   #pumpBatches(b: BatchAgreement): void {
+    const taken = SCRATCH;
     while (this.credits > 0 && this.queue.size > 0) {
       const max = Math.min(this.credits, b.maxDeliveries);
-      const items: EvtBatchItem[] = [];
       let recordBytes = 0;
-      for (let q = this.queue.peek(); q !== undefined && items.length < max; q = this.queue.peek()) {
+      taken.length = 0;
+      for (let q = this.queue.peek(); q !== undefined && taken.length < max; q = this.queue.peek()) {
         const record = (q.delivery.record ??= encodeEvtDeliveryRecord(q.delivery));
-        if (items.length > 0 && evtBatchBytes(items.length + 1, recordBytes + record.length) > b.maxBytes) break;
+        if (taken.length > 0 && evtBatchBytes(taken.length + 1, recordBytes + record.length) > b.maxBytes) break;
         this.queue.shift();
-        items.push({ record, channel: q.open.handle, subscriptionId: q.subscriptionId });
+        taken.push(q);
         recordBytes += record.length;
       }
-      this.credits -= items.length;
+      this.credits -= taken.length;
       try {
+        const first = taken[0]!;
         // A record too big for a batch of its own goes as a plain delivery (it fits the frame bound as before).
-        if (items.length === 1 && evtBatchBytes(1, recordBytes) > b.maxBytes) {
-          this.conn.sendEvent(EVT_EVENT_DELIVER, withIds(items[0]!.record, items[0]!.channel, items[0]!.subscriptionId));
+        if (taken.length === 1 && evtBatchBytes(1, recordBytes) > b.maxBytes) {
+          this.conn.sendEvent(EVT_EVENT_DELIVER, withIds(first.delivery.record!, first.open.handle, first.subscriptionId));
         } else {
+          const w = new EvtBatchWriter(taken.length, recordBytes);
+          for (const q of taken) w.add(q.delivery.record!, q.open.handle, q.subscriptionId);
           // As the tail: the IPC layer writes it after the frame head without copying it again.
-          this.conn.sendEvent(EVT_EVENT_DELIVER_BATCH, EMPTY, encodeEvtDeliveryBatch(items));
+          this.conn.sendEvent(EVT_EVENT_DELIVER_BATCH, EMPTY, w.finish());
         }
-        this.stats.delivered += items.length;
+        this.stats.delivered += taken.length;
         this.stats.frames++;
       } catch {
         this.stats.sendErrors++;
       }
     }
+    taken.length = 0;
   }
 }
 
