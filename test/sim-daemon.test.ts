@@ -70,3 +70,14 @@ test('daemon stack: work due before a pause runs before work due after the resum
   assert.deepEqual(r.report.violations.slice(0, 3).map((v) => `${v.property}: ${v.message}`), []);
   assert.deepEqual(r.serviceProblems, []);
 });
+
+test('daemon stack, churn and partitions over seeds: every node\'s cmap runtime.members.* names the final ring joined and every other node it saw left', () => {
+  let leftSeen = 0;
+  for (const [faults, seed] of [['churn', 1], ['churn', 2], ['churn', 3], ['partitions', 1], ['partitions', 2], ['chaos', 3]] as const) {
+    const r = runDaemonSimulation({ seed, nodes: 5, durationMs: 20_000, faults, services: ['cpg'] });
+    assert.ok(r.converged, `${faults} ${seed}: ${r.convergenceDetail}`);
+    assert.deepEqual(r.serviceProblems.filter((p) => p.startsWith('cmap')), [], `${faults} seed ${seed}`);
+    leftSeen += r.cmapLeftEntries;
+  }
+  assert.ok(leftSeen > 0, 'some node saw another leave: the check had departures to judge');
+});

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { RingcastError } from '../client/index.js';
 import { didYouMean } from './args.js';
+import { CFG_USAGE, cfgCommand } from './cfg-commands.js';
 import { CHECK_USAGE, checkCommand } from './check-command.js';
 import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
@@ -19,6 +20,7 @@ import { evtCommand } from './evt-commands.js';
 import { keygenCommand, KEYGEN_USAGE } from './keygen.js';
 import { LOG_USAGE, logCommand } from './log-commands.js';
 import { QUORUM_USAGE, quorumCommand } from './quorum-commands.js';
+import { CMAP_USAGE, cmapCommand } from './cmap-commands.js';
 import { MEMBERS_USAGE, membersCommand, STATUS_USAGE, statusCommand } from './status-commands.js';
 
 export interface CliCommand {
@@ -49,6 +51,16 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
     overview: '  quorum [--json] [--list | --set-expected N | --set-votes N [--nodeid ID]]   votequorum, as corosync-quorumtool',
     help: QUORUM_USAGE,
     run: quorumCommand,
+  },
+  cfg: {
+    overview: '  cfg status [--brief] [--json] | reload | shutdown [--force]   cluster control, as corosync-cfgtool -s, -R, -H',
+    help: CFG_USAGE,
+    run: cfgCommand,
+  },
+  cmap: {
+    overview: '  cmap get KEY | set KEY TYPE VALUE | delete KEY | dump [PREFIX] | track PREFIX [--json]   the runtime map, as corosync-cmapctl',
+    help: CMAP_USAGE,
+    run: cmapCommand,
   },
   cpg: {
     overview: '  cpg list [--json]                         CPG groups and their members\n' +

@@ -119,6 +119,8 @@ const totemSpec: SectionSpec = {
     { name: 'mcastaddr', value: { type: 'ip' } },
     { name: 'mcastport', value: port },
     { name: 'clear_node_high_bit', value: bool },
+    // cmap's totem.config_version (u64): exchanged in sync; a node older than the ring stops.
+    { name: 'config_version', value: { type: 'integer', unit: '(configuration version)', min: 0, max: Number.MAX_SAFE_INTEGER } },
   ],
   sections: [interfaceSpec],
   ignoredKeys: {
@@ -127,7 +129,6 @@ const totemSpec: SectionSpec = {
     nodeid: 'set nodeid in each nodelist.node instead (Corosync deprecates totem.nodeid too)',
     heartbeat_failures_allowed: `the heartbeat mechanism is ${NOT_YET}`,
     max_network_delay: `the heartbeat mechanism is ${NOT_YET}`,
-    config_version: `config_version checks are ${NOT_YET}`,
     crypto_model: 'ringcast always uses Node.js crypto (OpenSSL)',
     key: 'an inline key is not supported; put the key in keyfile',
     link_mode: KNET, knet_pmtud_interval: KNET, knet_mtu: KNET,
@@ -221,8 +222,10 @@ const ringcastSpec: SectionSpec = {
     { name: 'history', value: path },
     { name: 'frame_size', value: { type: 'integer', unit: 'bytes', min: 576, max: 65536 } },
     { name: 'ip_fragmentation', value: { type: 'enum', values: ['auto', 'off'] } },
+    { name: 'corosync_compat', value: bool },
     { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },
     { name: 'service', value: path },
+    { name: 'metrics_address', value: { type: 'hostPort' } },
   ],
 };
 
@@ -234,6 +237,12 @@ const eventSpec: SectionSpec = {
     { name: 'delivery_queue_resume', value: { type: 'integer', unit: 'events', min: 1, max: 1_000_000 } },
     { name: 'filter_match', value: { type: 'enum', values: ['sa', 'openais'] } },
   ],
+};
+
+/** Corosync's cfg {} (exec/cfg.c reads cfg.shutdown_timeout): the cfg service's settings. */
+const cfgSpec: SectionSpec = {
+  name: 'cfg',
+  keys: [{ name: 'shutdown_timeout', value: timer(0) }],
 };
 
 /** Corosync's uidgid {}: who may use the IPC. ringcast gives the socket file the group. */
@@ -254,7 +263,7 @@ const systemSpec: SectionSpec = {
 export const ROOT_SPEC: SectionSpec = {
   name: '',
   keys: [],
-  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec, eventSpec],
+  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec, eventSpec, cfgSpec],
   ignoredSections: {
     resources: `resource monitoring is ${NOT_YET}`,
     nozzle: 'libnozzle devices are not supported',

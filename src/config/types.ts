@@ -113,8 +113,12 @@ export interface RingcastSettings {
   readonly service?: { readonly path: string; readonly line: number };
   /** Mode of the IPC socket file (ringcast.socket_mode, octal); default 0o660. */
   readonly socketMode: number;
+  /** ringcast.metrics_address: where the Prometheus endpoint listens (docs/metrics.md); unset: no endpoint. */
+  readonly metricsAddress?: { readonly host: string; readonly port: number };
   /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */
   readonly socketGroup?: string;
+  /** ringcast.corosync_compat: this node shares its ring with Corosync 3.1 nodes (src/config/corosync-compat.ts). */
+  readonly corosyncCompat?: boolean;
 }
 
 /** event {}: the EVT service's delivery queues and filter rule; unset keys keep the service's defaults. */
@@ -124,6 +128,12 @@ export interface EventSettings {
   readonly filterRule?: 'sa' | 'openais';
 }
 
+/** cfg {}: the cfg service (`ringcast cfg`). */
+export interface CfgSettings {
+  /** cfg.shutdown_timeout: how long clients registered for shutdown questions have to answer (Corosync's default 5000). */
+  readonly shutdownTimeoutMs: number;
+}
+
 export interface RingcastConfig {
   readonly totem: TotemSettings;
   readonly nodes: readonly NodeEntry[];
@@ -131,6 +141,7 @@ export interface RingcastConfig {
   readonly quorum: QuorumSettings;
   readonly ringcast: RingcastSettings;
   readonly event: EventSettings;
+  readonly cfg: CfgSettings;
 }
 
 export type LoadResult =

@@ -12,6 +12,7 @@ import { uptime } from 'node:os';
 import type { Logger } from 'pino';
 import { HistoryWriter } from '../history/writer.js';
 import { formatRingId } from '../history/ids.js';
+import { corosyncRingId } from '../protocol/ring-id.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
 import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
@@ -21,11 +22,16 @@ import type { ExecDelivery, Service } from '../exec/index.js';
 import type { IpcServerLimits } from '../ipc/index.js';
 import type { CpgServiceOptions } from '../services/cpg/service.js';
 import type { ServiceHostOptions } from './service-host.js';
+import type { CmapEntry } from '../protocol/cmap.js';
+import { statsEntries, totemRuntimeEntries } from './cmap-runtime.js';
 import type { ClmServiceOptions } from '../services/clm/service.js';
 import { ExecHost } from './exec-host.js';
+import { daemonCfgHost, type DaemonCfgOptions } from './cfg-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile } from './status-file.js';
+import { DaemonMetrics, type MetricsReadings } from './metrics.js';
+import { startMetricsServer, type MetricsEndpoint } from './metrics-server.js';
 
 export interface DaemonOptions {
   readonly nodeId: number;
@@ -62,6 +68,19 @@ export interface DaemonOptions {
   readonly evt?: ServiceHostOptions['evt'];
   /** This node's nodelist `name`: its CLM node name (else the address text, as OpenAIS named nodes). */
   readonly nodeName?: string;
+  /** ringcast.metrics_address: serve Prometheus text at http://HOST:PORT/metrics (port 0: any free one); unset: off. */
+  readonly metricsAddress?: { readonly host: string; readonly port: number };
+  /** The cfg service's hooks: the transport's name, the reload of this node's file, cfg.shutdown_timeout. */
+  readonly cfg?: DaemonCfgOptions;
+  /** The configuration file's keys for cmap, as Corosync names and types them (src/cli/cmap-config.ts). */
+  readonly cmapConfig?: readonly CmapEntry[];
+  /**
+   * The daemon is asked to stop: `ringcast cfg shutdown` was agreed and its SHUTDOWN delivered
+   * (reason "cfg shutdown"), or a service asked (cmap: this node's totem.config_version is older
+   * than the ring's). ringcastd stops as on SIGTERM and exits. Absent (tests): after a cfg
+   * shutdown the daemon calls stop() itself; a service's request is only logged.
+   */
+  readonly onShutdownRequest?: (reason: string) => void;
 }
 
 /**
@@ -141,10 +160,21 @@ export class Daemon {
   /** Synthetic messages sent and not yet delivered back, in send order: what a stop may abandon. */
   private readonly outstanding = new Set<string>();
   private stopping: Promise<void> | undefined;
+  /** Bytes of the ordered messages delivered here, and configurations by kind (metrics). */
+  private deliveredBytes = 0;
+  private readonly configChanges = { transitional: 0, regular: 0 };
+  /** Only with options.metricsAddress: the series and, once started, their HTTP endpoint. */
+  readonly metrics: DaemonMetrics | undefined;
+  private metricsEndpoint: MetricsEndpoint | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     const log = options.logger;
+    const metrics = options.metricsAddress
+      ? new DaemonMetrics(() => this.metricsReadings(), { votes: options.votequorum !== undefined })
+      : undefined;
+    this.metrics = metrics;
     this.node = new RingNode({
+      ownLatency: metrics ? (ms) => metrics.observeOwnLatency(ms) : undefined,
       nodeId: options.nodeId,
       nodes: options.nodes,
       totem: options.totem,
@@ -159,7 +189,7 @@ export class Daemon {
         if (event.kind === 'tokenLost' && event.state === 'operational') {
           log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);
         } else if (event.kind === 'ringFormed') {
-          const ring = formatRingId(event.ringId.rep, event.ringId.seq);
+          const ring = corosyncRingId(event.ringId);
           log.info({ ring, members: event.members, joined: event.joined, left: event.left },
             `A new membership (${ring}) was formed. Members${event.joined.length ? ` joined: ${event.joined.join(' ')}` : ''}${event.left.length ? ` left: ${event.left.join(' ')}` : ''}` +
             // A node's first ring (itself alone) changes nobody: name its members, as Corosync does.
@@ -189,6 +219,24 @@ export class Daemon {
       services: options.services,
       evt: options.evt,
       clm: { local: clmLocalRecord(options) },
+      cfg: daemonCfgHost(this.node, options.cfg ?? {}, () => {
+        if (options.onShutdownRequest) options.onShutdownRequest('cfg shutdown');
+        else this.stop().catch((err: unknown) => log.error({ err }, 'stop after cfg shutdown failed'));
+      }),
+      cmap: {
+        config: options.cmapConfig,
+        addresses: new Map(options.nodes.map((n) => [n.nodeId, n.address])),
+        runtime: [{ prefix: 'runtime.config.totem.', entries: () => totemRuntimeEntries(this.node.totemInput) }],
+        stats: () => statsEntries({
+          totem: this.node.status().stats,
+          ipcConnectionsOpen: this.host.ipc.stats.connectionsOpen,
+          ipcConnectionsClosed: this.host.ipc.stats.connectionsTotal - this.host.ipc.stats.connectionsOpen,
+        }),
+      },
+      onShutdownRequest: (reason) => {
+        log.error(`stopping: ${reason}`);
+        options.onShutdownRequest?.(reason);
+      },
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.
@@ -196,10 +244,12 @@ export class Daemon {
     });
     this.node.on('config', (c) => {
       this.history?.write({ ev: 'config', kind: c.type, ring: formatRingId(c.ringId.rep, c.ringId.seq), members: [...c.members], t: Date.now() });
+      this.configChanges[c.type]++;
       this.host.configChange(c);
     });
     this.node.on('deliver', (d) => {
       this.deliveries++;
+      this.deliveredBytes += d.data.length;
       this.host.deliver(d);
     });
     this.node.on('path', ({ nodeId, whole, wholeBytes }) => {
@@ -229,6 +279,12 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    // First: a metrics address that cannot be bound stops the start before anything else runs.
+    if (this.metrics && this.options.metricsAddress) {
+      const { host, port } = this.options.metricsAddress;
+      this.metricsEndpoint = await startMetricsServer(this.metrics, host, port);
+      this.options.logger.info({ metricsAddress: this.metricsEndpoint.address }, `metrics: Prometheus text at http://${this.metricsEndpoint.address}/metrics`);
+    }
     this.history?.write({ ev: 'start', node: this.options.nodeId, boot: this.boot, t: Date.now() });
     // The executive hears every configuration from the first one on.
     this.host.startExecutive();
@@ -328,12 +384,13 @@ export class Daemon {
     }
     this.history?.write(abandoned.length > 0 ? { ev: 'stop', abandoned, t: Date.now() } : { ev: 'stop', t: Date.now() });
     this.history?.close();
+    await this.metricsEndpoint?.close();
   }
 
   /** The ring as the `members` request of the status service answers it. */
   members(): MembersAnswer {
     const s = this.node.status();
-    return { ringId: s.ringId, ring: formatRingId(s.ringId.rep, s.ringId.seq), state: s.state, members: s.members };
+    return { ringId: s.ringId, ring: corosyncRingId(s.ringId), state: s.state, members: s.members };
   }
 
   /**
@@ -359,7 +416,7 @@ export class Daemon {
       nodeId: this.options.nodeId,
       clusterName: this.options.clusterName,
       state: s.state,
-      ringId: formatRingId(s.ringId.rep, s.ringId.seq),
+      ringId: corosyncRingId(s.ringId),
       members: s.members,
       since: this.ringSince,
       updated: new Date().toISOString(),
@@ -387,7 +444,39 @@ export class Daemon {
       latencyMicros: this.lastLatency,
       memory: memoryMb(),
       quorate: this.host.quorate,
+      ...(this.metricsEndpoint ? { metricsAddress: this.metricsEndpoint.address } : {}),
       ...this.host.statusSections(),
+    };
+  }
+
+  /** Where the metrics endpoint listens (`host:port`, the port the kernel chose for 0); undefined when off. */
+  get metricsAddress(): string | undefined {
+    return this.metricsEndpoint?.address;
+  }
+
+  /** One snapshot of the counters the metrics endpoint shows (metrics.ts): read at scrape time only. */
+  private metricsReadings(): MetricsReadings {
+    const s = this.node.status();
+    const n = this.node.stats;
+    const memory = process.memoryUsage();
+    const vq = this.host.votequorum?.statusSection() as { expectedVotes?: number; highestExpected?: number; totalVotes?: number; quorum?: number } | undefined;
+    return {
+      nodeId: this.options.nodeId, clusterName: this.options.clusterName,
+      members: s.members.length, ringRepresentative: s.ringId.rep, ringSequence: s.ringId.seq, operational: s.state === 'operational',
+      quorate: this.host.quorate,
+      ...(vq?.expectedVotes !== undefined
+        ? { votes: { expected: vq.expectedVotes, highestExpected: vq.highestExpected ?? 0, total: vq.totalVotes ?? 0, quorum: vq.quorum ?? 0 } }
+        : {}),
+      framesIn: n.framesIn, framesOut: n.framesOut, datagramBytesIn: n.datagramBytesIn, datagramBytesOut: n.datagramBytesOut,
+      messagesSent: n.messagesSent, messageBytesSent: n.messageBytesSent,
+      messagesDelivered: this.deliveries, messageBytesDelivered: this.deliveredBytes,
+      retransmits: s.stats.mcastRetx, tokenRetransmits: s.stats.tokenRetransmits, tokenRotations: s.stats.tokensReceived,
+      configChanges: { ...this.configChanges },
+      ipcConnections: this.host.ipc.stats.connectionsOpen, ipcConnectionsTotal: this.host.ipc.stats.connectionsTotal,
+      services: this.host.serviceCounts(),
+      framesRejected: { ...n.rejected, ...(s.stats.badFrames > 0 ? { BAD_FRAME: s.stats.badFrames } : {}) },
+      executiveDropped: this.host.exec.stats.dropped,
+      residentBytes: memory.rss, heapUsedBytes: memory.heapUsed,
     };
   }
 

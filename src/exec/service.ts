@@ -102,6 +102,12 @@ export interface ExecHandler<T = unknown> {
    */
   readonly sync?: boolean;
   /**
+   * Instead of `sync`, when one message id serves both (Corosync's cmap MCAST: reason SYNC in
+   * sync_process, NEW_CONFIG_VERSION at any time): whether this message is a synchronization
+   * message, from its body (after the 16-byte header). Must not throw.
+   */
+  readonly isSyncMessage?: (body: Uint8Array) => boolean;
+  /**
    * Strict decoder; never throws. `body` is the message after the 16-byte header; `message` is
    * the whole message, for layouts that count offsets from the header as Corosync's structs do.
    */

@@ -20,7 +20,8 @@ export type CsStatus =
   | 'CS_ERR_NO_RESOURCES'
   | 'CS_ERR_NOT_SUPPORTED'
   | 'CS_ERR_MESSAGE_ERROR'
-  | 'CS_ERR_TOO_BIG';
+  | 'CS_ERR_TOO_BIG'
+  | 'CS_ERR_NO_SECTIONS';
 
 export type CsErrorCode = Exclude<CsStatus, 'CS_OK'>;
 

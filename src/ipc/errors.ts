@@ -25,6 +25,8 @@ export const CS_ERROR = {
   CS_ERR_NOT_SUPPORTED: 19,
   CS_ERR_MESSAGE_ERROR: 22,
   CS_ERR_TOO_BIG: 26,
+  /** cmap: the end of an iteration (Corosync's answer to cmap_iter_next past the last key). */
+  CS_ERR_NO_SECTIONS: 27,
 } as const;
 
 export type CsErrorName = keyof typeof CS_ERROR;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CmapStore, decodeInteger, floatValue, formatValue, integerValue, stringValue, TRACK, type CmapNotice } from './store.js';
+import { CmapStore, decodeInteger, floatValue, formatLine, formatValue, integerValue, stringValue, TRACK, type CmapNotice } from './store.js';
 
 test('set, get, delete, and the errors a client sees', () => {
   const m = new CmapStore();
@@ -72,6 +72,59 @@ test('values print as corosync-cmapctl prints them', () => {
   assert.equal(formatValue(integerValue('u64', 18446744073709551615n)), '18446744073709551615');
   assert.equal(formatValue(integerValue('i32', -5)), '-5');
   assert.equal(formatValue(stringValue('r(0) ip(10.0.0.1) ')), 'r(0) ip(10.0.0.1) ');
-  assert.equal(formatValue(floatValue('dbl', 0.5)), '0.5');
-  assert.equal(formatValue({ type: 'bin', bytes: Uint8Array.from([0, 171]) }), '00ab');
+  assert.equal(formatValue(floatValue('dbl', 0.5)), '0.500000', '%lf: six decimals');
+  assert.equal(formatValue(floatValue('flt', 0.1)), '0.100000');
+  assert.equal(formatValue(floatValue('dbl', 1e22)), '10000000000000000000000.000000');
+  assert.equal(formatLine('a.bin', { type: 'bin', bytes: Uint8Array.from([0, 171]) }), 'a.bin (bin)', 'binary values only with -b');
+  assert.equal(formatLine('a.bin', { type: 'bin', bytes: Uint8Array.from([0x41, 0x5c, 0, 171]) }, { binary: true }), 'a.bin (bin) = A\\\\\\x00\\xAB');
+  assert.equal(formatLine('a.bin', { type: 'bin', bytes: new Uint8Array(0) }, { binary: true }), 'a.bin (bin) = *empty*');
+  assert.equal(formatLine('totem.token', integerValue('u32', 3000)), 'totem.token (u32) = 3000');
+});
+
+test('the key count bound: a new key past it is refused, existing keys still change', () => {
+  const m = new CmapStore(3);
+  for (const k of ['a.1', 'a.2', 'a.3']) assert.deepEqual(m.set(k, integerValue('u8', 1)), { ok: true });
+  assert.equal((m.set('a.4', integerValue('u8', 1)) as { code: string }).code, 'CS_ERR_NO_RESOURCES');
+  assert.equal(m.get('a.4'), undefined);
+  assert.deepEqual(m.set('a.3', integerValue('u8', 2)), { ok: true });
+  m.delete('a.1');
+  assert.deepEqual(m.set('a.4', integerValue('u8', 1)), { ok: true });
+});
+
+test('property, 200 seeds: a prefix tracker\'s notices replayed on a copy rebuild the map exactly; refusals change nothing', () => {
+  for (let seed = 1; seed <= 200; seed++) {
+    let x = seed * 2654435761 >>> 0;
+    const rand = (n: number): number => {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      return x % n;
+    };
+    const m = new CmapStore(12);
+    m.protect('ro.');
+    const copy = new Map<string, string>();
+    const show = (v: { type: string; bytes: Uint8Array }): string => `${v.type}:${Array.from(v.bytes).join(',')}`;
+    m.track('', TRACK.add | TRACK.modify | TRACK.delete | TRACK.prefix, (n) => {
+      if (n.event === 'delete') {
+        assert.ok(copy.has(n.key), `seed ${seed}: delete of a key never added`);
+        copy.delete(n.key);
+      } else {
+        assert.equal(copy.has(n.key), n.event === 'modify', `seed ${seed}: ${n.event} ${n.key}`);
+        assert.notEqual(n.oldValue && show(n.oldValue), show(n.newValue!), `seed ${seed}: a notice for an identical value`);
+        copy.set(n.key, show(n.newValue!));
+      }
+    });
+    for (let step = 0; step < 300; step++) {
+      const key = `${rand(4) === 0 ? 'ro' : 'k'}.${rand(20)}`;
+      const before = m.keys().map((k) => `${k}=${show(m.get(k)!)}`).join(' ');
+      let r;
+      switch (rand(4)) {
+        case 0: r = m.set(key, integerValue(rand(2) ? 'u8' : 'i16', rand(3))); break;
+        case 1: r = m.set(key, stringValue(String(rand(3)))); break;
+        case 2: r = m.delete(key); break;
+        default: r = m.adjust(key, rand(3) - 1); break;
+      }
+      if (!r.ok) assert.equal(m.keys().map((k) => `${k}=${show(m.get(k)!)}`).join(' '), before, `seed ${seed}: refused ${r.code} changed the map`);
+      assert.ok(m.size <= 12, 'the key bound holds');
+    }
+    assert.deepEqual(new Map(m.keys().map((k) => [k, show(m.get(k)!)])), copy, `seed ${seed}`);
+  }
 });

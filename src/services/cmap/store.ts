@@ -8,25 +8,17 @@
  * node has its own map. Pure and synchronous: the service owns the IPC around it.
  */
 
-/** Value types with Corosync's codes and corosync-cmapctl's names. */
-export const CMAP_TYPES = {
-  i8: 1, u8: 2, i16: 3, u16: 4, i32: 5, u32: 6, i64: 7, u64: 8, flt: 9, dbl: 10, str: 11, bin: 12,
-} as const;
-export type CmapTypeName = keyof typeof CMAP_TYPES;
+import {
+  FIXED_BYTES, INTEGER_TYPES, decodeInteger, integerValue, keyNameProblem, VALUE_BYTES_MAX, type CmapValue,
+} from '../../protocol/cmap-values.js';
 
-const FIXED_BYTES: Partial<Record<CmapTypeName, number>> = { i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8, u64: 8, flt: 4, dbl: 8 };
-const INTEGER_TYPES: readonly CmapTypeName[] = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64'];
+export {
+  CMAP_TYPES, KEY_NAME_MAX, KEY_NAME_MIN, VALUE_BYTES_MAX, decodeInteger, floatValue, formatLine, formatValue, integerValue, keyNameProblem,
+  stringValue, type CmapTypeName, type CmapValue,
+} from '../../protocol/cmap-values.js';
 
-export const KEY_NAME_MIN = 3;
-export const KEY_NAME_MAX = 255;
-export const VALUE_BYTES_MAX = 16 * 1024;
-const KEY_CHARS = /^[a-zA-Z0-9._/:-]+$/;
-
-/** A stored value: its type and its bytes (little endian for numbers; strings without a NUL). */
-export interface CmapValue {
-  readonly type: CmapTypeName;
-  readonly bytes: Uint8Array;
-}
+/** Bound on the keys of one map (Corosync has none; runtime.members.* grows with every node ever seen). */
+export const KEYS_MAX = 65536;
 
 export type CmapEvent = 'add' | 'modify' | 'delete';
 /** Tracker flags: Corosync's DELETE 1, MODIFY 2, ADD 4, PREFIX 8. */
@@ -41,7 +33,7 @@ export interface CmapNotice {
 
 /** Outcomes with the CS_ERR_* names a client sees. */
 export type CmapResult = { readonly ok: true } | { readonly ok: false; readonly code: CmapErrorCode; readonly detail: string };
-export type CmapErrorCode = 'CS_ERR_ACCESS' | 'CS_ERR_NOT_EXIST' | 'CS_ERR_INVALID_PARAM' | 'CS_ERR_NAME_TOO_LONG';
+export type CmapErrorCode = 'CS_ERR_ACCESS' | 'CS_ERR_NOT_EXIST' | 'CS_ERR_INVALID_PARAM' | 'CS_ERR_NAME_TOO_LONG' | 'CS_ERR_NO_RESOURCES';
 
 const OK: CmapResult = { ok: true };
 const fail = (code: CmapErrorCode, detail: string): CmapResult => ({ ok: false, code, detail });
@@ -50,13 +42,6 @@ interface Tracker {
   readonly key: string;
   readonly flags: number;
   readonly notify: (notice: CmapNotice) => void;
-}
-
-/** Why `key` cannot name a new entry, or undefined. */
-export function keyNameProblem(key: string): string | undefined {
-  if (key.length < KEY_NAME_MIN || key.length > KEY_NAME_MAX) return `key name "${key}" must be ${KEY_NAME_MIN} to ${KEY_NAME_MAX} characters`;
-  if (!KEY_CHARS.test(key)) return `key name "${key}" may use only letters, digits and . _ / : -`;
-  return undefined;
 }
 
 function sameValue(a: CmapValue, b: CmapValue): boolean {
@@ -76,6 +61,12 @@ export class CmapStore {
   private readonly readOnlyPrefixes: string[] = [];
   private readonly trackers = new Map<number, Tracker>();
   private nextTracker = 1;
+
+  constructor(private readonly keysMax = KEYS_MAX) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   /** Keys or prefixes (ending in '.') that clients may not set, delete or adjust. */
   protect(keyOrPrefix: string): void {
@@ -103,6 +94,7 @@ export class CmapStore {
     if (old === undefined) {
       const problem = keyNameProblem(key);
       if (problem) return fail('CS_ERR_NAME_TOO_LONG', problem);
+      if (this.entries.size >= this.keysMax) return fail('CS_ERR_NO_RESOURCES', `the map holds ${this.keysMax} keys, its bound`);
     }
     const fixed = FIXED_BYTES[value.type];
     if (fixed !== undefined && value.bytes.length !== fixed) return fail('CS_ERR_INVALID_PARAM', `a ${value.type} is ${fixed} bytes, not ${value.bytes.length}`);
@@ -130,6 +122,11 @@ export class CmapStore {
   /** cmap_inc / cmap_dec: integers only, wrapping at the type's width. */
   adjust(key: string, step: number): CmapResult {
     if (this.isReadOnly(key)) return fail('CS_ERR_ACCESS', `${key} is read-only`);
+    return this.adjustInternal(key, step);
+  }
+
+  /** The daemon's own cmap_inc (join_count): read-only keys too. */
+  adjustInternal(key: string, step: number): CmapResult {
     const old = this.entries.get(key);
     if (old === undefined) return fail('CS_ERR_NOT_EXIST', `no key ${key}`);
     if (!INTEGER_TYPES.includes(old.type)) return fail('CS_ERR_INVALID_PARAM', `${key} is a ${old.type}, not an integer`);
@@ -164,49 +161,5 @@ export class CmapStore {
       const matches = t.flags & TRACK.prefix ? notice.key.startsWith(t.key) : notice.key === t.key;
       if (matches) t.notify(notice);
     }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Values from and to JavaScript
-
-export function stringValue(text: string): CmapValue {
-  return { type: 'str', bytes: new TextEncoder().encode(text) };
-}
-
-export function integerValue(type: CmapTypeName, value: bigint | number): CmapValue {
-  const size = FIXED_BYTES[type];
-  if (size === undefined || !INTEGER_TYPES.includes(type)) throw new TypeError(`${type} is not an integer type`);
-  const bytes = new Uint8Array(size);
-  let v = BigInt.asUintN(size * 8, BigInt(value));
-  for (let i = 0; i < size; i++) {
-    bytes[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return { type, bytes };
-}
-
-export function decodeInteger(value: CmapValue): bigint {
-  let v = 0n;
-  for (let i = value.bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(value.bytes[i]!);
-  return value.type.startsWith('i') ? BigInt.asIntN(value.bytes.length * 8, v) : v;
-}
-
-export function floatValue(type: 'flt' | 'dbl', value: number): CmapValue {
-  const bytes = new Uint8Array(type === 'flt' ? 4 : 8);
-  const view = new DataView(bytes.buffer);
-  if (type === 'flt') view.setFloat32(0, value, true);
-  else view.setFloat64(0, value, true);
-  return { type, bytes };
-}
-
-/** The value as corosync-cmapctl prints it after `(type) = `. */
-export function formatValue(value: CmapValue): string {
-  switch (value.type) {
-    case 'str': return new TextDecoder().decode(value.bytes);
-    case 'bin': return Array.from(value.bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-    case 'flt': return String(new DataView(value.bytes.buffer, value.bytes.byteOffset).getFloat32(0, true));
-    case 'dbl': return String(new DataView(value.bytes.buffer, value.bytes.byteOffset).getFloat64(0, true));
-    default: return decodeInteger(value).toString();
   }
 }

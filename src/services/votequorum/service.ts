@@ -84,6 +84,11 @@ export class VotequorumService implements Service {
     return this.#state;
   }
 
+  /** start() ran (the arithmetic exists) and stop() did not. */
+  get started(): boolean {
+    return this.#state !== undefined && this.#api !== undefined;
+  }
+
   /** Whether this partition may act, as last announced (false before the first sync completed). */
   get quorate(): boolean {
     return this.#announced;

@@ -10,6 +10,7 @@
  * channel table and retained set there (checked after each merge, not only at the end); at the
  * end every live node holds the same channels and opens (when they all activated the same ring); no EVT application got one event twice
  * on one channel handle.
+ * cmap (always): runtime.members.<id>.status is `joined` for the final ring and `left` for the rest.
  * CLM (with --services ...,clm): every live node has finished its sync and holds the same view
  * number (the final ring's sequence) and the same records, exactly one per member of the final
  * ring, each equal to that node's own record of itself. Every tracker's view numbers grow, each
@@ -28,6 +29,51 @@ export function checkServices(cluster: SimDaemonCluster, converged = true): stri
   if (cluster.options.services.includes('clm')) problems.push(...checkClm(cluster));
   if (cluster.options.services.includes('evt')) problems.push(...checkEvt(cluster, converged));
   if (cluster.options.services.includes('votequorum')) problems.push(...checkVotequorum(cluster));
+  if (converged) problems.push(...checkCmap(cluster));
+  return problems;
+}
+
+/** runtime.members.<id>.status entries reading `left` on the live nodes. */
+export function cmapLeftEntries(cluster: SimDaemonCluster): number {
+  let n = 0;
+  for (const id of cluster.liveNodes()) {
+    const store = cluster.stack(id)?.host.cmap.store;
+    for (const key of store?.keys('runtime.members.') ?? []) {
+      if (key.endsWith('.status') && decoder.decode(store!.get(key)!.bytes) === 'left') n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * cmap (always hosted), once the ring settled: on every live node that finished its sync,
+ * runtime.members.<id>.status is `joined` exactly for the final ring's members and `left` for
+ * every other node it ever saw; each member's config_version arrived in sync (0: no file here).
+ */
+function checkCmap(cluster: SimDaemonCluster): string[] {
+  const problems: string[] = [];
+  const live = cluster.liveNodes().filter((id) => cluster.stack(id) !== undefined);
+  if (live.length === 0) return problems;
+  const members = new Set(cluster.sim.group(live[0]!)!.status().members);
+  for (const id of live) {
+    const host = cluster.stack(id)!.host;
+    if (host.exec.syncState !== 'done') continue;
+    const store = host.cmap.store;
+    const text = (key: string): string | undefined => {
+      const v = store.get(key);
+      return v && decoder.decode(v.bytes);
+    };
+    for (const key of store.keys('runtime.members.')) {
+      const m = /^runtime\.members\.(\d+)\.status$/.exec(key);
+      if (!m) continue;
+      const want = members.has(Number(m[1])) ? 'joined' : 'left';
+      if (text(key) !== want) problems.push(`cmap: node ${id}: ${key} is ${text(key)}, expected ${want}`);
+    }
+    for (const m of members) {
+      if (text(`runtime.members.${m}.status`) !== 'joined') problems.push(`cmap: node ${id} has no joined entry for member ${m}`);
+      if (store.get(`runtime.members.${m}.config_version`) === undefined) problems.push(`cmap: node ${id} never heard member ${m}'s config version`);
+    }
+  }
   return problems;
 }
 

@@ -6,9 +6,10 @@
 import { checkHistories } from '../../check/index.js';
 import { deriveTotemConfig } from '../../totem/config.js';
 import { Prng } from '../prng.js';
-import { SIM_TOTEM_DEFAULTS, convergence, countStops, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
+import { DrainWatch } from '../drain-watch.js';
+import { SIM_TOTEM_DEFAULTS, convergence, countStops, fmt, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
 import { SimDaemonCluster, type DaemonService } from './cluster.js';
-import { checkServices } from './checks.js';
+import { checkServices, cmapLeftEntries } from './checks.js';
 
 export interface DaemonRunOptions extends SimRunOptions {
   readonly services: readonly DaemonService[];
@@ -29,12 +30,16 @@ export interface DaemonRunResult extends SimRunResult {
   readonly clm: { readonly trackers: number; readonly notifications: number };
   /** With the evt service: applications started, deliveries they received and the batch frames among them (all checked). */
   readonly evt: { readonly apps: number; readonly delivered: number; readonly batches: number };
+  /** cmap runtime.members.<id>.status entries reading `left` on live nodes at the end (what the cmap check judged). */
+  readonly cmapLeftEntries: number;
 }
 
 export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult {
   const wallStart = performance.now();
   const rng = new Prng(options.seed);
   const config = deriveTotemConfig({ ...SIM_TOTEM_DEFAULTS, ...options.totem });
+  const watch = new DrainWatch(config, options.log && ((now, text) => options.log!(`${fmt(now)} ${text}`)));
+  const traceLog = ringTraceLog(options);
   const cluster = new SimDaemonCluster({
     nodeIds: Array.from({ length: options.nodes }, (_, i) => i + 1),
     config,
@@ -45,9 +50,13 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     churnersPerNode: options.churnersPerNode ?? 2,
     maxQueuedBytes: options.maxQueuedBytes ?? 64 * 1024,
     drainTimeoutMs: options.drainTimeoutMs,
-    onTrace: ringTraceLog(options),
+    onTrace: (node, event, now) => {
+      watch.observe(node, event, now);
+      traceLog?.(node, event, now);
+    },
+    onDrained: (node, r, now) => watch.drained(node, r, now),
   });
-  const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
+  const { finished, budget } = runScheduled(cluster, options, config, rng.fork(), () => watch.fault(cluster));
 
   const histories = cluster.histories();
   // Quiescent: at the end every live recorder delivered its own messages and those of its ring.
@@ -62,7 +71,8 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
   return {
     seed: options.seed, options, histories, report, converged, convergenceDetail: detail,
     virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends: cluster.sends(), deliveries,
-    stops: countStops(histories),
+    stops: countStops(histories, watch.drains),
+    drainProblems: watch.problems(),
     network: { ...cluster.network.stats },
     serviceProblems: checkServices(cluster, converged),
     recorders: cluster.recorderCounts(),
@@ -72,5 +82,6 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
       delivered: cluster.evtApps.reduce((a, app) => a + app.stats.delivered, 0),
       batches: cluster.evtApps.reduce((a, app) => a + app.stats.batches, 0),
     },
+    cmapLeftEntries: cmapLeftEntries(cluster),
   };
 }
