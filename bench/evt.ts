@@ -8,8 +8,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { nodeFlags, startBenchRing, type Placement } from './daemons.js';
+import { cpuTicks, nodeFlags, startBenchRing, type Placement } from './daemons.js';
 
 const CLIENT = join(process.cwd(), 'dist/bench/evt-client.js');
 const WARMUP_MS = 2000;
@@ -24,7 +25,29 @@ export interface EvtBenchResult {
   readonly p99Ms: number | undefined;
   readonly lost: number;
   readonly daemonCpuPercent: number;
+  /** CPU of the subscriber processes (sum, % of one core). */
+  readonly clientCpuPercent: number;
+  /** CPU of daemons and subscriber processes per delivery, µs: what bounds the total on a given machine. */
+  readonly cpuMicrosPerDelivery: number | undefined;
   readonly rssMaxMb: number;
+  /** Deliveries per IPC frame over the three daemons (status.json, written about once a second). */
+  readonly deliveriesPerFrame: number | undefined;
+}
+
+/** Sum over the three daemons of the EVT service's delivered and frames counters. */
+function evtCounters(stateDir: (id: number) => string): { delivered: number; frames: number } {
+  let delivered = 0;
+  let frames = 0;
+  for (const id of [1, 2, 3]) {
+    try {
+      const evt = JSON.parse(readFileSync(join(stateDir(id), 'status.json'), 'utf8'))?.exec?.evt;
+      delivered += Number(evt?.delivered ?? 0);
+      frames += Number(evt?.frames ?? 0);
+    } catch {
+      // Being rewritten: counted as 0, the figure then reads '-'.
+    }
+  }
+  return { delivered, frames };
 }
 
 interface Mark {
@@ -116,13 +139,18 @@ export async function benchEvt(where: Placement, subscribers: number, sizeBytes:
       for (const s of subs) s.tell('mark');
       return Promise.all(subs.map(async (s) => (await s.next()) as Mark));
     };
+    const clientTicks = (): number => subs.reduce((a, p) => a + cpuTicks(p.child.pid!), 0);
     const m0 = await mark();
+    const f0 = evtCounters(ring.stateDir);
     const d0 = ring.cpuTicks();
+    const c0 = clientTicks();
     const started = performance.now();
     await sleep(seconds * 1000);
     const m1 = await mark();
     const elapsed = (performance.now() - started) / 1000;
     const d1 = ring.cpuTicks();
+    const c1 = clientTicks();
+    const f1 = evtCounters(ring.stateDir);
     const counts = m1.map((m, i) => ({ m, n: m.delivered - m0[i]!.delivered }));
     const total = counts.reduce((a, x) => a + x.n, 0) / elapsed;
     return {
@@ -133,7 +161,11 @@ export async function benchEvt(where: Placement, subscribers: number, sizeBytes:
       p99Ms: weighted(counts, 'p99Us'),
       lost: m1.reduce((a, m) => a + m.lost, 0),
       daemonCpuPercent: Math.round((d1 - d0) / elapsed),
+      clientCpuPercent: Math.round((c1 - c0) / elapsed),
+      // Ticks are 10 ms of CPU.
+      cpuMicrosPerDelivery: total > 0 ? ((d1 - d0 + c1 - c0) * 10_000) / elapsed / total : undefined,
       rssMaxMb: ring.rssMaxMb(),
+      deliveriesPerFrame: f1.frames > f0.frames && f0.frames > 0 ? (f1.delivered - f0.delivered) / (f1.frames - f0.frames) : undefined,
     };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));

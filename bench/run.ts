@@ -162,14 +162,15 @@ async function evt(seconds: number, cpgOne1k: number | undefined): Promise<void>
     const counts = (process.env.BENCH_EVT_SUBSCRIBERS ?? '1 10 100').split(/[\s,]+/).filter(Boolean).map(Number);
     console.log(`\nEVT through IPC: three ringcastd (aes256/sha256), one publisher (node 1, 64 publishes in flight), subscribers spread over the three nodes; ${where.name}`);
     console.log(`1 KiB events. per sub: events/s each subscriber received; ratio: per sub / CPG one 1 KiB (${cpgOne1k} msgs/s in this run); p50/p99: means of the subscriber processes' percentiles, weighted by deliveries`);
-    console.log(row(['subscribers', 'msg bytes', 'per sub/s', 'total/s', 'p50 ms', 'p99 ms', 'lost', 'daemon cpu%', 'rss MB', 'ratio', 'vs 1 sub']));
+    console.log('cpu µs/dlv: CPU of the daemons and subscriber processes per delivery (what bounds total/s on a given machine)');
+    console.log(row(['subscribers', 'msg bytes', 'per sub/s', 'total/s', 'p50 ms', 'p99 ms', 'lost', 'daemon cpu%', 'client cpu%', 'cpu µs/dlv', 'dlv/frame', 'rss MB', 'ratio', 'vs 1 sub']));
     let one: number | undefined;
     for (const n of counts) {
       const r = await benchEvt(where, n, 1024, seconds);
       const ratio = cpgOne1k ? r.perSubscriberPerSec / cpgOne1k : undefined;
       if (n === 1) one = ratio;
       console.log(row([n, r.sizeBytes, r.perSubscriberPerSec, r.totalPerSec, r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-', r.lost,
-        r.daemonCpuPercent, r.rssMaxMb, ratio?.toFixed(2) ?? '-', ratio !== undefined && one ? (ratio / one).toFixed(2) : '-']));
+        r.daemonCpuPercent, r.clientCpuPercent, r.cpuMicrosPerDelivery?.toFixed(1) ?? '-', r.deliveriesPerFrame?.toFixed(1) ?? '-', r.rssMaxMb, ratio?.toFixed(2) ?? '-', ratio !== undefined && one ? (ratio / one).toFixed(2) : '-']));
     }
   } finally {
     where.close();

@@ -358,3 +358,24 @@ test('bounds: channels, retained events, channel handles and subscriptions per c
   const other = await client.evt();
   await (await other.openChannel('B1', { subscriber: true })).subscribe();
 });
+
+test('batched deliveries: a handle gets the same events in the same order in fewer frames; batchDeliveries 0 keeps one frame per event', async (t) => {
+  const { client } = await withDaemon(t);
+  const pubHandle = await client.evt();
+  const batched = await client.evt({ creditWindow: 1024 });
+  const single = await client.evt({ creditWindow: 1024, batchDeliveries: 0 });
+  const subs = await Promise.all([batched, single].map(async (h) => (await h.openChannel('BATCH', { create: true, subscriber: true })).subscribe()));
+  const pub = await pubHandle.openChannel('BATCH', { create: true, publisher: true });
+  const N = 600;
+  // Published without waiting, so many events reach the subscribers in one turn of the daemon.
+  const ids = await Promise.all(Array.from({ length: N }, (_, i) => pub.publish({ patterns: ['b'], priority: 2, data: `e${i}`.padEnd(1024, '.') })));
+  const got = await Promise.all(subs.map((s) => take(s[Symbol.asyncIterator](), N)));
+  for (const events of got) {
+    assert.deepEqual(events.map((e) => e.eventId), ids);
+    assert.deepEqual(events.map((e) => str(e.data).split('.')[0]), ids.map((_, i) => `e${i}`));
+    assert.ok(events.every((e) => !e.lost && e.data.length === 1024 && str(e.patterns[0]!) === 'b'));
+  }
+  assert.ok(batched.stats.batches > 0 && batched.stats.batches < N, `${batched.stats.batches} batch frames for ${N} events`);
+  assert.equal(single.stats.batches, 0);
+  assert.equal(batched.stats.badEvents + single.stats.badEvents, 0);
+});

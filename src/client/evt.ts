@@ -26,6 +26,7 @@ import {
   EVT_OPEN_PUBLISHER, EVT_OPEN_SUBSCRIBER, EVT_SERVICE_NAME, type EvtDelivery, type EvtFilter, type EvtLibRequest, type EvtLibResponseBody,
   type EvtPriority,
 } from '../protocol/evt-lib.js';
+import { decodeEvtDeliveryBatch, EVT_BATCH_BYTES_MAX, EVT_BATCH_DELIVERIES_MAX, EVT_EVENT_DELIVER_BATCH } from '../protocol/evt-batch.js';
 import { SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK } from '../protocol/sa-errors.js';
 import { AsyncQueue } from './async-queue.js';
 import { abortable, backoffDelayMs, checkBackoff, sleep, type BackoffOptions } from './backoff.js';
@@ -50,6 +51,11 @@ export interface EvtHandleOptions {
   readonly retry?: Partial<BackoffOptions>;
   /** Deliveries the handle buffers before the daemon holds them back. Default 256. */
   readonly creditWindow?: number;
+  /**
+   * Deliveries the daemon may put in one IPC frame (protocol version 2; a daemon without it sends
+   * them one by one). Default 256; 0: one frame per delivery. Order and content are the same.
+   */
+  readonly batchDeliveries?: number;
   readonly pid?: number;
   readonly signal?: AbortSignal;
 }
@@ -134,6 +140,12 @@ function fromTransport(err: unknown, what: string): Error {
 export class EvtSubscription implements AsyncIterable<EvtEvent> {
   /** @internal */
   readonly queue: AsyncQueue<EvtEvent>;
+  /**
+   * @internal Set by the SA-style layer (sa-evt.ts): deliveries go to it instead of the iterator,
+   * in the handle's delivery order across subscriptions; it gives the credit back (handle.taken())
+   * when the application has had the event.
+   */
+  sink: ((e: EvtEvent) => void) | undefined;
 
   /** @internal */
   constructor(
@@ -194,11 +206,15 @@ export class EvtChannel {
    * then live ones. `id`: the SA subscription id (unique per handle and channel); default: the
    * next free one.
    */
-  async subscribe(filters: readonly EvtFilterSpec[] = [{ type: 'passAll' }], options: EvtCallOptions & { id?: number } = {}): Promise<EvtSubscription> {
+  async subscribe(
+    filters: readonly EvtFilterSpec[] = [{ type: 'passAll' }],
+    options: EvtCallOptions & { id?: number; /** @internal */ sink?: (e: EvtEvent) => void } = {},
+  ): Promise<EvtSubscription> {
     this.#live();
     const id = options.id ?? this.handle.nextSubscriptionId();
     const wire: EvtFilter[] = filters.map((f) => ({ type: f.type, pattern: f.type === 'passAll' ? new Uint8Array(0) : bytesOf(f.pattern) }));
     const sub = new EvtSubscription(this, id, wire, () => this.handle.taken());
+    sub.sink = options.sink;
     // Registered before the request: the daemon sends retained events right after its answer.
     const previous = this.subscriptions.get(id);
     if (previous === undefined) this.subscriptions.set(id, sub);
@@ -242,11 +258,13 @@ export class EvtChannel {
 
 export class EvtHandle extends EventEmitter<EvtHandleEvents> {
   readonly version: EvtVersion = EVT_VERSION;
-  readonly stats = { tryAgain: 0, reconnects: 0, badEvents: 0, orphanEvents: 0, lostNotices: 0 };
+  /** batches: delivery frames that held several deliveries (protocol version 2). */
+  readonly stats = { tryAgain: 0, reconnects: 0, badEvents: 0, orphanEvents: 0, lostNotices: 0, batches: 0 };
   readonly #target: LinkTarget;
   readonly #retry: BackoffOptions;
   readonly #reconnect: ReturnType<typeof resolveReconnect>;
   readonly #window: number;
+  readonly #batch: number;
   readonly #channels = new Map<number, EvtChannel>();
   #ipc: IpcClient | undefined;
   #reconnected: Promise<void> | undefined;
@@ -268,6 +286,7 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
     }
     const h = new EvtHandle(target, ipc, options);
     await h.call({ kind: 'take', credits: h.#window }, options);
+    await h.#askBatches(ipc);
     return h;
   }
 
@@ -279,6 +298,10 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
     this.#reconnect = resolveReconnect(options.reconnect);
     this.#window = options.creditWindow ?? 256;
     if (!Number.isInteger(this.#window) || this.#window < 2) throw new RangeError(`creditWindow ${this.#window} must be an integer >= 2`);
+    this.#batch = options.batchDeliveries ?? 256;
+    if (!Number.isInteger(this.#batch) || this.#batch < 0 || this.#batch > EVT_BATCH_DELIVERIES_MAX) {
+      throw new RangeError(`batchDeliveries ${this.#batch} must be an integer in 0..${EVT_BATCH_DELIVERIES_MAX}`);
+    }
     this.#attach(ipc);
   }
 
@@ -383,6 +406,21 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
     }
   }
 
+  /**
+   * Request 9 on a new connection. A daemon that does not know it (protocol version 1) answers
+   * CS_ERR_INVALID_PARAM and keeps sending single deliveries, which this handle reads as well.
+   */
+  async #askBatches(ipc: IpcClient): Promise<void> {
+    if (this.#batch === 0) return;
+    // Under the negotiated frame bound with room for an event frame's header (5 bytes) to spare.
+    const maxBytes = Math.min(EVT_BATCH_BYTES_MAX, ipc.maxFrameBytes - 64);
+    try {
+      await this.#request(ipc, { kind: 'batch', maxDeliveries: this.#batch, maxBytes }, undefined);
+    } catch (err) {
+      if (!(err instanceof SaAisError) || err.code !== 'SA_AIS_ERR_INVALID_PARAM') throw err;
+    }
+  }
+
   async #request(ipc: IpcClient, req: EvtLibRequest, signal: AbortSignal | undefined): Promise<EvtLibResponseBody | undefined> {
     const what = `evt ${req.kind}`;
     const frame = encodeEvtLibRequest(req);
@@ -419,15 +457,30 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
   }
 
   #onEvent(raw: IpcEvent): void {
+    if (raw.messageId === EVT_EVENT_DELIVER_BATCH) {
+      const batch = decodeEvtDeliveryBatch(raw.payload);
+      if (!batch.ok) {
+        // The deliveries it held are unknown: count them as one bad event (credits come back at reconnect).
+        this.stats.badEvents++;
+        return this.taken();
+      }
+      this.stats.batches++;
+      for (const d of batch.value) this.#onDelivery(d);
+      return;
+    }
     if (raw.messageId !== EVT_EVENT_DELIVER) return void this.stats.badEvents++;
     const decoded = decodeEvtDelivery(raw.payload);
     if (!decoded.ok) {
       this.stats.badEvents++;
       return this.taken();
     }
-    const d = decoded.value;
+    this.#onDelivery(decoded.value);
+  }
+
+  #onDelivery(d: EvtDelivery): void {
     const sub = this.#channels.get(d.channel)?.subscriptions.get(d.subscriptionId);
     if (d.lost) this.stats.lostNotices++;
+    if (sub?.sink !== undefined) return sub.sink(toEvent(d));
     if (sub === undefined || !sub.queue.push(toEvent(d))) {
       this.stats.orphanEvents++;
       this.taken();
@@ -456,6 +509,7 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
       this.#attach(ipc);
       this.#taken = 0;
       await this.#request(ipc, { kind: 'take', credits: this.#window }, undefined);
+      await this.#askBatches(ipc);
       const failed = await this.#reopenAll(ipc);
       this.#reconnected = undefined;
       this.emit('reconnected', { mayHaveMissed: true, failed });
@@ -518,13 +572,13 @@ function wallNs(): bigint {
 
 /** A plain Uint8Array view (the transport hands out Buffers), without a copy. */
 function plain(b: Uint8Array): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function toEvent(d: EvtDelivery): EvtEvent {
   return {
     subscriptionId: d.subscriptionId, eventId: d.eventId, lost: d.lost, patterns: d.patterns.map(plain), priority: d.priority,
-    retentionNs: d.retentionNs, publisherName: decoder.decode(d.publisherName), publishTimeNs: d.publishTimeNs,
+    retentionNs: d.retentionNs, publisherName: d.publisherName.length === 0 ? '' : decoder.decode(d.publisherName), publishTimeNs: d.publishTimeNs,
     publisherNodeId: d.publisherNodeId, data: plain(d.data),
   };
 }

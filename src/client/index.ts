@@ -73,3 +73,5 @@ export type { RingcastMembers, RingcastStatus } from './status.js';
 export { resolveSocketPath, SOCKET_NAME } from '../protocol/paths.js';
 /** The SA-style CLM layer (saClm* with numeric handles and SaAisErrorT values), for conformance programs. */
 export * from './sa-clm.js';
+/** The SA-style EVT layer (saEvt* with numeric handles and SaAisErrorT values), for conformance programs. */
+export * from './sa-evt.js';

@@ -185,7 +185,7 @@ export class ServiceHost {
     const clock = this.#clock;
     this.evt = new EvtService({
       ...options.evt,
-      clock: clock.nowMs && clock.after ? { nowMs: clock.nowMs, after: clock.after } : NODE_EVT_CLOCK,
+      clock: clock.nowMs && clock.after ? { nowMs: clock.nowMs, after: clock.after, defer: clock.defer } : NODE_EVT_CLOCK,
     });
     const services: Service[] = [this.cpg, this.clm, new OrderLogService(options.orderLog), this.evt];
     if (options.votequorum) {

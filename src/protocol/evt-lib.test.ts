@@ -19,6 +19,7 @@ test('every library request round-trips', () => {
     { kind: 'clear', channel: 1, eventId: (1n << 63n) + 5n },
     { kind: 'take', credits: 256 },
     { kind: 'channels' },
+    { kind: 'batch', maxDeliveries: 256, maxBytes: 262_144 },
   ];
   for (const req of requests) {
     const f = encodeEvtLibRequest(req);
@@ -30,6 +31,8 @@ test('every library request round-trips', () => {
   const res = decodeEvtLibResponse('publish', encodeEvtLibResponse(1, { kind: 'publish', eventId: 4294967297n }));
   assert.deepEqual(res, { ok: true, value: { saCode: 1, body: { kind: 'publish', eventId: 4294967297n } } });
   assert.deepEqual(decodeEvtLibResponse('open', encodeEvtLibResponse(12)), { ok: true, value: { saCode: 12 } });
+  assert.deepEqual(decodeEvtLibResponse('batch', encodeEvtLibResponse(1, { kind: 'batch', maxDeliveries: 64, maxBytes: 4096 })),
+    { ok: true, value: { saCode: 1, body: { kind: 'batch', maxDeliveries: 64, maxBytes: 4096 } } });
 });
 
 test('decoders never throw and reject trailing or truncated bytes', () => {

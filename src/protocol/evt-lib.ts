@@ -25,11 +25,17 @@
  * |  6 | clear       | u32 channel, u64 event id                                               | - |
  * |  7 | take        | u32 credits: how many more deliveries the client can buffer             | - |
  * |  8 | channels    | -                                                                       | u16 n, n x channel listing |
+ * |  9 | batch       | u16 max deliveries per batch (0: off), u32 max batch payload bytes      | u16, u32: what the daemon will use |
  *
  * Event 0 `deliver`: u32 channel, u32 subscription id, u8 flags (0x1 lost), u8 priority, u64 event
  * id, i64 retention ns, i64 publish time ns, u32 publisher node id, name publisher, patterns, data.
  * The daemon sends a delivery only while the client holds credits (take): the rest waits in the
  * connection's four priority queues, whose overflow produces the lost-event notice.
+ *
+ * Protocol version 2 adds request 9 `batch` and event 1 `deliver-batch` (evt-batch.ts): a client
+ * that asked for batches may get several deliveries in one event frame. A version-1 daemon
+ * answers request 9 with transport status CS_ERR_INVALID_PARAM (unknown request), and the client
+ * then keeps reading single deliveries; a daemon never sends event 1 to a client that did not ask.
  */
 import { EvtReader, EvtWriter, type EvtDecodeResult } from './evt-bytes.js';
 
@@ -89,7 +95,8 @@ export type EvtLibRequest =
   | EvtPublishRequest
   | { readonly kind: 'clear'; readonly channel: number; readonly eventId: bigint }
   | { readonly kind: 'take'; readonly credits: number }
-  | { readonly kind: 'channels' };
+  | { readonly kind: 'channels' }
+  | { readonly kind: 'batch'; readonly maxDeliveries: number; readonly maxBytes: number };
 
 export const EvtLibRequestId = {
   open: 0,
@@ -101,6 +108,7 @@ export const EvtLibRequestId = {
   clear: 6,
   take: 7,
   channels: 8,
+  batch: 9,
 } as const satisfies Record<EvtLibRequest['kind'], number>;
 
 export interface EvtChannelListing {
@@ -117,6 +125,7 @@ export type EvtLibResponseBody =
   | { readonly kind: 'open'; readonly channel: number }
   | { readonly kind: 'publish'; readonly eventId: bigint }
   | { readonly kind: 'channels'; readonly channels: readonly EvtChannelListing[] }
+  | { readonly kind: 'batch'; readonly maxDeliveries: number; readonly maxBytes: number }
   | { readonly kind: 'close' | 'unlink' | 'subscribe' | 'unsubscribe' | 'clear' | 'take' };
 
 export interface EvtDelivery {
@@ -134,6 +143,8 @@ export interface EvtDelivery {
 }
 
 export const EVT_EVENT_DELIVER = 0;
+/** The library protocol version this file speaks (2: batched deliveries, evt-batch.ts). */
+export const EVT_LIB_PROTOCOL_VERSION = 2;
 
 export function isPriority(p: number): p is EvtPriority {
   return p === 0 || p === 1 || p === 2 || p === 3;
@@ -222,6 +233,9 @@ export function encodeEvtLibRequest(req: EvtLibRequest): { messageId: number; pa
       break;
     case 'channels':
       break;
+    case 'batch':
+      w.u16(req.maxDeliveries).u32(req.maxBytes);
+      break;
   }
   return { messageId: EvtLibRequestId[req.kind], payload: w.finish() };
 }
@@ -270,6 +284,10 @@ export function decodeEvtLibRequest(messageId: number, payload: Uint8Array): Evt
       return r.finish({ kind: 'take', credits: r.u32('credits') });
     case EvtLibRequestId.channels:
       return r.finish({ kind: 'channels' });
+    case EvtLibRequestId.batch: {
+      const maxDeliveries = r.u16('batch deliveries');
+      return r.finish({ kind: 'batch', maxDeliveries, maxBytes: r.u32('batch bytes') });
+    }
     default:
       return { ok: false, error: { code: 'UNKNOWN_MESSAGE', detail: `no EVT request with id ${messageId}` } };
   }
@@ -291,6 +309,9 @@ export function encodeEvtLibResponse(saCode: number, body?: EvtLibResponseBody):
     case 'channels':
       w.u16(body.channels.length);
       for (const c of body.channels) w.blob(c.name).blob(new TextEncoder().encode(c.instanceId)).u8(c.unlinked ? 1 : 0).u32(c.opens).u32(c.retained);
+      break;
+    case 'batch':
+      w.u16(body.maxDeliveries).u32(body.maxBytes);
       break;
     default:
       break;
@@ -318,6 +339,10 @@ export function decodeEvtLibResponse(kind: EvtLibRequest['kind'], payload: Uint8
         channels.push({ name, instanceId, unlinked, opens: r.u32('opens'), retained: r.u32('retained') });
       }
       return r.finish({ saCode, body: { kind, channels } });
+    }
+    case 'batch': {
+      const maxDeliveries = r.u16('batch deliveries');
+      return r.finish({ saCode, body: { kind, maxDeliveries, maxBytes: r.u32('batch bytes') } });
     }
     default:
       return r.finish({ saCode, body: { kind } });

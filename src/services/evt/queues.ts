@@ -51,16 +51,22 @@ export class PriorityQueues<T extends Pending> {
     return this.#blocked;
   }
 
+  /** Whether a push of an item of `bytes` would overflow now (start a block and a lost notice). */
+  wouldOverflow(bytes: number): boolean {
+    const blocked = this.#blocked && this.#count >= this.#limits.resumeAt;
+    return !blocked && (this.#count >= this.#limits.sizeMax || this.#bytes + bytes > this.#limits.bytesMax);
+  }
+
   /**
-   * Queues `item`; `lostNotice` builds the notice when this push overflows. Returns whether the
+   * Queues `item`; `lostNotice` builds the notice (from the item) when this push overflows. Returns whether the
    * item itself was queued.
    */
-  push(item: T, lostNotice: () => T): boolean {
+  push(item: T, lostNotice: (overflowing: T) => T): boolean {
     this.#checkResume();
     if (!this.#blocked && (this.#count >= this.#limits.sizeMax || this.#bytes + item.bytes > this.#limits.bytesMax)) {
       this.#blocked = true;
       this.stats.lostNotices++;
-      this.#add(lostNotice());
+      this.#add(lostNotice(item));
     }
     if (!this.#blocked) {
       this.#add(item);
@@ -79,6 +85,12 @@ export class PriorityQueues<T extends Pending> {
     }
     this.stats.dropped++;
     return false;
+  }
+
+  /** The item shift() would return next, left in place. */
+  peek(): T | undefined {
+    for (const q of this.#queues) if (q.length > 0) return q[0];
+    return undefined;
   }
 
   /** The most urgent pending item, or undefined. */

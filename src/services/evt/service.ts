@@ -26,7 +26,8 @@ import {
   SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_NOT_EXIST, SA_AIS_ERR_TOO_BIG, SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK, SA_AIS_ERRORS,
 } from '../../protocol/sa-errors.js';
 import type { FilterRule } from './match.js';
-import { LocalConn, matchingSubscription, setSubscription, type ConnStats, type LocalOpen } from './local.js';
+import { clampBatch } from '../../protocol/evt-batch.js';
+import { LocalConn, matchingSubscription, setSubscription, type ConnStats, type LocalOpen, type SharedDelivery } from './local.js';
 import { decodeEvtExec, encodeEvtExec, EVT_EXEC_KINDS, EVT_SERVICE_ID, EVT_SYNC_KINDS, EvtMessageId, instanceKey, parseInstanceKey, type EventBody, type EvtExecMessage, type InstanceKey } from './messages.js';
 import { EvtSync } from './sync.js';
 import { ChannelTable, type Instance, type Retained } from './table.js';
@@ -35,6 +36,11 @@ import { ChannelTable, type Instance, type Retained } from './table.js';
 export interface EvtClock {
   nowMs(): number;
   after(ms: number, run: () => void): () => void;
+  /**
+   * Runs `run` after the current turn (the daemon: setImmediate; the simulator: its own queue).
+   * Batching connections are pumped then, once per turn. Absent: they are pumped at once.
+   */
+  defer?(run: () => void): void;
 }
 
 export const NODE_EVT_CLOCK: EvtClock = {
@@ -50,6 +56,7 @@ export const NODE_EVT_CLOCK: EvtClock = {
     arm(Math.max(0, ms));
     return () => clearTimeout(timer);
   },
+  defer: (run) => void setImmediate(run),
 };
 
 export interface EvtServiceOptions {
@@ -103,7 +110,7 @@ export class EvtService implements Service {
     published: 0, eventsApplied: 0, duplicatesDropped: 0, eventsForUnknownChannel: 0, retainedExpired: 0, recoveredDelivered: 0,
     tombstoneDrops: 0, closesForDeadOpens: 0,
   };
-  readonly connStats: ConnStats = { delivered: 0, sendErrors: 0 };
+  readonly connStats: ConnStats = { delivered: 0, frames: 0, sendErrors: 0 };
   readonly #o: Resolved;
   readonly table: ChannelTable;
   readonly #conns = new Map<number, LocalConn>();
@@ -187,7 +194,7 @@ export class EvtService implements Service {
     let c = this.#conns.get(req.conn.id);
     if (c === undefined) {
       c = new LocalConn(req.conn, { sizeMax: this.#o.deliveryQueueSize, resumeAt: this.#o.deliveryQueueResume, bytesMax: this.#o.deliveryQueueBytesMax },
-        this.connStats, () => BigInt(Math.floor(this.#o.clock.nowMs())) * MS_PER_NS);
+        this.connStats, () => BigInt(Math.floor(this.#o.clock.nowMs())) * MS_PER_NS, this.#o.clock.defer?.bind(this.#o.clock));
       this.#conns.set(req.conn.id, c);
     }
     const r = decoded.value;
@@ -204,6 +211,11 @@ export class EvtService implements Service {
         answer(req, SA_AIS_OK);
         return c.pump();
       case 'channels': return answer(req, SA_AIS_OK, { kind: 'channels', channels: this.#listing() });
+      case 'batch': {
+        const agreed = clampBatch(r.maxDeliveries, r.maxBytes);
+        c.batch = agreed.maxDeliveries > 0 ? agreed : undefined;
+        return answer(req, SA_AIS_OK, { kind: 'batch', ...agreed });
+      }
     }
   }
 
@@ -471,7 +483,7 @@ export class EvtService implements Service {
         touched = true;
         n++;
       }
-      if (touched) c.pump();
+      if (touched) c.pumpSoon();
     }
     return n;
   }
@@ -506,6 +518,7 @@ export class EvtService implements Service {
     const c = this.#conns.get(conn.id);
     if (c === undefined) return;
     this.#conns.delete(conn.id);
+    c.closed = true;
     for (const open of [...c.opens.values()]) this.#closeOpen(c, open);
   }
 }
@@ -522,10 +535,10 @@ function checkName(name: Uint8Array): number | undefined {
   return undefined;
 }
 
-function toDelivery(body: EventBody, publisherNodeId: number) {
+function toDelivery(body: EventBody, publisherNodeId: number): SharedDelivery {
   return {
     lost: false, priority: body.priority, eventId: body.eventId, retentionNs: body.retentionNs, publishTimeNs: body.publishTimeNs,
-    publisherNodeId, publisherName: body.publisherName, patterns: body.patterns, data: body.data,
+    publisherNodeId, publisherName: body.publisherName, patterns: body.patterns, data: body.data, record: undefined,
   };
 }
 

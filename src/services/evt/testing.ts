@@ -11,6 +11,7 @@ import { FakeConnection } from '../../exec/testing/fake-connection.js';
 import { SimExecCluster } from '../../exec/testing/sim-exec.js';
 import { decodeEvtDelivery, decodeEvtLibResponse, encodeEvtLibRequest, EvtLibRequestId, type EvtDelivery, type EvtLibRequest, type EvtLibResponseBody } from '../../protocol/evt-lib.js';
 import { SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK } from '../../protocol/sa-errors.js';
+import { decodeEvtDeliveryBatch, EVT_EVENT_DELIVER_BATCH } from '../../protocol/evt-batch.js';
 import { EVT_SERVICE_ID } from './messages.js';
 import { EvtService, type EvtServiceOptions } from './service.js';
 
@@ -46,6 +47,8 @@ export class EvtSim {
             c.cluster.at(c.now + ms, () => on && run());
             return () => (on = false);
           },
+          // After the current step, as setImmediate after an I/O turn.
+          defer: (run) => c.cluster.at(c.now, run),
         },
       })],
     });
@@ -60,10 +63,11 @@ export class EvtSim {
     return s;
   }
 
-  /** A connected client with room for many deliveries. */
-  client(node: number): Client {
+  /** A connected client with room for `credits` deliveries (default: many); `batch`: it asks for batched deliveries. */
+  client(node: number, options: { credits?: number; batch?: number } = {}): Client {
     const cl = { node, conn: new FakeConnection(this.#nextConn++) };
-    this.ok(cl, { kind: 'take', credits: 60_000 });
+    if ((options.credits ?? 60_000) > 0) this.ok(cl, { kind: 'take', credits: options.credits ?? 60_000 });
+    if (options.batch !== undefined) this.ok(cl, { kind: 'batch', maxDeliveries: options.batch, maxBytes: 64 * 1024 });
     return cl;
   }
 
@@ -115,10 +119,15 @@ export class EvtSim {
 
   /** Every delivery this client received so far. */
   deliveries(cl: Client): EvtDelivery[] {
-    return cl.conn.events.map((e) => {
+    return cl.conn.events.flatMap((e) => {
+      if (e.messageId === EVT_EVENT_DELIVER_BATCH) {
+        const batch = decodeEvtDeliveryBatch(e.payload);
+        assert.ok(batch.ok);
+        return batch.value;
+      }
       const d = decodeEvtDelivery(e.payload);
       assert.ok(d.ok);
-      return d.value;
+      return [d.value];
     });
   }
 

@@ -6,12 +6,14 @@
  * unlinks a channel and opens it again (a new instance), so channel tables, unlinks, clears and
  * retained sets meet partitions, merges, crashes and restarts. It remembers every event id each
  * of its opens received: a second delivery of one id to one open is a duplicate (the check).
+ * Applications with an even pid ask for batched deliveries, so batches meet the same faults.
  */
 import { CS_ERROR } from '../../ipc/errors.js';
 import {
   decodeEvtDelivery, decodeEvtLibResponse, encodeEvtLibRequest, EVT_EVENT_ID_LOST, EVT_OPEN_CREATE, EVT_OPEN_PUBLISHER, EVT_OPEN_SUBSCRIBER,
-  EVT_SERVICE_NAME, type EvtLibRequest, type EvtLibResponseBody,
+  EVT_SERVICE_NAME, type EvtDelivery, type EvtLibRequest, type EvtLibResponseBody,
 } from '../../protocol/evt-lib.js';
+import { decodeEvtDeliveryBatch, EVT_EVENT_DELIVER_BATCH } from '../../protocol/evt-batch.js';
 import { SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK } from '../../protocol/sa-errors.js';
 import type { Prng } from '../prng.js';
 import type { AppWorld } from './cpg-app.js';
@@ -42,7 +44,7 @@ export class EvtApp implements ConnectionClient {
   #busy = false;
   #active = true;
   gone = false;
-  readonly stats = { published: 0, delivered: 0, duplicates: 0, lost: 0, unlinks: 0, clears: 0, tryAgain: 0 };
+  readonly stats = { published: 0, delivered: 0, duplicates: 0, lost: 0, unlinks: 0, clears: 0, tryAgain: 0, batches: 0 };
   readonly duplicates: string[] = [];
 
   constructor(
@@ -55,6 +57,8 @@ export class EvtApp implements ConnectionClient {
   start(): void {
     this.#conn = this.world.connect(this, this.pid, EVT_SERVICE_NAME);
     this.#request({ kind: 'take', credits: 1_000_000 }, () => {});
+    // Half the applications (by pid, so the seeded choices stay as they were) read batched deliveries.
+    if (this.pid % 2 === 0) this.#request({ kind: 'batch', maxDeliveries: 64, maxBytes: 64 * 1024 }, () => {});
     for (const name of EVT_SIM_CHANNELS) this.#open(name);
     this.#schedule();
   }
@@ -145,10 +149,20 @@ export class EvtApp implements ConnectionClient {
     p.done(decoded.value.saCode, decoded.value.body);
   }
 
-  onEvent(_messageId: number, payload: Uint8Array): void {
+  onEvent(messageId: number, payload: Uint8Array): void {
+    if (messageId === EVT_EVENT_DELIVER_BATCH) {
+      const batch = decodeEvtDeliveryBatch(payload);
+      if (!batch.ok) throw new Error(`node ${this.node} pid ${this.pid}: undecodable EVT delivery batch: ${batch.error.detail}`);
+      this.stats.batches++;
+      for (const ev of batch.value) this.#delivered(ev);
+      return;
+    }
     const d = decodeEvtDelivery(payload);
     if (!d.ok) throw new Error(`node ${this.node} pid ${this.pid}: undecodable EVT delivery: ${d.error.detail}`);
-    const ev = d.value;
+    this.#delivered(d.value);
+  }
+
+  #delivered(ev: EvtDelivery): void {
     if (ev.lost || ev.eventId === EVT_EVENT_ID_LOST) {
       this.stats.lost++;
       return;

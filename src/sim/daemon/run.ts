@@ -30,6 +30,8 @@ export interface DaemonRunResult extends SimRunResult {
   readonly recorders: { readonly recorded: number; readonly midRing: number; readonly unrecorded: number };
   /** With the clm service: trackers started and the change notifications they received (all checked). */
   readonly clm: { readonly trackers: number; readonly notifications: number };
+  /** With the evt service: applications started, deliveries they received and the batch frames among them (all checked). */
+  readonly evt: { readonly apps: number; readonly delivered: number; readonly batches: number };
   /** cmap runtime.members.<id>.status entries reading `left` on live nodes at the end (what the cmap check judged). */
   readonly cmapLeftEntries: number;
 }
@@ -78,6 +80,11 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     serviceProblems: checkServices(cluster, converged),
     recorders: cluster.recorderCounts(),
     clm: cluster.clmCounts(),
+    evt: {
+      apps: cluster.evtApps.length,
+      delivered: cluster.evtApps.reduce((a, app) => a + app.stats.delivered, 0),
+      batches: cluster.evtApps.reduce((a, app) => a + app.stats.batches, 0),
+    },
     cmapLeftEntries: cmapLeftEntries(cluster),
   };
 }
