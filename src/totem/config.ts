@@ -71,7 +71,7 @@ export const TOTEM_DEFAULTS = {
   merge: 200,
   downcheck: 1000,
   failRecvConst: 2500,
-  seqnoUnchangedConst: 2,
+  seqnoUnchangedConst: 1,
   missCountConst: 5,
   windowSize: 50,
   maxMessages: 17,
