@@ -95,8 +95,11 @@ function buildRingcast(root: SectionValues, sink: IssueSink): RingcastSettings {
   const frameSize = num(own, 'frame_size') ?? DEFAULT_FRAME_SIZE;
   const ipFragmentation = str(own, 'ip_fragmentation') === 'off' ? 'off' : 'auto';
   const service = str(own, 'service');
+  const gcYoungEveryBytes = num(own, 'gc_young_every');
+  const gcFullEveryBytes = num(own, 'gc_full_every');
   return {
     frameSize, ipFragmentation, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }),
+    ...(gcYoungEveryBytes === undefined ? {} : { gcYoungEveryBytes }), ...(gcFullEveryBytes === undefined ? {} : { gcFullEveryBytes }),
     ...(service === undefined ? {} : { service: { path: service, line: lineOf(own, 'service') ?? 0 } }),
   };
 }

@@ -87,6 +87,12 @@ export interface RingNodeOptions {
    * (totem.shutdown_drain_timeout). Default 2 × (token + consensus).
    */
   readonly shutdownDrainTimeoutMs?: number;
+  /**
+   * Hears the length of every message sent and delivered, every datagram received and every frame
+   * sealed to send (once however many peers get it): the bytes behind most of the node's buffer
+   * allocations. The daemon's memory pacer (src/daemon/memory-pacer.ts) collects garbage by them.
+   */
+  readonly onTraffic?: (bytes: number) => void;
 }
 
 export interface RingNodeStopOptions {
@@ -163,6 +169,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private probeTimer: NodeJS.Timeout | undefined;
   private readonly drainTimeoutMs: number;
   private stopPromise: Promise<DrainResult | undefined> | undefined;
+  private readonly onTraffic: ((bytes: number) => void) | undefined;
 
   constructor(options: RingNodeOptions) {
     super();
@@ -177,6 +184,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.maxFrameBytes = options.maxFrameBytes ?? 65_536;
     this.ipFragmentation = options.ipFragmentation ?? 'auto';
     this.probeTiming = options.probeTiming;
+    this.onTraffic = options.onTraffic;
     this.reassembler = new Reassembler({ senders: options.nodes.map((n) => n.nodeId), maxFrameBytes: this.maxFrameBytes });
     this.stats = {
       framesIn: 0, framesOut: 0, unreachable: 0, fragmentsOut: 0, reassembly: this.reassembler.stats,
@@ -340,6 +348,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
   send(data: Uint8Array, options: SubmitOptions = {}): DriverSubmitResult {
+    this.onTraffic?.(data.length);
     return this.driver.submit(data, options);
   }
 
@@ -410,6 +419,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   private onFrame(datagram: Buffer, from: string): void {
     if (!this.running) return;
+    this.onTraffic?.(datagram.length);
     let frame: Uint8Array = new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.length);
     if (frame.length > 0 && frame[0] === PROBE_MARKER) return this.onProbe(frame, from);
     if (isFragment(frame)) {
@@ -441,7 +451,10 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   private onRingEvent(event: RingEvent): void {
     // A node that (re)joined may sit at the end of a long probe back-off: ask it now.
     if (event.kind === 'config' && event.type === 'regular' && this.probes) for (const id of event.joined) this.probes.probeSoon(id, performance.now());
-    if (event.kind === 'deliver') this.emit('deliver', event);
+    if (event.kind === 'deliver') {
+      this.onTraffic?.(event.data.length);
+      this.emit('deliver', event);
+    }
     else this.emit('config', event);
   }
 
@@ -455,6 +468,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const done = this.stopping ? this.sendDone : undefined;
     if (this.probes && frames.some((out) => out.retransmit)) this.probes.recheck(performance.now());
     const wires = new OutWires(frames.map((out) => this.sealer ? this.sealer.seal(out.frame) : out.frame), frames, this);
+    if (this.onTraffic) for (const out of frames) this.onTraffic(out.frame.length);
     if (this.multicastGroup) {
       for (let i = 0; i < frames.length; i++) {
         const to = frames[i]!.to;
