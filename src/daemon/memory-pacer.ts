@@ -34,14 +34,17 @@ export interface MemoryPacerOptions {
 }
 
 /**
- * Defaults (ringcast.gc_young_every, gc_full_every): 2 MiB and 8 MiB of traffic. A 64 KiB message
+ * Defaults (ringcast.gc_young_every, gc_full_every): 4 MiB and 32 MiB of traffic. A 64 KiB message
  * costs a sender about six buffers of its size and a receiver three, against three and two
- * counted, so a young pass comes after about 4-6 MB of new buffers, a full one after 16-24 MB.
- * Measured at full load (64 KiB messages, three daemons): peak RSS 96-108 MB instead of 149-172.
+ * counted, so a young pass comes after about 8-12 MB of new buffers, a full one after 50-100 MB
+ * of traffic's buffers, most of them already freed by young passes. Measured at full load (64 KiB
+ * messages, three daemons, a shared 2-core machine): peak RSS 107-117 MB instead of 143-165.
+ * Tighter budgets shrink it further (2 MiB / 8 MiB: 92-98 MB) but each full pass is an atomic
+ * pause of 5-25 ms that holds the token, and at 4 a second throughput fell by half.
  */
 export const MEMORY_PACER_DEFAULTS: MemoryPacerOptions = {
-  minorEveryBytes: 2 * 1024 * 1024,
-  majorEveryBytes: 8 * 1024 * 1024,
+  minorEveryBytes: 4 * 1024 * 1024,
+  majorEveryBytes: 32 * 1024 * 1024,
 };
 
 export interface MemoryPacerStats {
