@@ -6,6 +6,8 @@ import { benchDaemons, placement, type Placement, type Scenario } from './daemon
 import { benchCorosync, corosyncKey, corosyncLab, type CorosyncResults } from './corosync.js';
 import { benchCpg } from './cpg.js';
 import { benchEvt } from './evt.js';
+import { benchMixedRing } from './mixed.js';
+import { corosyncAvailable } from '../test/lab/mixed-ring.js';
 
 function row(cells: (string | number)[]): string {
   return cells.map((c) => String(c).padStart(12)).join('');
@@ -116,6 +118,33 @@ async function main(): Promise<void> {
   if (runDaemons) await daemons(seconds, ref);
   const cpgRates = runCpg ? await cpg(seconds, ref) : new Map<string, number>();
   if (runEvt) await evt(seconds, cpgRates.get('one/1024'));
+  if (process.env.BENCH_MIXED !== '0') await mixed(seconds);
+}
+
+/**
+ * A ring shared with Corosync beside an all-Corosync ring, same run, same topology and the same
+ * libcpg applications (bench/mixed.ts): the ratio says what a ringcast member costs the ring.
+ */
+async function mixed(seconds: number): Promise<void> {
+  const lab = corosyncLab();
+  const corosync = corosyncAvailable();
+  if (!lab.ok || !corosync.ok) {
+    console.log(`\nMixed ring: not measured (${!lab.ok ? lab.reason : (corosync as { reason: string }).reason})`);
+    return;
+  }
+  console.log('\nMixed ring: Corosync on nodes 1 and 2 with ringcastd (corosync_compat) on node 3, beside three Corosync; udpu, no crypto; cpgload sender on node 1, figures at node 2');
+  console.log('ratio: msgs/s mixed / all-Corosync; light row: p50 mixed / all-Corosync');
+  console.log(row(['scenario', 'msg bytes', 'cs msgs/s', 'cs p50 ms', 'mixed msgs/s', 'mixed p50 ms', 'ratio']));
+  try {
+    const results = await benchMixedRing(lab.client, SIZES.filter((z) => z <= 8192), seconds);
+    for (const [key, { all, mixed: m }] of results) {
+      const [scenario, size] = key.split('/');
+      const ratio = scenario === 'light' ? (m.p50Ms / all.p50Ms).toFixed(2) : (m.deliveredPerSec / all.deliveredPerSec).toFixed(2);
+      console.log(row([scenario!, size!, all.deliveredPerSec, all.p50Ms.toFixed(2), m.deliveredPerSec, m.p50Ms.toFixed(2), ratio]));
+    }
+  } catch (err) {
+    console.log(`  the mixed-ring bench failed: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 /**

@@ -170,3 +170,10 @@ test('the checker catches a forbidden import (fed fake lines)', () => {
   assert.deepEqual(violations('exec/testing/sim-exec.ts', "import { SimCluster } from '../../sim/cluster.js';"), []);
   assert.deepEqual(violations('exec/executive.ts', "import { SimCluster } from '../sim/cluster.js';").length, 1, 'only test support may use the simulator');
 });
+
+test('prom-client stays in the daemon: the metrics endpoint reads counters, nothing below it knows of Prometheus', () => {
+  const PACKAGE = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]prom-client['"]/m;
+  const users = sources('src').map((p) => p.slice('src/'.length)).filter((f) => PACKAGE.test(readFileSync(join('src', f), 'utf8')));
+  assert.ok(users.length > 0, 'the daemon imports prom-client');
+  assert.deepEqual(users.filter((f) => layerOf(f) !== 'daemon'), []);
+});

@@ -58,8 +58,14 @@ async function member(node: number, cluster: DaemonCluster = c, histories: Map<n
     const id = payloadId(e.data);
     if (id && e.group === GROUP) m.history.push({ ev: 'deliver', id, from: e.nodeId, t: Date.now() });
   });
+  let lastRing: string | undefined;
   cpg.on('totemConfchg', (e) => {
-    m.history.push({ ev: 'config', kind: 'regular', ring: formatRingId(e.ringId.nodeId, e.ringId.seq), members: [...e.nodes], t: Date.now() });
+    const ring = formatRingId(e.ringId.nodeId, e.ringId.seq);
+    // The initial totem confchg repeats the current ring when the join lands just as that ring
+    // was announced (as WatchRecorder in src/cli/cpg-history.ts also allows for).
+    if (ring === lastRing) return;
+    lastRing = ring;
+    m.history.push({ ev: 'config', kind: 'regular', ring, members: [...e.nodes], t: Date.now() });
   });
   cpg.on('confchg', (e) => {
     if (e.group === GROUP) m.confchgs.push(e);

@@ -32,7 +32,7 @@ test('npm start: says how to reach each node, explains the terms, shows the ring
   for (const id of [1, 2, 3]) assert.match(out, new RegExp(`RINGCAST_STATE_DIR=cluster/node${id} npx ringcast `), 'the exact command, relative to where the user stands');
   assert.match(out, /Terms: a ring is/);
   assert.match(out, /transitional\s+configuration/);
-  assert.match(out, /ring \d+\.\d+ formed with nodes 1, 2, 3\n/);
+  assert.match(out, /ring [0-9a-f]+\.[0-9a-f]+ formed with nodes 1, 2, 3\n/);
   assert.match(out, /ordering: the same order on every node/);
   const orders = [...out.matchAll(/ordering: node\d delivered (.*)\n/g)].map((m) => m[1]);
   assert.equal(orders.length, 3);

@@ -178,15 +178,17 @@ test('cpg send, watch and list, status and members against a fake daemon', async
     assert.match(printed.stdout, /^2 deliveries, 1 ring configuration\(s\)$/m);
     assert.deepEqual(readdirSync(d.dir).filter((f) => f.endsWith('.jsonl')), ['watch.jsonl'], 'no history written without --history');
 
-    d.status = { clusterName: 'lab', state: 'operational', pid: process.pid, members: [4], since: 'x', updated: 'y', counters: { a: 1 }, rates: { tokenRotationsPerSec: 1, deliveriesPerSec: 2 } };
+    d.ring = { nodeId: 10, seq: 28 }; // operators read Corosync's hex form: a.1c
+    d.status = { clusterName: 'lab', state: 'operational', pid: process.pid, members: [4], since: 'x', updated: 'y', counters: { a: 1 }, rates: { tokenRotationsPerSec: 1, deliveriesPerSec: 2 }, metricsAddress: '127.0.0.1:9100' };
     const status = await runCli(['status', '--state-dir', d.dir]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /Cluster lab: node 4 .*operational\nRing ID: 1\.4/);
+    assert.match(status.stdout, /Cluster lab: node 4 .*operational\nRing ID: a\.1c/);
+    assert.match(status.stdout, /^Metrics: http:\/\/127\.0\.0\.1:9100\/metrics$/m);
     const members = await runCli(['members', '--state-dir', d.dir]);
-    assert.equal(members.stdout, 'Ring ID: 1.4 (operational)\nMembers (1): 4\n');
+    assert.equal(members.stdout, 'Ring ID: a.1c (operational)\nMembers (1): 4\n');
     const membersJson = await runCli(['members', '--json', '--state-dir', d.dir]);
     // ringId has one shape in every tool's JSON: the string status --json and status.json give.
-    assert.deepEqual(JSON.parse(membersJson.stdout), { ringId: '1.4', state: 'operational', members: [4] });
+    assert.deepEqual(JSON.parse(membersJson.stdout), { ringId: 'a.1c', state: 'operational', members: [4] });
   } finally {
     await d.done();
   }

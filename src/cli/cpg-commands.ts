@@ -10,6 +10,7 @@ import { RingcastError, type CpgGroupInfo, type CpgHandle } from '../client/inde
 import { CPG_USAGE, parseCpgArgs, type CpgListOptions, type CpgSendOptions, type CpgWatchOptions } from './cpg-args.js';
 import { connectOrExplain, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, signalOnInterrupt } from './cpg-client.js';
 import { WatchRecorder } from './cpg-history.js';
+import { corosyncRingId } from '../protocol/ring-id.js';
 
 export async function cpgCommand(args: string[]): Promise<number> {
   const parsed = parseCpgArgs(args);
@@ -201,7 +202,7 @@ export function describePayload(data: Uint8Array): string {
 }
 
 function describeEvent(ev: Parameters<WatchRecorder['onEvent']>[0], group: string): void {
-  if (ev.type === 'totemConfchg') console.log(`ring ${ev.ringId.nodeId}.${ev.ringId.seq}: nodes ${ev.nodes.join(' ')}`);
+  if (ev.type === 'totemConfchg') console.log(`ring ${corosyncRingId({ rep: ev.ringId.nodeId, seq: ev.ringId.seq })}: nodes ${ev.nodes.join(' ')}`);
   else if (ev.type === 'deliver' && ev.group === group) console.log(`deliver from ${ev.nodeId}/${ev.pid}: ${describePayload(ev.data)}`);
   else if (ev.type === 'confchg') {
     const who = (l: readonly { nodeId: number; pid: number; reason: string }[]) => l.map((m) => `${m.nodeId}/${m.pid} (${m.reason})`).join(', ');

@@ -5,6 +5,7 @@
  * else is its message and code, and the stack only with RINGCAST_DEBUG=1.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { MetricsListenError } from '../daemon/metrics-server.js';
 
 export interface NodeEntry {
   readonly nodeId: number;
@@ -85,6 +86,8 @@ export interface StartContext {
 
 /** One line (no stack) for a failure while starting or running the daemon. */
 export function explainDaemonError(err: unknown, context: StartContext): string {
+  // Already one line naming the key, the address and what to do.
+  if (err instanceof MetricsListenError) return err.message;
   const errno = errnoOf(err);
   const outer = err instanceof Error ? err.message : String(err);
   if (errno !== undefined) {

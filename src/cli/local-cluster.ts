@@ -155,8 +155,8 @@ Reach a node from another terminal in this directory:
   ${cmd(1, 'cpg watch demo')}              (prints what the group receives)
   ${cmd(3, 'cpg send demo --count 5')}
 
-Terms: a ring is the nodes that currently agree on who is a member; its ring id, such as 1.8, is
-<representative node id>.<sequence number>, new for every membership change. When the ring
+Terms: a ring is the nodes that currently agree on who is a member; its ring id, such as 1.1c, is
+<representative node id>.<sequence number> in hexadecimal (as Corosync prints it), new for every membership change. When the ring
 changes, the messages still owed from the old ring are delivered first in a "transitional
 configuration" (the members that move on together), so everyone agrees on what was delivered where.
 Then the services synchronize their state in the new ring.

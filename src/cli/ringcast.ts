@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { RingcastError } from '../client/index.js';
 import { didYouMean } from './args.js';
+import { CFG_USAGE, cfgCommand } from './cfg-commands.js';
 import { CHECK_USAGE, checkCommand } from './check-command.js';
 import { CPG_USAGE } from './cpg-args.js';
 import { CliExit, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE } from './cpg-client.js';
@@ -49,6 +50,11 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
     overview: '  quorum [--json] [--list | --set-expected N | --set-votes N [--nodeid ID]]   votequorum, as corosync-quorumtool',
     help: QUORUM_USAGE,
     run: quorumCommand,
+  },
+  cfg: {
+    overview: '  cfg status [--brief] [--json] | reload | shutdown [--force]   cluster control, as corosync-cfgtool -s, -R, -H',
+    help: CFG_USAGE,
+    run: cfgCommand,
   },
   cpg: {
     overview: '  cpg list [--json]                         CPG groups and their members\n' +

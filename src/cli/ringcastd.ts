@@ -6,8 +6,9 @@
  * host (or --nodeid when several entries are local, as on loopback), serves local clients on
  * `<state dir>/ringcast.sock` (cpg, clm, evt, orderlog, status), and runs until SIGTERM or SIGINT, when it
  * takes no new messages, waits (bounded by totem.shutdown_drain_timeout) until the ones it
- * accepted were delivered, closes the socket and leaves the ring gracefully. SIGHUP re-reads the configuration and reports what
- * would change (applying it needs a restart today).
+ * accepted were delivered, closes the socket and leaves the ring gracefully; `ringcast cfg shutdown`
+ * does the same once the clients registered for shutdown questions agreed. SIGHUP re-reads the
+ * configuration on this node, `ringcast cfg reload` on every node (config-reloader.ts).
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -21,6 +22,7 @@ import { parseLoadSpec } from '../daemon/load-generator.js';
 import { resolveStateDir } from '../protocol/paths.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { explainDaemonError, pickNode } from './daemon-errors.js';
+import { ConfigReloader } from './config-reloader.js';
 
 const USAGE = `usage: ringcastd --config FILE [--nodeid N] [--state-dir DIR] [--history FILE] [--load RATE:SIZE]
   -c, --config FILE    the configuration, in corosync.conf syntax (docs/config.md)
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
   const netmtu = config.totem.timing.netmtu ?? 1500;
   const frameSize = Math.max(config.ringcast.frameSize, netmtu);
   const ipUdpHeaderBytes = nodes.some((n) => n.address.includes(':')) ? 48 : 28;
+  const reloader = new ConfigReloader(values.config, config, logger);
   const daemon = new Daemon({
     nodeId, clusterName: config.totem.clusterName, nodes, stateDir, sealer,
     totem: { ...config.totem.timing, netmtu: frameSize - (sealer?.overheadBytes ?? 0) },
@@ -157,73 +160,49 @@ async function main(): Promise<void> {
       ...(config.ringcast.gcYoungEveryBytes === undefined ? {} : { minorEveryBytes: config.ringcast.gcYoungEveryBytes }),
       ...(config.ringcast.gcFullEveryBytes === undefined ? {} : { majorEveryBytes: config.ringcast.gcFullEveryBytes }),
     },
+    metricsAddress: config.ringcast.metricsAddress,
+    cfg: {
+      transport: config.totem.transport,
+      reloadConfig: () => reloader.reload('cfg reload'),
+      shutdownTimeoutMs: () => reloader.current.cfg.shutdownTimeoutMs,
+    },
+    onShutdownRequest: () => stop('cfg shutdown'),
   });
+  // What a reload applies in this process; services holding configuration register here too.
+  reloader.onConfigReloaded((next, plan) => {
+    // Always: SIGHUP is also how logrotate asks for the log file to be reopened.
+    log.reload(next.logging);
+    if (plan.addedNodes.length > 0) {
+      // Known to the ring at once (counted by the reconfigure below); their sockets connect next.
+      daemon.node.addNodes(plan.addedNodes.map((n) => ({ nodeId: n.nodeId, address: n.address, port: next.totem.port })))
+        .then((ids) => logger.info({ nodes: ids }, `nodelist: node(s) ${ids.join(', ')} added; the ring reaches them from now on`),
+          (err: unknown) => logger.error({ err }, `nodelist: adding node(s) failed: ${(err as Error).message}`));
+    }
+    const changed = daemon.node.reconfigure(next.totem.timing);
+    daemon.node.setShutdownDrainTimeout(next.totem.shutdownDrainTimeoutMs);
+    if (changed.length) for (const line of describeEffectiveTiming(next)) logger.info(`totem: ${line}`);
+  });
+  let stopping = false;
   logger.info(`ringcastd starting: node ${nodeId} of cluster "${config.totem.clusterName}", ${nodes.length} nodes, crypto ${sealer ? `${config.totem.cryptoCipher}/${config.totem.cryptoHash}` : 'off'}, state dir ${stateDir}`);
   for (const line of describeEffectiveTiming(config)) logger.info(`totem: ${line}`);
   for (const s of services) logger.info(`service "${s.name}" (id ${s.id}) loaded from ${config.ringcast.service?.path}`);
   await daemon.start();
 
-  let stopping = false;
-  const stop = (signal: string): void => {
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
+
+  /** A planned stop (SIGTERM, SIGINT, `ringcast cfg shutdown`): drain, leave the ring, exit 0. */
+  function stop(cause: string): void {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: stopping: no new messages; waiting at most ${config.totem.shutdownDrainTimeoutMs} ms (shutdown_drain_timeout) for accepted ones to be delivered, then leaving the ring`);
+    const drainMs = reloader.current.totem.shutdownDrainTimeoutMs;
+    logger.info(`${cause}: stopping: no new messages; waiting at most ${drainMs} ms (shutdown_drain_timeout) for accepted ones to be delivered, then leaving the ring`);
     daemon.stop().then(() => process.exit(0), (err) => {
       logger.error({ err }, 'stop failed');
       process.exit(1);
     });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  let current = config;
-  process.on('SIGHUP', () => {
-    let text: string;
-    try {
-      text = readFileSync(values.config!, 'utf8');
-    } catch (err) {
-      logger.error(`SIGHUP: configuration not reloaded: ${(err as Error).message}`);
-      return;
-    }
-    const next = loadConfig(text, values.config);
-    if (!next.ok) {
-      logger.error(`SIGHUP: configuration not reloaded: ${next.errors.map((e) => e.message).join('; ')}`);
-      return;
-    }
-    log.reload(next.config.logging);
-    const changed = daemon.node.reconfigure(next.config.totem.timing);
-    const later = restartOnlyChanges(current, next.config);
-    current = next.config;
-    logger.info(`SIGHUP: configuration reloaded: logging applied${changed.length ? `, totem ${changed.join(', ')} now in effect` : ', totem timing unchanged'}` +
-      (later.length ? `; ${later.join(', ')} changed and take effect at restart` : ''));
-    if (changed.length) for (const line of describeEffectiveTiming(next.config)) logger.info(`totem: ${line}`);
-  });
-}
-
-/**
- * What a reload cannot apply to a running node: who is in the ring, how it is reached and how
- * frames are sealed and sized (peers would disagree until every node restarted).
- */
-function restartOnlyChanges(before: RingcastConfig, after: RingcastConfig): string[] {
-  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-  const out: string[] = [];
-  const t0 = before.totem;
-  const t1 = after.totem;
-  const nodelistChanged = !same(before.nodes.map((n) => [n.nodeId, n.address]), after.nodes.map((n) => [n.nodeId, n.address]));
-  if (nodelistChanged) out.push('nodelist');
-  // votequorum reads its settings at start (runtime changes: ringcast quorum --set-expected / --set-votes).
-  if (!same(before.quorum, after.quorum)) out.push('quorum');
-  if (!nodelistChanged && !same(before.nodes.map((n) => n.quorumVotes), after.nodes.map((n) => n.quorumVotes))) out.push('nodelist.node.quorum_votes');
-  for (const [key, a, b] of [
-    ['totem.transport', t0.transport, t1.transport], ['totem.cluster_name', t0.clusterName, t1.clusterName],
-    ['totem.crypto_cipher', t0.cryptoCipher, t1.cryptoCipher], ['totem.crypto_hash', t0.cryptoHash, t1.cryptoHash],
-    ['totem.keyfile', t0.keyfile, t1.keyfile], ['totem.mcastport', t0.port, t1.port], ['totem.mcastaddr', t0.mcastaddr, t1.mcastaddr],
-    ['totem.netmtu', t0.timing.netmtu, t1.timing.netmtu], ['ringcast.frame_size', before.ringcast.frameSize, after.ringcast.frameSize],
-    ['ringcast.ip_fragmentation', before.ringcast.ipFragmentation, after.ringcast.ipFragmentation],
-    ['ringcast.state_dir', before.ringcast.stateDir, after.ringcast.stateDir],
-  ] as const) {
-    if (!same(a, b)) out.push(key);
   }
-  return out;
 }
 
 main().catch((err) => {

@@ -1,7 +1,8 @@
 /**
  * `ringcast status` and `ringcast members`: what the local daemon's status service says, as
- * text or JSON. In both JSON outputs `ringId` is the string the logs, status.json and history
- * files print ("<rep>.<seq>"), so a script can compare them directly.
+ * text or JSON. In both JSON outputs `ringId` is the string the logs and status.json print,
+ * Corosync's `<rep hex>.<seq hex>` (protocol/ring-id.ts), so a script can compare them directly;
+ * history files keep their decimal `<rep>.<seq>`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,12 +15,12 @@ import { CliExit, connectOrExplain, EXIT_OK, EXIT_UNREACHABLE } from './cpg-clie
 export const STATUS_USAGE = `usage: ringcast status [--state-dir DIR] [--json]
   the local daemon's membership, ring id, counters and rates (from its socket, else its status.json)
   --state-dir DIR  the daemon's state directory (default: RINGCAST_STATE_DIR, else /var/lib/ringcast)
-  --json           one JSON object; ringId is a string "<rep>.<seq>", as in the logs`;
+  --json           one JSON object; ringId is a string "<rep hex>.<seq hex>" (Corosync's 1.1c), as in the logs`;
 
 export const MEMBERS_USAGE = `usage: ringcast members [--state-dir DIR] [--json]
   the current ring id and its member node ids
   --state-dir DIR  the daemon's state directory (default: RINGCAST_STATE_DIR, else /var/lib/ringcast)
-  --json           {"ringId":"<rep>.<seq>","state":"...","members":[...]}`;
+  --json           {"ringId":"<rep hex>.<seq hex>","state":"...","members":[...]}`;
 
 const STATE_OPTIONS = { 'state-dir': { type: 'string' }, json: { type: 'boolean' } } as const;
 
@@ -47,6 +48,7 @@ function printStatus(s: DaemonStatus, alive: boolean): void {
   console.log(`Ring ID: ${s.ringId} since ${s.since}`);
   console.log(`Members: ${s.members.join(' ')}`);
   if (s.quorate !== undefined) console.log(`Quorate: ${s.quorate ? 'Yes' : 'No'}`);
+  if (s.metricsAddress !== undefined) console.log(`Metrics: http://${s.metricsAddress}/metrics`);
   console.log(`Token rotations/s: ${s.rates.tokenRotationsPerSec}   deliveries/s: ${s.rates.deliveriesPerSec}`);
   for (const [k, v] of Object.entries(s.counters)) console.log(`  ${k.padEnd(20)} ${v}`);
 }

@@ -9,6 +9,7 @@ import { CpgHandle, type CpgHandleOptions } from './cpg.js';
 import { EvtHandle, type EvtHandleOptions } from './evt.js';
 import { ServiceHandle, type ServiceHandleOptions } from './service.js';
 import { QuorumHandle, type QuorumHandleOptions } from './quorum.js';
+import { CfgHandle, type CfgHandleOptions } from './cfg.js';
 import { resolveReconnect, type ReconnectOptions } from './link.js';
 import { resolveSocketPath } from '../protocol/paths.js';
 import { STATUS_SERVICE_NAME } from '../protocol/status.js';
@@ -99,6 +100,14 @@ export class RingcastClient {
    */
   async quorum(options: Omit<QuorumHandleOptions, 'pid'> = {}): Promise<QuorumHandle> {
     return this.#track(await QuorumHandle.open(this.socketPath, this.#inherit(options, false)));
+  }
+
+  /**
+   * cfg (cluster control) on its own connection: link status, a cluster-wide reload, a shutdown
+   * of this node that asks registered clients first (src/client/cfg.ts).
+   */
+  async cfg(options: Omit<CfgHandleOptions, 'pid'> = {}): Promise<CfgHandle> {
+    return this.#track(await CfgHandle.open(this.socketPath, this.#inherit(options, false)));
   }
 
   /** A handle's options with what connect() was given: its pid, and `reconnect` where the handle takes it. */

@@ -58,6 +58,10 @@ export {
 export {
   QuorumHandle, type QuorumChangesOptions, type QuorumEvent, type QuorumHandleOptions, type QuorumNodeInfo, type QuorumNodeState, type QuorumStatus,
 } from './quorum.js';
+export {
+  CfgHandle, csErrorNumber, type CfgHandleOptions, type CfgLinkNode, type CfgLinkStatus, type CfgReloadResult, type CfgShutdownFlags, type CfgShutdownHandler,
+  type CfgShutdownOptions, type CfgShutdownRequest,
+} from './cfg.js';
 export { RingcastError, type RingcastErrorCode } from './errors.js';
 export type { ReconnectOptions } from './link.js';
 export type { BackoffOptions } from './backoff.js';

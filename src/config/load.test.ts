@@ -105,6 +105,7 @@ describe('loadConfig: a valid file', () => {
       },
       ringcast: { stateDir: '/var/lib/ringcast', history: '/var/log/ringcast/history.jsonl', frameSize: DEFAULT_FRAME_SIZE, ipFragmentation: 'auto', socketMode: 0o660 },
       event: {},
+      cfg: { shutdownTimeoutMs: 5000 },
     });
   });
 
@@ -333,4 +334,31 @@ test('event {}: OpenAIS\'s delivery queue keys and the filter rule; resume above
   const bad = loadConfig(`${base}event {\n  delivery_queue_size: 50\n  delivery_queue_resume: 60\n}\n`);
   assert.equal(bad.ok, false);
   assert.ok(!bad.ok && bad.errors.some((e) => e.key === 'event.delivery_queue_resume'), JSON.stringify(!bad.ok && bad.errors));
+});
+
+test('ringcast.metrics_address: HOST:PORT (IPv4, [IPv6], host name, port 0 = any free); absent = no endpoint; bad values name their line', () => {
+  const base = 'totem {\n  cluster_name: m\n  crypto_cipher: none\n  crypto_hash: none\n}\nnodelist {\n  node {\n    ring0_addr: 10.0.0.1\n    nodeid: 1\n  }\n}\n';
+  const at = (value: string) => loadConfig(`${base}ringcast {\n  metrics_address: ${value}\n}\n`);
+  const absent = loadConfig(base);
+  assert.ok(absent.ok && absent.config.ringcast.metricsAddress === undefined, 'off unless set');
+  for (const [value, host, port] of [
+    ['127.0.0.1:9100', '127.0.0.1', 9100], ['[::1]:0', '::1', 0], ['[fd00::1]:65535', 'fd00::1', 65535], ['metrics.example.com:9464', 'metrics.example.com', 9464],
+  ] as const) {
+    const r = at(value);
+    assert.ok(r.ok, `${value}: ${JSON.stringify(!r.ok && r.errors)}`);
+    assert.deepEqual(r.config.ringcast.metricsAddress, { host, port }, value);
+  }
+  // The ringcast section starts on line 12: the key is on line 13.
+  for (const [value, says] of [
+    ['127.0.0.1', 'the port is missing'], ['::1:9100', 'in brackets'], ['[10.0.0.1]:9100', 'IPv6 address in brackets'],
+    ['127.0.0.1:70000', 'between 0 and 65535'], ['127.0.0.1:-1', 'HOST:PORT'], ['10.0.0.300:9100', 'before the port'], [':9100', 'before the port'],
+  ] as const) {
+    const r = at(value);
+    assert.ok(!r.ok, value);
+    const e = r.errors.find((x) => x.key === 'ringcast.metrics_address');
+    assert.ok(e, `${value}: ${JSON.stringify(r.errors)}`);
+    assert.equal(e.line, 13, value);
+    assert.match(e.message, /^corosync\.conf:13: ringcast\.metrics_address: /);
+    assert.ok(e.message.includes(says), `${value}: ${e.message}`);
+  }
 });

@@ -4,6 +4,7 @@
  * Unknown keys and sections are warnings; anything that would make the daemon run differently
  * from what the file says is an error. Never throws on any input.
  */
+import { applyCorosyncCompat } from './corosync-compat.js';
 import { IssueSink } from './issues.js';
 import { buildLogging } from './logging.js';
 import { buildNodes } from './nodes.js';
@@ -12,6 +13,7 @@ import { all, first, lineOf, num, str, readConfig, type SectionValues } from './
 import { buildTotem, ipVersionOf } from './totem.js';
 import { buildQuorum } from './quorum.js';
 import type { EventSettings, LoadResult, RingcastSettings } from './types.js';
+import { parseHostPort } from './values.js';
 
 /**
  * ringcast.frame_size default: Corosync 3 with knet sends Totem frames of up to 64 KiB and lets
@@ -20,6 +22,9 @@ import type { EventSettings, LoadResult, RingcastSettings } from './types.js';
 export const DEFAULT_FRAME_SIZE = 65536;
 
 export const DEFAULT_SOCKET_MODE = 0o660;
+
+/** cfg.shutdown_timeout default: Corosync's DEFAULT_SHUTDOWN_TIMEOUT (exec/cfg.c), 5 s. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
 
 /**
  * Who may reach the daemon's IPC socket. Without peer credentials (Node cannot read SO_PEERCRED)
@@ -55,14 +60,15 @@ export function loadConfig(text: string, source = 'corosync.conf'): LoadResult {
   const sink = new IssueSink(source);
   const root = readConfig(parsed.root, sink);
   const nodes = buildNodes(root, ipVersionOf(first(root, 'totem')), sink);
-  const totem = buildTotem(root, nodes, sink);
+  const plainTotem = buildTotem(root, nodes, sink);
   const logging = buildLogging(root, sink);
   const quorum = buildQuorum(root, nodes, sink);
-  const ringcast = { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) };
+  const { totem, ringcast } = applyCorosyncCompat(root, plainTotem, { ...buildRingcast(root, sink), ...buildIpcAccess(root, sink) }, sink);
   const event = buildEvent(root, sink);
+  const cfg = { shutdownTimeoutMs: num(first(root, 'cfg'), 'shutdown_timeout') ?? DEFAULT_SHUTDOWN_TIMEOUT_MS };
   const { errors, warnings } = sink.finish();
   if (errors.length > 0) return { ok: false, errors, warnings };
-  return { ok: true, config: { totem, nodes, logging, quorum, ringcast, event }, warnings };
+  return { ok: true, config: { totem, nodes, logging, quorum, ringcast, event, cfg }, warnings };
 }
 
 /** event {}: OpenAIS's delivery_queue_size / delivery_queue_resume (resume must not exceed size). */
@@ -97,9 +103,13 @@ function buildRingcast(root: SectionValues, sink: IssueSink): RingcastSettings {
   const service = str(own, 'service');
   const gcYoungEveryBytes = num(own, 'gc_young_every');
   const gcFullEveryBytes = num(own, 'gc_full_every');
+  // Checked by the schema already (hostPort); a failed check left no value here.
+  const metrics = str(own, 'metrics_address');
+  const metricsAddress = metrics === undefined ? undefined : parseHostPort(metrics);
   return {
     frameSize, ipFragmentation, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }),
     ...(gcYoungEveryBytes === undefined ? {} : { gcYoungEveryBytes }), ...(gcFullEveryBytes === undefined ? {} : { gcFullEveryBytes }),
     ...(service === undefined ? {} : { service: { path: service, line: lineOf(own, 'service') ?? 0 } }),
+    ...(metricsAddress?.ok ? { metricsAddress: { host: metricsAddress.host, port: metricsAddress.port } } : {}),
   };
 }

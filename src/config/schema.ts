@@ -223,8 +223,10 @@ const ringcastSpec: SectionSpec = {
     { name: 'gc_young_every', value: { type: 'integer', unit: 'bytes', min: 0, max: 1024 * 1024 * 1024 } },
     { name: 'gc_full_every', value: { type: 'integer', unit: 'bytes', min: 0, max: 1024 * 1024 * 1024 } },
     { name: 'ip_fragmentation', value: { type: 'enum', values: ['auto', 'off'] } },
+    { name: 'corosync_compat', value: bool },
     { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },
     { name: 'service', value: path },
+    { name: 'metrics_address', value: { type: 'hostPort' } },
   ],
 };
 
@@ -236,6 +238,12 @@ const eventSpec: SectionSpec = {
     { name: 'delivery_queue_resume', value: { type: 'integer', unit: 'events', min: 1, max: 1_000_000 } },
     { name: 'filter_match', value: { type: 'enum', values: ['sa', 'openais'] } },
   ],
+};
+
+/** Corosync's cfg {} (exec/cfg.c reads cfg.shutdown_timeout): the cfg service's settings. */
+const cfgSpec: SectionSpec = {
+  name: 'cfg',
+  keys: [{ name: 'shutdown_timeout', value: timer(0) }],
 };
 
 /** Corosync's uidgid {}: who may use the IPC. ringcast gives the socket file the group. */
@@ -256,7 +264,7 @@ const systemSpec: SectionSpec = {
 export const ROOT_SPEC: SectionSpec = {
   name: '',
   keys: [],
-  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec, eventSpec],
+  sections: [totemSpec, nodelistSpec, loggingSpec, quorumSpec, ringcastSpec, systemSpec, uidgidSpec, eventSpec, cfgSpec],
   ignoredSections: {
     resources: `resource monitoring is ${NOT_YET}`,
     nozzle: 'libnozzle devices are not supported',

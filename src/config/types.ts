@@ -116,8 +116,12 @@ export interface RingcastSettings {
   /** ringcast.gc_young_every / gc_full_every: the daemon's memory pacer budgets (src/daemon/memory-pacer.ts); unset: its defaults, 0: off. */
   readonly gcYoungEveryBytes?: number;
   readonly gcFullEveryBytes?: number;
+  /** ringcast.metrics_address: where the Prometheus endpoint listens (docs/metrics.md); unset: no endpoint. */
+  readonly metricsAddress?: { readonly host: string; readonly port: number };
   /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */
   readonly socketGroup?: string;
+  /** ringcast.corosync_compat: this node shares its ring with Corosync 3.1 nodes (src/config/corosync-compat.ts). */
+  readonly corosyncCompat?: boolean;
 }
 
 /** event {}: the EVT service's delivery queues and filter rule; unset keys keep the service's defaults. */
@@ -127,6 +131,12 @@ export interface EventSettings {
   readonly filterRule?: 'sa' | 'openais';
 }
 
+/** cfg {}: the cfg service (`ringcast cfg`). */
+export interface CfgSettings {
+  /** cfg.shutdown_timeout: how long clients registered for shutdown questions have to answer (Corosync's default 5000). */
+  readonly shutdownTimeoutMs: number;
+}
+
 export interface RingcastConfig {
   readonly totem: TotemSettings;
   readonly nodes: readonly NodeEntry[];
@@ -134,6 +144,7 @@ export interface RingcastConfig {
   readonly quorum: QuorumSettings;
   readonly ringcast: RingcastSettings;
   readonly event: EventSettings;
+  readonly cfg: CfgSettings;
 }
 
 export type LoadResult =

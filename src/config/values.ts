@@ -14,7 +14,9 @@ export type ValueSpec =
   | { readonly type: 'path' }
   /** An IP address or a host name (ringX_addr). */
   | { readonly type: 'host' }
-  | { readonly type: 'ip' };
+  | { readonly type: 'ip' }
+  /** HOST:PORT for a TCP listener: an IPv4 address, [IPv6] in brackets or a host name; port 0 = any free one. */
+  | { readonly type: 'hostPort' };
 
 export type CheckedValue = string | number | boolean;
 export type CheckResult = { readonly ok: true; readonly value: CheckedValue } | { readonly ok: false; readonly detail: string };
@@ -35,6 +37,10 @@ export function checkValue(spec: ValueSpec, raw: string): CheckResult {
       return isIP(raw) !== 0 || isHostName(raw) ? ok(raw) : fail(`expected an IPv4 or IPv6 address or a host name, got ${quote(raw)}`);
     case 'ip':
       return isIP(raw) !== 0 ? ok(raw) : fail(`expected an IPv4 or IPv6 address, got ${quote(raw)}`);
+    case 'hostPort': {
+      const parsed = parseHostPort(raw);
+      return parsed.ok ? ok(raw) : fail(parsed.detail);
+    }
     default: {
       const never: never = spec;
       return never;
@@ -95,6 +101,30 @@ function checkString(raw: string, maxBytes: number | undefined): CheckResult {
     return fail(`must be at most ${maxBytes} bytes of UTF-8, got ${Buffer.byteLength(raw, 'utf8')}`);
   }
   return ok(raw);
+}
+
+export type HostPort = { readonly host: string; readonly port: number };
+
+/**
+ * `HOST:PORT` as a listener address: `10.0.0.1:9100`, `[fd00::1]:9100`, `node1:9100`; port 0 lets
+ * the kernel choose. An IPv6 address must be in brackets (its own colons would hide the port).
+ */
+export function parseHostPort(raw: string): ({ readonly ok: true } & HostPort) | { readonly ok: false; readonly detail: string } {
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):([0-9]{1,5})$/.exec(raw);
+  if (!m) {
+    const hint = isIP(raw) === 6 || (raw.split(':').length > 2 && !raw.startsWith('['))
+      ? ' (write an IPv6 address in brackets: [::1]:9100)'
+      : /^[^:]+$/.test(raw) ? ' (the port is missing)' : '';
+    return { ok: false, detail: `expected HOST:PORT such as 127.0.0.1:9100, got ${quote(raw)}${hint}` };
+  }
+  const port = Number(m[3]);
+  if (port > 65535) return { ok: false, detail: `the port must be between 0 and 65535, got ${m[3]}` };
+  if (m[1] !== undefined) {
+    return isIP(m[1]) === 6 ? { ok: true, host: m[1], port } : { ok: false, detail: `expected an IPv6 address in brackets, got ${quote(`[${m[1]}]`)}` };
+  }
+  const host = m[2]!;
+  if (isIP(host) === 4 || isHostName(host)) return { ok: true, host, port };
+  return { ok: false, detail: `expected an IPv4 address, [IPv6] or a host name before the port, got ${quote(host)}` };
 }
 
 /** RFC 1123 host names; a dotted all-numeric name is a mistyped IPv4 address, not a host. */

@@ -12,6 +12,7 @@ import { uptime } from 'node:os';
 import type { Logger } from 'pino';
 import { HistoryWriter } from '../history/writer.js';
 import { formatRingId } from '../history/ids.js';
+import { corosyncRingId } from '../protocol/ring-id.js';
 import { RingNode, type FrameSealer, type RingNodeAddress } from '../net/ring-node.js';
 import { FileRingSeqStore } from '../net/ring-seq-store.js';
 import { createCryptoStats, type OpenFailureCode } from '../net/crypto/index.js';
@@ -23,10 +24,13 @@ import type { CpgServiceOptions } from '../services/cpg/service.js';
 import type { ServiceHostOptions } from './service-host.js';
 import type { ClmServiceOptions } from '../services/clm/service.js';
 import { ExecHost } from './exec-host.js';
+import { daemonCfgHost, type DaemonCfgOptions } from './cfg-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile } from './status-file.js';
 import { MEMORY_PACER_DEFAULTS, MemoryPacer, v8GcRunner, type MemoryPacerOptions } from './memory-pacer.js';
+import { DaemonMetrics, type MetricsReadings } from './metrics.js';
+import { startMetricsServer, type MetricsEndpoint } from './metrics-server.js';
 
 export interface DaemonOptions {
   readonly nodeId: number;
@@ -65,6 +69,15 @@ export interface DaemonOptions {
   readonly evt?: ServiceHostOptions['evt'];
   /** This node's nodelist `name`: its CLM node name (else the address text, as OpenAIS named nodes). */
   readonly nodeName?: string;
+  /** ringcast.metrics_address: serve Prometheus text at http://HOST:PORT/metrics (port 0: any free one); unset: off. */
+  readonly metricsAddress?: { readonly host: string; readonly port: number };
+  /** The cfg service's hooks: the transport's name, the reload of this node's file, cfg.shutdown_timeout. */
+  readonly cfg?: DaemonCfgOptions;
+  /**
+   * `ringcast cfg shutdown` was agreed and its SHUTDOWN delivered: ringcastd stops as on SIGTERM
+   * and exits. Absent (tests): the daemon calls stop() itself.
+   */
+  readonly onShutdownRequest?: () => void;
 }
 
 /**
@@ -146,13 +159,24 @@ export class Daemon {
   private stopping: Promise<void> | undefined;
   /** Collects garbage by frame traffic (memory-pacer.ts); absent when turned off or unavailable. */
   private readonly pacer: MemoryPacer | undefined;
+  /** Bytes of the ordered messages delivered here, and configurations by kind (metrics). */
+  private deliveredBytes = 0;
+  private readonly configChanges = { transitional: 0, regular: 0 };
+  /** Only with options.metricsAddress: the series and, once started, their HTTP endpoint. */
+  readonly metrics: DaemonMetrics | undefined;
+  private metricsEndpoint: MetricsEndpoint | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     const log = options.logger;
+    const metrics = options.metricsAddress
+      ? new DaemonMetrics(() => this.metricsReadings(), { votes: options.votequorum !== undefined })
+      : undefined;
+    this.metrics = metrics;
     const budgets = { ...MEMORY_PACER_DEFAULTS, ...(options.memoryPacer || {}) };
     const gc = options.memoryPacer === false || (budgets.minorEveryBytes === 0 && budgets.majorEveryBytes === 0) ? undefined : v8GcRunner();
     if (gc) this.pacer = new MemoryPacer(gc, budgets);
     this.node = new RingNode({
+      ownLatency: metrics ? (ms) => metrics.observeOwnLatency(ms) : undefined,
       nodeId: options.nodeId,
       nodes: options.nodes,
       totem: options.totem,
@@ -168,7 +192,7 @@ export class Daemon {
         if (event.kind === 'tokenLost' && event.state === 'operational') {
           log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);
         } else if (event.kind === 'ringFormed') {
-          const ring = formatRingId(event.ringId.rep, event.ringId.seq);
+          const ring = corosyncRingId(event.ringId);
           log.info({ ring, members: event.members, joined: event.joined, left: event.left },
             `A new membership (${ring}) was formed. Members${event.joined.length ? ` joined: ${event.joined.join(' ')}` : ''}${event.left.length ? ` left: ${event.left.join(' ')}` : ''}` +
             // A node's first ring (itself alone) changes nobody: name its members, as Corosync does.
@@ -198,6 +222,10 @@ export class Daemon {
       services: options.services,
       evt: options.evt,
       clm: { local: clmLocalRecord(options) },
+      cfg: daemonCfgHost(this.node, options.cfg ?? {}, () => {
+        if (options.onShutdownRequest) options.onShutdownRequest();
+        else this.stop().catch((err: unknown) => log.error({ err }, 'stop after cfg shutdown failed'));
+      }),
       logger: log,
       status: { status: () => this.status({ sample: false }), members: () => this.members() },
       // Load payloads start with ASCII text, whose bytes 8..11 never read as the message's length.
@@ -205,10 +233,12 @@ export class Daemon {
     });
     this.node.on('config', (c) => {
       this.history?.write({ ev: 'config', kind: c.type, ring: formatRingId(c.ringId.rep, c.ringId.seq), members: [...c.members], t: Date.now() });
+      this.configChanges[c.type]++;
       this.host.configChange(c);
     });
     this.node.on('deliver', (d) => {
       this.deliveries++;
+      this.deliveredBytes += d.data.length;
       this.host.deliver(d);
     });
     this.node.on('path', ({ nodeId, whole, wholeBytes }) => {
@@ -238,6 +268,12 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    // First: a metrics address that cannot be bound stops the start before anything else runs.
+    if (this.metrics && this.options.metricsAddress) {
+      const { host, port } = this.options.metricsAddress;
+      this.metricsEndpoint = await startMetricsServer(this.metrics, host, port);
+      this.options.logger.info({ metricsAddress: this.metricsEndpoint.address }, `metrics: Prometheus text at http://${this.metricsEndpoint.address}/metrics`);
+    }
     this.history?.write({ ev: 'start', node: this.options.nodeId, boot: this.boot, t: Date.now() });
     // The executive hears every configuration from the first one on.
     this.host.startExecutive();
@@ -337,12 +373,13 @@ export class Daemon {
     }
     this.history?.write(abandoned.length > 0 ? { ev: 'stop', abandoned, t: Date.now() } : { ev: 'stop', t: Date.now() });
     this.history?.close();
+    await this.metricsEndpoint?.close();
   }
 
   /** The ring as the `members` request of the status service answers it. */
   members(): MembersAnswer {
     const s = this.node.status();
-    return { ringId: s.ringId, ring: formatRingId(s.ringId.rep, s.ringId.seq), state: s.state, members: s.members };
+    return { ringId: s.ringId, ring: corosyncRingId(s.ringId), state: s.state, members: s.members };
   }
 
   /**
@@ -368,7 +405,7 @@ export class Daemon {
       nodeId: this.options.nodeId,
       clusterName: this.options.clusterName,
       state: s.state,
-      ringId: formatRingId(s.ringId.rep, s.ringId.seq),
+      ringId: corosyncRingId(s.ringId),
       members: s.members,
       since: this.ringSince,
       updated: new Date().toISOString(),
@@ -396,7 +433,39 @@ export class Daemon {
       latencyMicros: this.lastLatency,
       memory: memoryMb(),
       quorate: this.host.quorate,
+      ...(this.metricsEndpoint ? { metricsAddress: this.metricsEndpoint.address } : {}),
       ...this.host.statusSections(),
+    };
+  }
+
+  /** Where the metrics endpoint listens (`host:port`, the port the kernel chose for 0); undefined when off. */
+  get metricsAddress(): string | undefined {
+    return this.metricsEndpoint?.address;
+  }
+
+  /** One snapshot of the counters the metrics endpoint shows (metrics.ts): read at scrape time only. */
+  private metricsReadings(): MetricsReadings {
+    const s = this.node.status();
+    const n = this.node.stats;
+    const memory = process.memoryUsage();
+    const vq = this.host.votequorum?.statusSection() as { expectedVotes?: number; highestExpected?: number; totalVotes?: number; quorum?: number } | undefined;
+    return {
+      nodeId: this.options.nodeId, clusterName: this.options.clusterName,
+      members: s.members.length, ringRepresentative: s.ringId.rep, ringSequence: s.ringId.seq, operational: s.state === 'operational',
+      quorate: this.host.quorate,
+      ...(vq?.expectedVotes !== undefined
+        ? { votes: { expected: vq.expectedVotes, highestExpected: vq.highestExpected ?? 0, total: vq.totalVotes ?? 0, quorum: vq.quorum ?? 0 } }
+        : {}),
+      framesIn: n.framesIn, framesOut: n.framesOut, datagramBytesIn: n.datagramBytesIn, datagramBytesOut: n.datagramBytesOut,
+      messagesSent: n.messagesSent, messageBytesSent: n.messageBytesSent,
+      messagesDelivered: this.deliveries, messageBytesDelivered: this.deliveredBytes,
+      retransmits: s.stats.mcastRetx, tokenRetransmits: s.stats.tokenRetransmits, tokenRotations: s.stats.tokensReceived,
+      configChanges: { ...this.configChanges },
+      ipcConnections: this.host.ipc.stats.connectionsOpen, ipcConnectionsTotal: this.host.ipc.stats.connectionsTotal,
+      services: this.host.serviceCounts(),
+      framesRejected: { ...n.rejected, ...(s.stats.badFrames > 0 ? { BAD_FRAME: s.stats.badFrames } : {}) },
+      executiveDropped: this.host.exec.stats.dropped,
+      residentBytes: memory.rss, heapUsedBytes: memory.heapUsed,
     };
   }
 

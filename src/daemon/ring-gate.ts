@@ -13,7 +13,7 @@ import type { ExecRing, RingSendResult } from '../exec/index.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 
 export interface GatedRing {
-  send(data: Uint8Array, options: { readonly safe?: boolean }): RingSendResult;
+  send(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean; readonly group?: string }): RingSendResult;
   readonly queuedBytes: number;
 }
 
@@ -50,7 +50,7 @@ export class RingGate implements ExecRing {
     return this.#closed;
   }
 
-  send(data: Uint8Array, options: { readonly safe?: boolean }): RingSendResult {
+  send(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean; readonly group?: string }): RingSendResult {
     const result = this.#ring.send(data, options);
     if (!result.ok && result.code === 'QUEUE_FULL') {
       this.stats.queueFull++;

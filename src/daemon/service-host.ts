@@ -29,10 +29,12 @@ import { ClmService, type ClmServiceOptions } from '../services/clm/service.js';
 import { OrderLogService, type OrderLogOptions } from '../services/orderlog/index.js';
 import { EvtService, NODE_EVT_CLOCK, type EvtServiceOptions } from '../services/evt/service.js';
 import { VotequorumService, type VotequorumServiceOptions } from '../services/votequorum/service.js';
-import { formatRingId } from '../history/ids.js';
+import { corosyncRingId } from '../protocol/ring-id.js';
+import { CfgService, type CfgHost } from '../services/cfg/service.js';
 import { NODE_CLOCK, type HostClock } from './host-clock.js';
 import { RingGate, type GatedRing } from './ring-gate.js';
 import { StatusService, type StatusSource } from './status-service.js';
+import { ServiceCounters, type ServiceCount } from './service-counters.js';
 
 /**
  * A client connection as the host needs it: the IPC server's Connection fits, and so does a
@@ -61,6 +63,8 @@ export interface ServiceHostOptions {
   readonly orderLog?: OrderLogOptions;
   /** quorum { provider: corosync_votequorum }: host votequorum (id 5); without it, always quorate. */
   readonly votequorum?: Omit<VotequorumServiceOptions, 'timer' | 'log'>;
+  /** cfg (id 1): link status, cluster-wide reload, shutdown; hosted when the host is given (the daemon, not the simulator). */
+  readonly cfg?: CfgHost;
   /** Services of your own, hosted after the built-in ones (their ids and names must be free). */
   readonly services?: readonly Service[];
   /** The EVT service's options (queue sizes, filter rule, bounds); its clock comes from `clock`. */
@@ -84,6 +88,7 @@ export interface ServiceHostStats {
 
 interface HostHooks {
   readonly stats: ServiceHostStats;
+  readonly serviceCounters: ServiceCounters;
   refuse(conn: HostConnection, err: unknown): void;
   congested(client: IpcClientConnection): void;
   applyPause(client: IpcClientConnection): void;
@@ -111,6 +116,7 @@ class IpcClientConnection implements ClientConnection {
   }
 
   respond(requestId: number, status: CsStatus, payload: Uint8Array): void {
+    this.host.serviceCounters.answered(this.serviceId, status);
     try {
       if (!this.conn.respond(requestId, CS_ERROR[status], payload)) this.host.congested(this);
     } catch (err) {
@@ -142,8 +148,12 @@ export class ServiceHost {
   readonly clm: ClmService;
   /** Hosted when quorum.provider is corosync_votequorum. */
   readonly votequorum: VotequorumService | undefined;
+  /** Hosted when the options give a cfg host. */
+  readonly cfg: CfgService | undefined;
   readonly gate: RingGate;
   readonly stats: ServiceHostStats = { eventsRefused: 0, responsesTooBig: 0, congestionPauses: 0 };
+  /** Requests, error answers and applied messages per service, for the metrics endpoint. */
+  readonly serviceCounters = new ServiceCounters();
   readonly #clients = new Map<number, IpcClientConnection>();
   readonly #serviceIds: ReadonlyMap<string, number>;
   readonly #log: Logger;
@@ -171,6 +181,17 @@ export class ServiceHost {
         log: (message, fields) => this.#log.info(fields, message),
       });
       services.push(this.votequorum);
+    }
+    if (options.cfg) {
+      // A clock without timers (a test's) still needs the question's timeout: the process's.
+      const after = this.#clock.after ?? NODE_CLOCK.after!;
+      this.cfg = new CfgService({
+        host: options.cfg,
+        timer: (ms, run) => after(ms, run),
+        defer: this.#clock.defer,
+        log: (level, message, fields) => this.#log[level](fields, message),
+      });
+      services.push(this.cfg);
     }
     if (options.status) services.push(new StatusService(options.status));
     services.push(...(options.services ?? []));
@@ -210,6 +231,7 @@ export class ServiceHost {
   request(conn: HostConnection, messageId: number, requestId: number, payload: Uint8Array): void {
     const client = this.#clients.get(conn.id);
     if (client === undefined) throw new Error(`request on unknown connection ${conn.id}`);
+    this.serviceCounters.request(client.serviceId);
     this.exec.request(client, client.serviceId, messageId, requestId, payload);
   }
 
@@ -275,8 +297,15 @@ export class ServiceHost {
         evt: this.evt.statusCounters(),
         clm: this.clm.statusCounters(),
         ...(this.votequorum ? { votequorum: this.votequorum.statusSection() } : {}),
+        ...(this.cfg ? { cfg: this.cfg.statusSection() } : {}),
       },
     };
+  }
+
+  /** Per-service counts by service name, every hosted service (metrics; docs/metrics.md). */
+  serviceCounts(): (ServiceCount & { readonly name: string })[] {
+    const names = new Map([...this.#serviceIds].map(([name, id]) => [id, name]));
+    return this.serviceCounters.read(names.keys()).map((c) => ({ ...c, name: names.get(c.serviceId)! }));
   }
 
   connected(conn: HostConnection): void {
@@ -341,13 +370,16 @@ export class ServiceHost {
   #trace(event: ExecTraceEvent): void {
     switch (event.kind) {
       case 'syncStart':
-        this.#log.debug({ ring: formatRingId(event.ringId.rep, event.ringId.seq), members: event.members }, 'Synchronization started');
+        this.#log.debug({ ring: corosyncRingId(event.ringId), members: event.members }, 'Synchronization started');
         break;
       case 'syncAbort':
-        this.#log.info({ ring: formatRingId(event.ringId.rep, event.ringId.seq) }, 'Synchronization aborted by a configuration change');
+        this.#log.info({ ring: corosyncRingId(event.ringId) }, 'Synchronization aborted by a configuration change');
         break;
       case 'syncComplete':
-        this.#log.info({ ring: formatRingId(event.ringId.rep, event.ringId.seq) }, 'Completed service synchronization, ready to provide service.');
+        this.#log.info({ ring: corosyncRingId(event.ringId) }, 'Completed service synchronization, ready to provide service.');
+        break;
+      case 'applied':
+        this.serviceCounters.applied(event.serviceId);
         break;
       case 'dropped':
         // Building the line costs; a flood of foreign messages must not pay for a disabled level.

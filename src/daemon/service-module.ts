@@ -15,7 +15,7 @@ import type { ExecHandler, LibHandler, Service, ServiceApi, ServiceSync } from '
 export const USER_SERVICE_ID_MIN = 48;
 export const USER_SERVICE_ID_MAX = 63;
 /** Names clients give in their IPC hello; a service of your own must not shadow the built-in ones. */
-export const RESERVED_SERVICE_NAMES: readonly string[] = ['cpg', 'orderlog', 'status', 'votequorum'];
+export const RESERVED_SERVICE_NAMES: readonly string[] = ['cfg', 'cpg', 'orderlog', 'status', 'votequorum'];
 const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** What a service module's factory is given. */

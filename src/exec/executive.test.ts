@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { RingNode } from '../net/ring-node.js';
 import { Executive, type ExecRing, type RingSendResult } from './executive.js';
-import { encodeExecMessage, SYNC_SERVICE_ID } from './header.js';
-import { encodeServiceBuild, SYNC_MSG_SERVICE_BUILD } from './sync-wire.js';
+import { encodeExecMessage } from './header.js';
+import { GROUP_SYNC } from '../totem/pg/groups.js';
+import { encodeServiceBuild } from './sync-wire.js';
 import { FakeConnection } from './testing/fake-connection.js';
 import { LoopRing } from './testing/loop-ring.js';
 import { RecorderService } from './testing/recorder-service.js';
@@ -100,7 +101,7 @@ test('ring refusals map to CS_ERR_TRY_AGAIN and CS_ERR_TOO_BIG', () => {
   exec.start();
   exec.configChange({ kind: 'config', type: 'regular', ringId: { rep: 1, seq: 4 }, members: [1], joined: [1], left: [] });
   // This ring does not loop messages back: deliver our own service list by hand.
-  exec.deliver({ from: 1, ringId: { rep: 1, seq: 4 }, data: encodeExecMessage(SYNC_SERVICE_ID, SYNC_MSG_SERVICE_BUILD, encodeServiceBuild({ rep: 1, seq: 4 }, [])) });
+  exec.deliver({ from: 1, ringId: { rep: 1, seq: 4 }, groups: [GROUP_SYNC], data: encodeServiceBuild({ rep: 1, seq: 4 }, []) });
   assert.equal(exec.syncInProcess, false);
   const c = new FakeConnection(1);
   next = { ok: false, code: 'QUEUE_FULL', detail: 'full' };

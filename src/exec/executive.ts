@@ -12,7 +12,8 @@
  */
 import type { ConfigChange } from '../totem/state.js';
 import type { NodeId, RingId } from '../totem/wire/types.js';
-import { decodeHeader, encodeExecMessage, execBody, SYNC_SERVICE_ID, writeExecHeader } from './header.js';
+import { GROUP_EXEC, GROUP_SYNC } from '../totem/pg/groups.js';
+import { decodeHeader, encodeExecMessage, execBody, writeExecHeader } from './header.js';
 import { Outbound, type OwnMessage } from './outbound.js';
 import { ServiceRegistry } from './registry.js';
 import type { ClientConnection, ExecHandler, LibHandler, LibRequest, SendOptions, Service, ServiceApi } from './service.js';
@@ -27,7 +28,7 @@ import { decodeSyncMessage } from './sync-wire.js';
  */
 export interface ExecRing {
   /** `transfer`: the executive built `data` for this send and never writes to it again. */
-  send(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean }): RingSendResult;
+  send(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean; readonly group?: string }): RingSendResult;
 }
 
 export type RingSendResult =
@@ -37,9 +38,14 @@ export type RingSendResult =
 /** An ordered message as the ring delivers it (GroupDelivery fits). */
 export interface ExecDelivery {
   readonly from: NodeId;
+  /** The message after totempg's group header. */
   readonly data: Uint8Array;
+  /** The groups it was sent in (absent: "a", the services' group). */
+  readonly groups?: readonly string[];
   readonly ringId: RingId;
 }
+
+const EXEC_GROUPS: readonly string[] = [GROUP_EXEC];
 
 export type DropReason =
   | 'malformedHeader'
@@ -47,6 +53,7 @@ export type DropReason =
   | 'unknownMessage'
   | 'malformedPayload'
   | 'malformedSync'
+  | 'foreignGroup'
   | 'notActive'
   | 'staleSync';
 
@@ -148,7 +155,7 @@ export class Executive {
   private readonly ownLowMark: number;
   readonly stats: ExecStats = {
     delivered: 0, applied: 0, resent: 0, requests: 0, unknownRequests: 0, duplicateAnswers: 0, configChanges: 0, held: 0, heldRetries: 0, ownOverBound: 0,
-    dropped: { malformedHeader: 0, unknownService: 0, unknownMessage: 0, malformedPayload: 0, malformedSync: 0, notActive: 0, staleSync: 0 },
+    dropped: { malformedHeader: 0, unknownService: 0, unknownMessage: 0, malformedPayload: 0, malformedSync: 0, foreignGroup: 0, notActive: 0, staleSync: 0 },
   };
 
   constructor(private readonly options: ExecutiveOptions) {
@@ -159,7 +166,7 @@ export class Executive {
     this.ownLowMark = Math.floor((this.clientMax * 3) / 4);
     this.sync = new SyncEngine({
       services: () => this.registry.list(),
-      sendSync: (messageId, body) => this.ringSend(encodeExecMessage(SYNC_SERVICE_ID, messageId, body), {}).ok,
+      sendSync: (message) => this.ringSend(message, { group: GROUP_SYNC, transfer: true }).ok,
       schedule: (run) => this.whenRoom(run),
       completed: () => {
         this.flushDeferred();
@@ -222,24 +229,34 @@ export class Executive {
     this.sync.configChange(change);
   }
 
-  /** One ordered message from the ring. */
+  /**
+   * One ordered message from the ring. The executive joins totempg's groups "a" (services'
+   * messages) and "sync" (the sync engine's), as Corosync's does; a message of another group is
+   * someone else's (onForeign) or dropped.
+   */
   deliver(delivery: ExecDelivery): void {
     this.retryWhenRoom();
-    const decoded = decodeHeader(delivery.data);
-    if (!decoded.ok && this.options.onForeign) return this.options.onForeign(delivery);
+    const groups = delivery.groups ?? EXEC_GROUPS;
+    const sync = groups.includes(GROUP_SYNC);
+    if (!sync && !groups.includes(GROUP_EXEC)) {
+      if (this.options.onForeign) return this.options.onForeign(delivery);
+      if (this.running) this.drop('foreignGroup', delivery.from, `groups ${groups.join(',')}`);
+      return;
+    }
     if (!this.running) return;
     this.stats.delivered++;
+    if (sync) {
+      const decodedSync = decodeSyncMessage(delivery.data);
+      if (!decodedSync.ok) return this.drop('malformedSync', delivery.from, `${decodedSync.code}: ${decodedSync.detail}`);
+      this.sync.deliver(delivery.from, decodedSync.message);
+      return;
+    }
+    const decoded = decodeHeader(delivery.data);
     if (!decoded.ok) {
       return this.drop('malformedHeader', delivery.from, `${decoded.code}: ${decoded.detail}`);
     }
     const { serviceId, messageId, sourceTag } = decoded.header;
     const body = execBody(delivery.data);
-    if (serviceId === SYNC_SERVICE_ID) {
-      const sync = decodeSyncMessage(messageId, body);
-      if (!sync.ok) return this.drop('malformedSync', delivery.from, `${sync.code}: ${sync.detail}`);
-      this.sync.deliver(delivery.from, sync.message);
-      return;
-    }
     const service = this.registry.get(serviceId);
     if (!service) return this.drop('unknownService', delivery.from, `service ${serviceId}`);
     const handler = service.execHandlers[messageId];
@@ -440,8 +457,8 @@ export class Executive {
   }
 
   /** Every send to the ring goes here, so a full queue is noticed whoever met it. */
-  private ringSend(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean }): RingSendResult {
-    const result = this.options.ring.send(data, options);
+  private ringSend(data: Uint8Array, options: { readonly safe?: boolean; readonly transfer?: boolean; readonly group?: string }): RingSendResult {
+    const result = this.options.ring.send(data, { ...options, group: options.group ?? GROUP_EXEC });
     if (!result.ok && result.code === 'QUEUE_FULL') this.ringFull = true;
     return result;
   }

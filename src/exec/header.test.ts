@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeHeader, encodeExecMessage, writeExecHeader, execBody, EXEC_HEADER_BYTES, serviceIdMake, SERVICES_COUNT_MAX } from './header.js';
-import { decodeSyncMessage, encodeBarrier, encodeServiceBuild, SYNC_MSG_BARRIER, SYNC_MSG_SERVICE_BUILD } from './sync-wire.js';
+import { decodeSyncMessage, encodeBarrier, encodeServiceBuild, SYNC_SERVICE_BUILD_BYTES } from './sync-wire.js';
 
 test('SERVICE_ID_MAKE puts the service in the high 16 bits', () => {
   assert.equal(serviceIdMake(2, 3), 0x20003);
@@ -52,19 +52,42 @@ test('decodeHeader never throws and round-trips what encode wrote', () => {
   );
 });
 
-test('sync messages carry the ring id and round-trip; malformed ones are typed errors', () => {
+test('sync messages are sync.c\'s structs byte for byte: a 32-byte barrier, a 552-byte service build', () => {
   const ringId = { rep: 3, seq: 2 ** 40 + 7 };
-  const b = decodeSyncMessage(SYNC_MSG_BARRIER, encodeBarrier(ringId, 32));
-  assert.deepEqual(b, { ok: true, message: { kind: 'barrier', ringId, serviceId: 32 } });
-  const s = decodeSyncMessage(SYNC_MSG_SERVICE_BUILD, encodeServiceBuild(ringId, [2, 32]));
-  assert.deepEqual(s, { ok: true, message: { kind: 'serviceBuild', ringId, serviceIds: [2, 32] } });
-  assert.equal(pick(decodeSyncMessage(7, encodeBarrier(ringId, 1))), 'SYNC_UNKNOWN_MESSAGE');
-  assert.equal(pick(decodeSyncMessage(SYNC_MSG_BARRIER, new Uint8Array(10))), 'SYNC_BAD_LENGTH');
+  const barrier = encodeBarrier(ringId);
+  assert.equal(barrier.length, 32);
+  // qb_ipc_request_header {id = 0, size = 32}, then memb_ring_id {nodeid 3, seq} packed at 16.
+  assert.deepEqual([...barrier.subarray(0, 12)], [0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0, 0]);
+  assert.deepEqual([...barrier.subarray(16, 28)], [3, 0, 0, 0, 7, 0, 0, 0, 0, 1, 0, 0]);
+  assert.deepEqual(decodeSyncMessage(barrier), { ok: true, message: { kind: 'barrier', ringId } });
+  const build = encodeServiceBuild(ringId, [0, 2, 3, 5]);
+  assert.equal(build.length, SYNC_SERVICE_BUILD_BYTES);
+  assert.equal(SYNC_SERVICE_BUILD_BYTES, 552);
+  assert.deepEqual([...build.subarray(0, 12)], [1, 0, 0, 0, 0, 0, 0, 0, 0x28, 2, 0, 0]);
+  // service_list_entries at 32 (aligned 8), service_list[128] from 40.
+  assert.deepEqual([...build.subarray(32, 36)], [4, 0, 0, 0]);
+  assert.deepEqual([...build.subarray(40, 56)], [0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0]);
+  assert.deepEqual(decodeSyncMessage(build), { ok: true, message: { kind: 'serviceBuild', ringId, serviceIds: [0, 2, 3, 5] } });
+});
+
+test('malformed sync messages are typed errors, never throws', () => {
+  const ringId = { rep: 3, seq: 9 };
+  const unknown = encodeBarrier(ringId);
+  unknown[0] = 7;
+  assert.equal(pick(decodeSyncMessage(unknown)), 'SYNC_UNKNOWN_MESSAGE');
+  assert.equal(pick(decodeSyncMessage(new Uint8Array(10))), 'SYNC_BAD_LENGTH');
+  const long = new Uint8Array(40);
+  long.set(encodeBarrier(ringId));
+  assert.equal(pick(decodeSyncMessage(long)), 'SYNC_BAD_LENGTH');
+  long[8] = 40;
+  assert.equal(pick(decodeSyncMessage(long)), 'SYNC_BAD_LENGTH');
   const tooMany = encodeServiceBuild(ringId, []);
-  tooMany[16] = SERVICES_COUNT_MAX + 1;
-  assert.equal(pick(decodeSyncMessage(SYNC_MSG_SERVICE_BUILD, tooMany)), 'SYNC_BAD_FIELD');
-  fc.assert(fc.property(fc.nat(3), fc.uint8Array({ maxLength: 300 }), (id, bytes) => {
-    decodeSyncMessage(id, bytes);
+  tooMany[32] = 129;
+  assert.equal(pick(decodeSyncMessage(tooMany)), 'SYNC_BAD_FIELD');
+  const badId = encodeServiceBuild(ringId, [SERVICES_COUNT_MAX]);
+  assert.equal(pick(decodeSyncMessage(badId)), 'SYNC_BAD_FIELD');
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+    decodeSyncMessage(bytes);
   }));
 });
 

@@ -26,8 +26,6 @@ export const EXEC_HEADER_BYTES = 16;
 /** Corosync's SERVICES_COUNT_MAX (coroapi.h): the size of the service table. */
 export const SERVICES_COUNT_MAX = 64;
 export const MESSAGE_ID_MAX = 0xffff;
-/** The sync engine's messages; outside the service table, so no service can take it. */
-export const SYNC_SERVICE_ID = 0x7fff;
 
 const OFF_ID = 0;
 const OFF_TAG = 4;

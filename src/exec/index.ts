@@ -3,5 +3,5 @@ export { Executive, mapRingResult, DEFAULT_MAX_OWN_MESSAGES, type ExecRing, type
 export { ServiceRegistry } from './registry.js';
 export type { Service, ServiceApi, ServiceSync, SendOptions, ClientConnection, LibRequest, LibHandler, ExecHandler, ExecMeta, DecodeResult } from './service.js';
 export type { CsStatus, CsErrorCode, ExecSendResult, ExecSendError } from './status.js';
-export { EXEC_HEADER_BYTES, SERVICES_COUNT_MAX, MESSAGE_ID_MAX, SYNC_SERVICE_ID, serviceIdMake, encodeExecMessage, decodeHeader, execBody, type ExecHeader, type HeaderDecodeResult } from './header.js';
+export { EXEC_HEADER_BYTES, SERVICES_COUNT_MAX, MESSAGE_ID_MAX, serviceIdMake, encodeExecMessage, decodeHeader, execBody, type ExecHeader, type HeaderDecodeResult } from './header.js';
 export { type SyncPhase, type SyncStats, type SyncTraceEvent } from './sync.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeExecMessage, SYNC_SERVICE_ID } from './header.js';
-import { encodeBarrier, SYNC_MSG_BARRIER } from './sync-wire.js';
+import { encodeExecMessage } from './header.js';
+import { GROUP_SYNC } from '../totem/pg/groups.js';
+import { encodeBarrier } from './sync-wire.js';
 import { LoopRing } from './testing/loop-ring.js';
 import { RecorderService } from './testing/recorder-service.js';
 
@@ -118,7 +119,7 @@ test('barriers and sync messages of an aborted round are ignored (they carry its
   const stale = ring.execs.get(1)!.syncStats.staleMessages;
   ring.configure([1, 2]);
   // A barrier naming the previous ring: ignored, counted.
-  ring.inject(2, encodeExecMessage(SYNC_SERVICE_ID, SYNC_MSG_BARRIER, encodeBarrier({ rep: 1, seq: 4 }, 5)));
+  ring.inject(2, encodeBarrier({ rep: 1, seq: 4 }), GROUP_SYNC);
   ring.pump();
   assert.equal(ring.execs.get(1)!.syncStats.staleMessages, stale + 1);
   // A service sync message delivered when no round runs is dropped.

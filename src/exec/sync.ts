@@ -3,7 +3,7 @@
  * design.md). After every regular configuration each member:
  *
  *  1. calls init() of every service that has a sync step and multicasts its service list
- *     (SERVICE_BUILD, with the ring id); when every member's list arrived, the union, sorted by
+ *     (SERVICE_BUILD, with the ring id, in the totempg group "sync" as sync.c sends it); when every member's list arrived, the union, sorted by
  *     service id, is the round's list: a service another node runs and this one does not gets a
  *     no-op entry, so all members walk the same list (sync_service_build_handler);
  *  2. for each entry in order: calls process() until it returns true, then multicasts a BARRIER
@@ -21,7 +21,7 @@
 import type { ConfigChange } from '../totem/state.js';
 import type { NodeId, RingId } from '../totem/wire/types.js';
 import type { Service } from './service.js';
-import { encodeBarrier, encodeServiceBuild, SYNC_MSG_BARRIER, SYNC_MSG_SERVICE_BUILD, type SyncMessage } from './sync-wire.js';
+import { encodeBarrier, encodeServiceBuild, type SyncMessage } from './sync-wire.js';
 
 export type SyncTraceEvent =
   | { readonly kind: 'syncStart'; readonly ringId: RingId; readonly members: readonly NodeId[] }
@@ -32,8 +32,8 @@ export type SyncTraceEvent =
 export interface SyncEnvironment {
   /** Registered services in id order. */
   services(): readonly Service[];
-  /** Multicasts a sync message; false when the ring refused it (queue full): retried later. */
-  sendSync(messageId: number, body: Uint8Array): boolean;
+  /** Multicasts a whole sync message in the sync group; false when the ring refused it (queue full): retried later. */
+  sendSync(message: Uint8Array): boolean;
   /**
    * Runs `run` later (Corosync's schedwrk): process() that is not done, and refused sends. While
    * the ring's queue is full, later means once it has room: retrying at once would only spin.
@@ -127,7 +127,7 @@ export class SyncEngine {
       return;
     }
     if (message.kind === 'serviceBuild') this.onServiceBuild(round, from, message.serviceIds);
-    else this.onBarrier(round, from, message.serviceId);
+    else this.onBarrier(round, from);
   }
 
   /** The executive stops: a running round ends with abort(), as on a configuration change. */
@@ -162,7 +162,7 @@ export class SyncEngine {
       round.pending.add(service);
       service.sync.init(members, round.ringId, transitional);
     }
-    this.sendOwn(round, SYNC_MSG_SERVICE_BUILD, encodeServiceBuild(round.ringId, round.entries.map((e) => e.serviceId)));
+    this.sendOwn(round, encodeServiceBuild(round.ringId, round.entries.map((e) => e.serviceId)));
   }
 
   private onServiceBuild(round: Round, from: NodeId, serviceIds: readonly number[]): void {
@@ -178,8 +178,9 @@ export class SyncEngine {
     if (this.allReceived(round)) this.enterProcess(round, 0);
   }
 
-  private onBarrier(round: Round, from: NodeId, serviceId: number): void {
-    if ((this.phase !== 'process' && this.phase !== 'barrier') || round.entries[this.index]?.serviceId !== serviceId) {
+  /** A barrier closes the entry every member is at: agreed order puts all of one entry's first. */
+  private onBarrier(round: Round, from: NodeId): void {
+    if (this.phase !== 'process' && this.phase !== 'barrier') {
       this.stats.mismatchedMessages++;
       return;
     }
@@ -221,17 +222,17 @@ export class SyncEngine {
       return;
     }
     this.phase = 'barrier';
-    this.sendOwn(round, SYNC_MSG_BARRIER, encodeBarrier(round.ringId, entry.serviceId));
+    this.sendOwn(round, encodeBarrier(round.ringId));
   }
 
   /** Sends this step's own message, retrying later while the ring refuses it. */
-  private sendOwn(round: Round, messageId: number, body: Uint8Array): void {
+  private sendOwn(round: Round, message: Uint8Array): void {
     const step = this.index;
     const phase = this.phase;
     const attempt = (): void => {
       // A retry outlives its step when a configuration change ended the round: then it is moot.
       if (!this.current(round) || this.phase !== phase || this.index !== step || round.sent) return;
-      if (this.env.sendSync(messageId, body)) round.sent = true;
+      if (this.env.sendSync(message)) round.sent = true;
       else this.env.schedule(attempt);
     };
     attempt();

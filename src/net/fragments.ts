@@ -110,6 +110,11 @@ export class Reassembler {
     this.partialsPerSender = options.partialsPerSender ?? 4;
   }
 
+  /** A node added to the node list at run time (a reload): its pieces are accepted from now on. */
+  addSender(nodeId: number): void {
+    if (!this.partials.has(nodeId)) this.partials.set(nodeId, []);
+  }
+
   /** Takes one fragment; returns the frame when it completes one. Never throws. */
   accept(datagram: Uint8Array): ReassemblyResult {
     if (datagram.length <= FRAGMENT_HEADER_BYTES || datagram[0] !== FRAGMENT_MARKER || datagram[3] !== 0) {

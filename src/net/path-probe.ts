@@ -108,6 +108,11 @@ export class PathProbes {
     this.#nonce = nonce;
     for (const id of peerIds) this.#peers.set(id, { whole: false, outstanding: undefined, misses: 0, nextAt: now });
   }
+  /** A peer added at run time: probed from `now` on, sent pieces until its path answers. */
+  addPeer(nodeId: number, now: number): void {
+    if (!this.#peers.has(nodeId)) this.#peers.set(nodeId, { whole: false, outstanding: undefined, misses: 0, nextAt: now });
+  }
+
 
   whole(nodeId: number): boolean {
     return this.#peers.get(nodeId)?.whole ?? false;

@@ -18,8 +18,10 @@ import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
 import type { GroupDelivery, SubmitOptions } from '../totem/group.js';
 import type { ConfigChange, OutFrame, TraceEvent } from '../totem/state.js';
 import type { TotemStatus } from '../totem/core.js';
+import { HDR_NODEID, HEADER_SIZE, TOTEM_MH_MAGIC } from '../totem/wire/layout.js';
 import { RingDriver, defaultDrainTimeoutMs, type DrainResult, type DriverSubmitResult, type RingEvent, type RingScheduler, type RingSeqStore } from '../driver/ring-driver.js';
 import { MemoryRingSeqStore } from './ring-seq-store.js';
+import { TimeQueue } from './time-queue.js';
 import { Reassembler, fragmentFrame, isFragment, type ReassemblerStats } from './fragments.js';
 import { PROBE_MARKER, PathProbes, decodeProbe, encodeProbe, type PathChange, type PathProbeTiming, type ProbeMessage } from './path-probe.js';
 
@@ -38,6 +40,12 @@ export interface FrameSealer {
 export interface RingNodeStats {
   framesIn: number;
   framesOut: number;
+  /** UDP payload bytes received (every datagram, probes and pieces included) and sent. */
+  datagramBytesIn: number;
+  datagramBytesOut: number;
+  /** Messages (and their bytes) this node handed the ring that it accepted (send() ok). */
+  messagesSent: number;
+  messageBytesSent: number;
   /** ICMP unreachable reports from peers' addresses (a peer's port was closed: it is down). */
   unreachable: number;
   /** Datagrams carrying pieces of frames larger than one datagram (src/net/fragments.ts). */
@@ -93,6 +101,8 @@ export interface RingNodeOptions {
    * allocations. The daemon's memory pacer (src/daemon/memory-pacer.ts) collects garbage by them.
    */
   readonly onTraffic?: (bytes: number) => void;
+  /** Hears the ms from each accepted send() to its delivery here (own messages: one clock); unset: no timing. */
+  readonly ownLatency?: (ms: number) => void;
 }
 
 export interface RingNodeStopOptions {
@@ -167,9 +177,16 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   /** The size a probe proves (its datagram's length): frames up to this go whole to proven peers. */
   private wholeBytes = 0;
   private probeTimer: NodeJS.Timeout | undefined;
-  private readonly drainTimeoutMs: number;
+  private drainTimeoutMs: number;
+  /** The effective token timeout (token + coefficient), kept current by reconfigure. */
+  private tokenMs: number;
+  /** performance.now() of the last authenticated frame from each node, by the node id in its Totem header. */
+  private readonly lastHeard = new Map<number, number>();
   private stopPromise: Promise<DrainResult | undefined> | undefined;
   private readonly onTraffic: ((bytes: number) => void) | undefined;
+  private readonly ownLatency: ((ms: number) => void) | undefined;
+  /** Send times of own messages not delivered back yet, oldest first (only with ownLatency). */
+  private readonly ownSentAt: TimeQueue | undefined;
 
   constructor(options: RingNodeOptions) {
     super();
@@ -185,14 +202,17 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.ipFragmentation = options.ipFragmentation ?? 'auto';
     this.probeTiming = options.probeTiming;
     this.onTraffic = options.onTraffic;
+    this.ownLatency = options.ownLatency;
+    this.ownSentAt = options.ownLatency ? new TimeQueue() : undefined;
     this.reassembler = new Reassembler({ senders: options.nodes.map((n) => n.nodeId), maxFrameBytes: this.maxFrameBytes });
     this.stats = {
-      framesIn: 0, framesOut: 0, unreachable: 0, fragmentsOut: 0, reassembly: this.reassembler.stats,
+      framesIn: 0, framesOut: 0, datagramBytesIn: 0, datagramBytesOut: 0, messagesSent: 0, messageBytesSent: 0, unreachable: 0, fragmentsOut: 0, reassembly: this.reassembler.stats,
       wholeFramesOut: 0, probesOut: 0, probeAnswersOut: 0, probeAnswersIn: 0, rejected: {},
     };
     this.multicastGroup = options.multicastGroup;
     const config = deriveTotemConfig({ nodeCount: options.nodes.length, ...options.totem });
     this.drainTimeoutMs = options.shutdownDrainTimeoutMs ?? defaultDrainTimeoutMs(config);
+    this.tokenMs = config.tokenTimeoutMs;
     this.driver = new RingDriver({
       nodeId: options.nodeId,
       config,
@@ -213,7 +233,10 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const v6 = isIPv6(this.self.address);
     const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: this.multicastGroup !== undefined });
     this.socket = socket;
-    socket.on('message', (frame, rinfo) => this.onFrame(frame, `${rinfo.address}:${rinfo.port}`));
+    socket.on('message', (frame, rinfo) => {
+      this.stats.datagramBytesIn += frame.length;
+      this.onFrame(frame, `${rinfo.address}:${rinfo.port}`);
+    });
     // Until the node runs, a socket error fails start() (the caller reports it once), not the log.
     socket.on('error', (err) => {
       if (this.running) this.emit('error', err);
@@ -349,7 +372,13 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
   send(data: Uint8Array, options: SubmitOptions = {}): DriverSubmitResult {
     this.onTraffic?.(data.length);
-    return this.driver.submit(data, options);
+    const result = this.driver.submit(data, options);
+    if (result.ok) {
+      this.stats.messagesSent++;
+      this.stats.messageBytesSent += data.length;
+      this.ownSentAt?.push(performance.now());
+    }
+    return result;
   }
 
   status(): TotemStatus {
@@ -358,7 +387,38 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   /** A reload of timeouts and flow control (sizes keep their start values); returns what changed. */
   reconfigure(totem: TotemConfigInput): string[] {
-    return this.driver.reconfigure(deriveTotemConfig({ nodeCount: this.peers.size, ...totem }));
+    const config = deriveTotemConfig({ nodeCount: this.peers.size, ...totem });
+    this.tokenMs = config.tokenTimeoutMs;
+    return this.driver.reconfigure(config);
+  }
+
+  /** The effective token timeout in ms: a peer silent for longer is lost to the ring. */
+  get tokenTimeoutMs(): number {
+    return this.tokenMs;
+  }
+
+  /** The node list: the one this node was started with, and nodes added since (addNodes). */
+  get nodeList(): readonly RingNodeAddress[] {
+    return [...this.peers.values()];
+  }
+
+  /**
+   * Nodes added to the nodelist at run time (a configuration reload, as Corosync allows): this
+   * node sends to them, accepts their frames and pieces from now on, and counts them for the
+   * token timeout at the next reconfigure. Entries already known are skipped; changing or
+   * removing a node needs a restart. Returns the ids added.
+   */
+  async addNodes(nodes: readonly RingNodeAddress[]): Promise<number[]> {
+    const fresh = nodes.filter((n, i) => !this.peers.has(n.nodeId) && nodes.findIndex((m) => m.nodeId === n.nodeId) === i);
+    // Known at once (a reconfigure right after counts them); the sockets follow.
+    for (const n of fresh) {
+      this.peers.set(n.nodeId, n);
+      this.reassembler.addSender(n.nodeId);
+      this.probes?.addPeer(n.nodeId, performance.now());
+    }
+    const v6 = isIPv6(this.self.address);
+    for (const n of fresh) if (this.running) this.peerSockets.set(n.nodeId, await this.connectedSocket(n, v6));
+    return fresh.map((n) => n.nodeId);
   }
 
   /** Messages this node handed to the ring that were not delivered back to it yet. */
@@ -440,7 +500,35 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       }
       frame = opened.frame;
     }
+    this.noteHeard(frame);
     this.driver.receive(frame);
+  }
+
+  /**
+   * The sender's node id sits in every Totem frame's header (struct totem_message_header.nodeid
+   * at offset 5, in the sender's byte order, told by the magic). Recorded only for nodelist
+   * members and only after the frame was authenticated; the core still judges the frame itself.
+   */
+  private noteHeard(frame: Uint8Array): void {
+    if (frame.length < HEADER_SIZE) return;
+    const le = frame[0] === (TOTEM_MH_MAGIC & 0xff) && frame[1] === TOTEM_MH_MAGIC >> 8;
+    // Read by hand: this runs for every frame, and a DataView per frame is garbage at 80k frames/s.
+    const o = HDR_NODEID;
+    const nodeId = le
+      ? (frame[o]! | (frame[o + 1]! << 8) | (frame[o + 2]! << 16) | (frame[o + 3]! << 24)) >>> 0
+      : ((frame[o]! << 24) | (frame[o + 1]! << 16) | (frame[o + 2]! << 8) | frame[o + 3]!) >>> 0;
+    if (this.peers.has(nodeId)) this.lastHeard.set(nodeId, performance.now());
+  }
+
+  /** Milliseconds since an authenticated frame from `nodeId` arrived; undefined if none since start. */
+  heardAgoMs(nodeId: number, now = performance.now()): number | undefined {
+    const at = this.lastHeard.get(nodeId);
+    return at === undefined ? undefined : Math.max(0, now - at);
+  }
+
+  /** A reload of totem.shutdown_drain_timeout: the bound of the next planned stop. */
+  setShutdownDrainTimeout(ms: number): void {
+    this.drainTimeoutMs = ms;
   }
 
   private reject(code: string, detail: string, from: string): void {
@@ -453,9 +541,13 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     if (event.kind === 'config' && event.type === 'regular' && this.probes) for (const id of event.joined) this.probes.probeSoon(id, performance.now());
     if (event.kind === 'deliver') {
       this.onTraffic?.(event.data.length);
+      // Own messages come back in the order they were accepted (the driver's FIFO prefix).
+      if (this.ownSentAt && event.from === this.self.nodeId) {
+        const sentAt = this.ownSentAt.shift();
+        if (sentAt !== undefined) this.ownLatency!(performance.now() - sentAt);
+      }
       this.emit('deliver', event);
-    }
-    else this.emit('config', event);
+    } else this.emit('config', event);
   }
 
   /**
@@ -527,6 +619,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   private count(datagrams: readonly Uint8Array[]): void {
     this.stats.framesOut++;
+    for (const d of datagrams) this.stats.datagramBytesOut += d.length;
     if (datagrams.length > 1) this.stats.fragmentsOut += datagrams.length;
     else if (datagrams[0]!.length > this.maxDatagramBytes) this.stats.wholeFramesOut++;
   }

@@ -25,6 +25,7 @@ export interface DaemonStatus {
   readonly nodeId: number;
   readonly clusterName: string;
   readonly state: string;
+  /** Corosync's `<rep hex>.<seq hex>` (ring-id.ts), as the log prints it. */
   readonly ringId: string;
   readonly members: readonly number[];
   readonly since: string;
@@ -32,6 +33,8 @@ export interface DaemonStatus {
   readonly counters: Record<string, number>;
   /** Peers that get frames above netmtu as one datagram (their path answered a probe; ringcast.ip_fragmentation). */
   readonly wholeFramePeers?: readonly number[];
+  /** Where the metrics endpoint listens (`host:port`; the chosen port when configured with 0); absent when off. */
+  readonly metricsAddress?: string;
   /** Whether this partition may act (votequorum's answer; always true without quorum.provider). */
   readonly quorate?: boolean;
   readonly rates: { tokenRotationsPerSec: number; deliveriesPerSec: number };
@@ -49,7 +52,7 @@ export interface DaemonStatus {
 export interface MembersAnswer {
   /** The ring's representative and sequence. */
   readonly ringId: { readonly rep: number; readonly seq: number };
-  /** The ring id as the logs and status.json print it. */
+  /** The ring id as the logs and status.json print it: Corosync's `<rep hex>.<seq hex>` (ring-id.ts). */
   readonly ring: string;
   readonly state: string;
   readonly members: readonly number[];

@@ -242,7 +242,5 @@ export function quorumFlagWords(flags: number): string[] {
   return words.filter(([bit]) => flags & bit).map(([, word]) => word);
 }
 
-/** A ring id as Corosync's tools print it: "%x.%llx" (representative and sequence in hex). */
-export function corosyncRingId(ringId: QuorumRingId): string {
-  return `${ringId.rep.toString(16)}.${ringId.seq.toString(16)}`;
-}
+/** The one operator ring-id formatter (ring-id.ts), re-exported for the quorum client and tool. */
+export { corosyncRingId } from './ring-id.js';

@@ -159,20 +159,21 @@ function main(): number {
       abandoningRuns++;
       // Not a failure (the checker excuses listed messages), but worth a look: say where.
       if (!values.json) {
-        const how = (result.stops.drains ?? []).map((d) => `node ${d.node} at ${d.atMs}ms: ${d.undelivered} of ${d.undeliveredAtStart}, ${d.ringsFormed} rings formed during the drain, ${d.stateAtEnd} at the bound`);
+        const how = (result.stops.drains ?? []).map((d) => `node ${d.node} at ${d.atMs}ms: ${d.undelivered} of ${d.undeliveredAtStart}, ${d.ringsFormed} rings formed during the drain, operational for at most ${d.longestOperationalMs}ms at a stretch, at most ${d.longestQuietMs}ms without a fault, ${d.stateAtEnd} at the bound`);
         console.log(`  seed ${seed}: ${result.stops.abandoned} message(s) abandoned by a clean stop's drain${how.length ? ` (${how.join('; ')})` : ''}`);
       }
     }
     if ('clm' in result) clmNotifications += (result as DaemonRunResult).clm.notifications;
     if (values['history-dir']) writeHistories(values['history-dir'], result);
-    const ok = result.report.ok && result.converged && serviceProblems.length === 0;
+    const drainProblems: readonly string[] = 'drainProblems' in result ? result.drainProblems : [];
+    const ok = result.report.ok && result.converged && serviceProblems.length === 0 && drainProblems.length === 0;
     if (values.json) {
       console.log(JSON.stringify({ seed, ok, nodes, faults, ...(stack === 'daemon' ? { stack, services } : {}),
         virtualMs: result.virtualMs, wallMs: Math.round(result.wallMs),
         sends: result.sends, deliveries: result.deliveries, converged: result.converged,
         ...(result.stops.count > 0 ? { stops: result.stops.count, abandoned: result.stops.abandoned } : {}),
         ...(result.stops.drains?.length ? { abandoningDrains: result.stops.drains } : {}),
-        violations: result.report.violations.slice(0, 20), ...(stack === 'daemon' ? { serviceProblems: serviceProblems.slice(0, 20), recorders: (result as DaemonRunResult).recorders, clm: (result as DaemonRunResult).clm } : {}) }));
+        violations: result.report.violations.slice(0, 20), ...(drainProblems.length ? { drainProblems } : {}), ...(stack === 'daemon' ? { serviceProblems: serviceProblems.slice(0, 20), recorders: (result as DaemonRunResult).recorders, clm: (result as DaemonRunResult).clm } : {}) }));
     } else if (!ok || first === last || values.verbose) {
       console.log(summary(result));
     }
@@ -180,6 +181,7 @@ function main(): number {
       failures++;
       for (const v of result.report.violations.slice(0, 10)) console.log(`  ${v.property}: ${v.message}`);
       for (const p of serviceProblems.slice(0, 10)) console.log(`  service: ${p}`);
+      for (const p of drainProblems.slice(0, 10)) console.log(`  drain: ${p}`);
       if (!result.converged) console.log(`  not converged: ${result.convergenceDetail}`);
       const stackArgs = stack === 'daemon' ? ` --stack daemon --services ${services.join(',')}` : '';
       console.log(`  reproduce: npm run sim --${stackArgs} --seed ${seed} --nodes ${nodes} --faults ${faults} --duration-ms ${durationMs}${token ? ` --token ${token}` : ''}${seqStart !== undefined ? ` --seq-start ${seqStart}` : ''}${drainTimeoutMs !== undefined ? ` --shutdown-drain-timeout ${drainTimeoutMs}` : ''} --verbose`);

@@ -69,6 +69,11 @@ export class SimNetwork {
     this.clogged.set(`${from}>${to}`, extraMs);
   }
 
+  /** No loss, partition, one-way block or clog (duplicates and jitter are harmless). */
+  healthy(): boolean {
+    return this.faults.lossRate === 0 && this.groupOf.size === 0 && this.blocked.size === 0 && this.clogged.size === 0;
+  }
+
   heal(): void {
     this.groupOf = new Map();
     this.blocked.clear();

@@ -6,6 +6,7 @@ import { checkHistories, type CheckReport } from '../check/index.js';
 import type { HistoryRecord } from '../history/records.js';
 import { deriveTotemConfig, type TotemConfig, type TotemConfigInput } from '../totem/config.js';
 import { SimCluster, type ClusterOptions } from './cluster.js';
+import { DrainWatch, type AbandoningDrain } from './drain-watch.js';
 import { scheduleFaults, type FaultProfile, type FaultTarget } from './faults.js';
 import { DEFAULT_LOAD, type LoadOptions } from './load.js';
 import { Prng } from './prng.js';
@@ -40,6 +41,11 @@ export interface SimRunResult {
   readonly deliveries: number;
   /** Clean stops in the histories, and the messages their drains abandoned (listed in `stop`). */
   readonly stops: StopCounts;
+  /**
+   * Drains that abandoned messages although the network was quiet long enough for a ring to form
+   * (see drain-watch.ts): the planned-stop promise broken where the ring could have kept it.
+   */
+  readonly drainProblems: readonly string[];
   readonly network: { sent: number; dropped: number; duplicated: number; partitioned: number };
 }
 
@@ -51,7 +57,8 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
   const rng = new Prng(options.seed);
   const config = deriveTotemConfig({ ...SIM_TOTEM_DEFAULTS, ...options.totem });
   const nodeIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
-  const drains: AbandoningDrain[] = [];
+  const watch = new DrainWatch(config, options.log && ((now, text) => options.log!(`${fmt(now)} ${text}`)));
+  const traceLog = ringTraceLog(options);
   const cluster = new SimCluster({
     nodeIds,
     config,
@@ -59,13 +66,13 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
     rng: rng.fork(),
     baseDelayMs: options.baseDelayMs ?? 0.5,
     drainTimeoutMs: options.drainTimeoutMs,
-    onTrace: ringTraceLog(options),
-    onDrained: (node, r, now) => {
-      if (r.undelivered > 0) drains.push({ node, atMs: Math.round(now), undelivered: r.undelivered, undeliveredAtStart: r.undeliveredAtStart, ringsFormed: r.ringsFormed, stateAtEnd: r.stateAtEnd });
-      options.log?.(`${fmt(now)} node ${node}: left after ${r.timedOut ? 'its drain ran out' : 'draining'} (${r.waitedMs.toFixed(0)}ms, ${r.undeliveredAtStart} own messages to wait for, ${r.undelivered} abandoned, ${r.ringsFormed} rings formed meanwhile)`);
+    onTrace: (node, event, now) => {
+      watch.observe(node, event, now);
+      traceLog?.(node, event, now);
     },
+    onDrained: (node, r, now) => watch.drained(node, r, now),
   });
-  const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
+  const { finished, budget } = runScheduled(cluster, options, config, rng.fork(), () => watch.fault(cluster));
 
   const histories = cluster.histories();
   const report = checkHistories(histories, { requireConvergence: true });
@@ -78,25 +85,16 @@ export function runSimulation(options: SimRunOptions): SimRunResult {
   return {
     seed: options.seed, options, histories, report, converged, convergenceDetail: detail,
     virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends, deliveries,
-    stops: countStops(histories, drains),
+    stops: countStops(histories, watch.drains),
+    drainProblems: watch.problems(),
     network: { ...cluster.network.stats },
   };
-}
-
-/** A drain that gave up: when, how much, and whether a ring formed for the node meanwhile. */
-export interface AbandoningDrain {
-  readonly node: number;
-  readonly atMs: number;
-  readonly undelivered: number;
-  readonly undeliveredAtStart: number;
-  readonly ringsFormed: number;
-  readonly stateAtEnd: string;
 }
 
 export interface StopCounts {
   readonly count: number;
   readonly abandoned: number;
-  /** The drains that abandoned messages (protocol stack only). */
+  /** The drains that abandoned messages. */
   readonly drains?: readonly AbandoningDrain[];
 }
 
@@ -141,7 +139,7 @@ export interface RunTarget extends FaultTarget {
  * to the end within an event budget (about 2,000 events per virtual second per node is typical;
  * far beyond it means a livelock).
  */
-export function runScheduled(cluster: RunTarget, options: SimRunOptions, config: TotemConfig, faultRng: Prng): { finished: boolean; budget: number } {
+export function runScheduled(cluster: RunTarget, options: SimRunOptions, config: TotemConfig, faultRng: Prng, onFault?: () => void): { finished: boolean; budget: number } {
   const log = options.log;
   const nodeIds = cluster.nodeIds;
   const churn = options.faults === 'churn' || options.faults === 'chaos';
@@ -157,7 +155,10 @@ export function runScheduled(cluster: RunTarget, options: SimRunOptions, config:
     from: Math.min(2000, healAt),
     healAt,
     tokenTimeoutMs: config.tokenTimeoutMs,
-    log: (line) => log?.(`${fmt(cluster.now)} ${line}`),
+    log: (line) => {
+      onFault?.();
+      log?.(`${fmt(cluster.now)} ${line}`);
+    },
   });
   cluster.at(loadStopAt, () => cluster.setLoad(false));
   const budget = Math.max(1_000_000, options.nodes * options.durationMs * 20);

@@ -9,10 +9,11 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { FAULT_PROFILES, type FaultProfile } from './faults.js';
-import { runSimulation, type SimRunResult } from './run.js';
+import { SIM_TOTEM_DEFAULTS, runSimulation, type SimRunResult } from './run.js';
+import { quietEnoughToFormMs } from './drain-watch.js';
 import { DAEMON_SERVICES, type DaemonService } from './daemon/cluster.js';
 import { runDaemonSimulation, type DaemonRunResult } from './daemon/run.js';
-import type { TotemConfigInput } from '../totem/config.js';
+import { deriveTotemConfig, type TotemConfigInput } from '../totem/config.js';
 
 const USAGE = `usage: npm run soak -- --seeds A..B [options]
   --seeds A..B         seeds to run for every profile (required)
@@ -50,6 +51,8 @@ interface SoakOutcome {
   /** Clean stops, and the messages their bounded drains abandoned (listed in `stop`). */
   readonly stops: number;
   readonly abandoned: number;
+  /** The longest fault-free stretch any abandoning drain of the run had (0: none abandoned). */
+  readonly longestQuietAbandonMs: number;
   readonly problems: readonly string[];
 }
 
@@ -63,11 +66,13 @@ function runOne(task: SoakTask, s: SoakSettings): SoakOutcome {
   const problems = [
     ...result.report.violations.slice(0, 5).map((v) => `${v.property}: ${v.message}`),
     ...serviceProblems.slice(0, 5).map((p) => `service: ${p}`),
+    ...('drainProblems' in result ? result.drainProblems.slice(0, 5).map((p) => `drain: ${p}`) : []),
     ...(result.converged ? [] : [`not converged: ${result.convergenceDetail}`]),
   ];
   return {
     seed: task.seed, faults: task.faults, ok: problems.length === 0, wallMs: result.wallMs, deliveries: result.deliveries,
     stops: result.stops.count, abandoned: result.stops.abandoned, problems,
+    longestQuietAbandonMs: Math.max(0, ...(result.stops.drains ?? []).map((d) => d.longestQuietMs)),
   };
 }
 
@@ -91,7 +96,7 @@ function workerMain(): void {
     } catch (err) {
       // A crash inside a run is a failure of that seed, not of the soak.
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      outcome = { seed: task.seed, faults: task.faults, ok: false, wallMs: 0, deliveries: 0, stops: 0, abandoned: 0, problems: [`crash: ${message}`] };
+      outcome = { seed: task.seed, faults: task.faults, ok: false, wallMs: 0, deliveries: 0, stops: 0, abandoned: 0, longestQuietAbandonMs: 0, problems: [`crash: ${message}`] };
     }
     port.postMessage(outcome);
   });
@@ -168,8 +173,10 @@ class SoakTally {
   failed = 0;
   readonly stops = new Map<FaultProfile, number>();
   readonly abandoned = new Map<FaultProfile, number>();
+  longestQuietAbandonMs = 0;
 
   add(o: SoakOutcome): void {
+    this.longestQuietAbandonMs = Math.max(this.longestQuietAbandonMs, o.longestQuietAbandonMs);
     this.total++;
     this.deliveries += o.deliveries;
     this.stops.set(o.faults, (this.stops.get(o.faults) ?? 0) + o.stops);
@@ -239,14 +246,15 @@ async function soak(a: SoakArgs): Promise<number> {
       perProfile: Object.fromEntries(a.profiles.map((p) => [p, {
         runs: tally.runs.get(p) ?? 0, failed: tally.failures.get(p) ?? 0, stops: tally.stops.get(p) ?? 0, abandoned: tally.abandoned.get(p) ?? 0,
       }])),
-      deliveries: tally.deliveries, wallS: Math.round(wallS), jobs: a.jobs, nodes: s.nodes, stack: s.stack }));
+      longestQuietAbandonMs: tally.longestQuietAbandonMs, deliveries: tally.deliveries, wallS: Math.round(wallS), jobs: a.jobs, nodes: s.nodes, stack: s.stack }));
   } else {
     console.log(`soak: ${what}: ${tally.total} runs, ${tally.failed} failed (failed/runs: ${perProfile.join(', ')}); ` +
       `${tally.deliveries} deliveries checked in ${wallS.toFixed(0)} s on ${a.jobs} threads` +
       (tally.total < planned ? `; stopped early after ${a.maxFailures} failures` : ''));
     const stopped = a.profiles.filter((p) => (tally.stops.get(p) ?? 0) > 0);
     if (stopped.length > 0) {
-      console.log(`soak: clean stops / messages their drains abandoned: ${stopped.map((p) => `${p} ${tally.stops.get(p)}/${tally.abandoned.get(p) ?? 0}`).join(', ')}`);
+      console.log(`soak: clean stops / messages their drains abandoned: ${stopped.map((p) => `${p} ${tally.stops.get(p)}/${tally.abandoned.get(p) ?? 0}`).join(', ')}; ` +
+        `the longest fault-free stretch in a drain that abandoned: ${tally.longestQuietAbandonMs} ms (a drain with ${quietEnoughToFormMs(deriveTotemConfig(SIM_TOTEM_DEFAULTS))} ms fails the run)`);
     }
   }
   return tally.failed > 0 ? 1 : 0;

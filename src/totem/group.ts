@@ -12,6 +12,7 @@
 import type { TotemConfig } from './config.js';
 import { TotemCore, type TotemStatus } from './core.js';
 import { PgAssembler, PgPacker } from './pg/index.js';
+import { GROUP_DEFAULT, groupPrefix, splitGroups } from './pg/groups.js';
 import type { ConfigChange, OutFrame, PacketSource, PersistRingSeq, TraceEvent } from './state.js';
 import type { NodeId, RingId } from './wire/types.js';
 
@@ -30,7 +31,13 @@ export interface TotemGroupOptions {
 export interface GroupDelivery {
   readonly kind: 'deliver';
   readonly from: NodeId;
+  /** The message after its group header. */
   readonly data: Uint8Array;
+  /**
+   * The groups the sender named (totempg's group header): Corosync's executive sends in "a", its
+   * sync engine in "sync"; submit() without a group sends in "ringcast".
+   */
+  readonly groups: readonly string[];
   readonly ringId: RingId;
   /** Sequence number of the frame that completed the message. */
   readonly seq: number;
@@ -42,6 +49,8 @@ export interface SubmitOptions {
   readonly safe?: boolean;
   /** The caller hands the buffer over and never writes to it again: it is queued without a copy. */
   readonly transfer?: boolean;
+  /** The group the message is sent in (default GROUP_DEFAULT, "ringcast"). */
+  readonly group?: string;
 }
 
 export type GroupEvent = GroupDelivery | ConfigChange | PersistRingSeq;
@@ -54,6 +63,8 @@ export interface GroupStats {
   /** Frames whose packet failed to decode or continued a message we never saw start. */
   malformedPackets: number;
   partialsDropped: number;
+  /** Whole messages whose group header was malformed: dropped. */
+  malformedGroupHeaders: number;
 }
 
 export class TotemGroup {
@@ -63,7 +74,7 @@ export class TotemGroup {
   /** Byte position (in enqueue order) just past the last safe message queued. */
   private safeUntil = 0;
   private enqueuedBytes = 0;
-  readonly groupStats: GroupStats = { malformedPackets: 0, partialsDropped: 0 };
+  readonly groupStats: GroupStats = { malformedPackets: 0, partialsDropped: 0, malformedGroupHeaders: 0 };
 
   constructor(options: TotemGroupOptions) {
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -101,9 +112,10 @@ export class TotemGroup {
 
   /** Queues one application message for agreed (or safe) delivery to every member. */
   submit(data: Uint8Array, options: SubmitOptions = {}, now = 0): SubmitResult {
-    const result = this.packer.enqueue(data, options.transfer ?? false);
+    const prefix = groupPrefix(options.group ?? GROUP_DEFAULT);
+    const result = this.packer.enqueue(data, options.transfer ?? false, prefix);
     if (!result.ok) return { ok: false, code: result.code, detail: result.detail };
-    this.enqueuedBytes += data.length;
+    this.enqueuedBytes += prefix.length + data.length;
     if (options.safe) this.safeUntil = this.enqueuedBytes;
     this.core.notifyPending(now);
     return { ok: true };
@@ -143,8 +155,13 @@ export class TotemGroup {
       const result = this.assembler.accept(event.from, event.payload, event.bigEndian);
       // A broken fragment costs only its own message; whole messages in the packet still count.
       if (!result.ok) this.groupStats.malformedPackets++;
-      for (const data of result.messages) {
-        out.push({ kind: 'deliver', from: event.from, data, ringId: event.ringId, seq: event.seq, safe: event.safe });
+      for (const message of result.messages) {
+        const split = splitGroups(message, event.bigEndian);
+        if (!split.ok) {
+          this.groupStats.malformedGroupHeaders++;
+          continue;
+        }
+        out.push({ kind: 'deliver', from: event.from, data: split.body, groups: split.groups, ringId: event.ringId, seq: event.seq, safe: event.safe });
       }
     }
     return out;

@@ -20,6 +20,7 @@ import {
 } from '../../protocol/cpg/lib-protocol.js';
 import { CpgReason } from '../../protocol/cpg/vocabulary.js';
 import { StatusRequest } from '../../protocol/status.js';
+import { corosyncRingId } from '../../protocol/ring-id.js';
 
 interface Member {
   readonly connection: Connection;
@@ -126,9 +127,9 @@ export class FakeDaemon {
 
   #onStatus(connection: Connection, requestId: number, messageId: number): void {
     let answer: Record<string, unknown>;
-    if (messageId === StatusRequest.status) answer = { nodeId: this.nodeId, ringId: `${this.ring.nodeId}.${this.ring.seq}`, ...this.status };
+    if (messageId === StatusRequest.status) answer = { nodeId: this.nodeId, ringId: corosyncRingId({ rep: this.ring.nodeId, seq: this.ring.seq }), ...this.status };
     else if (messageId === StatusRequest.members) {
-      answer = { ringId: { rep: this.ring.nodeId, seq: this.ring.seq }, ring: `${this.ring.nodeId}.${this.ring.seq}`, state: 'operational', members: [this.nodeId] };
+      answer = { ringId: { rep: this.ring.nodeId, seq: this.ring.seq }, ring: corosyncRingId({ rep: this.ring.nodeId, seq: this.ring.seq }), state: 'operational', members: [this.nodeId] };
     }
     else return void connection.respond(requestId, CS_ERROR.CS_ERR_INVALID_PARAM);
     connection.respond(requestId, CS_ERROR.CS_OK, new TextEncoder().encode(JSON.stringify(answer)));

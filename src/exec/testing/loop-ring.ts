@@ -5,6 +5,7 @@
  * tests decide exactly where each message and configuration falls.
  */
 import type { ConfigChange } from '../../totem/state.js';
+import { GROUP_EXEC } from '../../totem/pg/groups.js';
 import type { RingId } from '../../totem/wire/types.js';
 import { Executive, type ExecRing, type ExecTraceEvent, type RingSendResult } from '../executive.js';
 import type { Service } from '../service.js';
@@ -12,6 +13,7 @@ import type { Service } from '../service.js';
 interface Queued {
   readonly from: number;
   readonly data: Uint8Array;
+  readonly groups: readonly string[];
   readonly ringId: RingId;
 }
 
@@ -30,7 +32,7 @@ export class LoopRing {
   readonly traces: { node: number; event: ExecTraceEvent }[] = [];
 
   add(nodeId: number, services: Service[], maxOwnMessages?: number): Executive {
-    const ring: ExecRing = { send: (data) => this.send(nodeId, data) };
+    const ring: ExecRing = { send: (data, options) => this.send(nodeId, data, options.group) };
     const exec = new Executive({
       nodeId, ring, services, maxOwnMessages,
       schedule: (run) => this.work.push(run),
@@ -41,15 +43,15 @@ export class LoopRing {
     return exec;
   }
 
-  private send(from: number, data: Uint8Array): RingSendResult {
+  private send(from: number, data: Uint8Array, group = GROUP_EXEC): RingSendResult {
     if (this.full.has(from)) return { ok: false, code: 'QUEUE_FULL', detail: 'test queue full' };
-    this.queue.push({ from, data: data.slice(), ringId: this.ringId });
+    this.queue.push({ from, data: data.slice(), groups: [group], ringId: this.ringId });
     return { ok: true };
   }
 
-  /** Injects raw bytes as if `from` had multicast them. */
-  inject(from: number, data: Uint8Array): void {
-    this.queue.push({ from, data, ringId: this.ringId });
+  /** Injects raw bytes as if `from` had multicast them in `group` (the services' "a" by default). */
+  inject(from: number, data: Uint8Array, group = GROUP_EXEC): void {
+    this.queue.push({ from, data, groups: [group], ringId: this.ringId });
   }
 
   /**

@@ -42,6 +42,7 @@ export interface SimDaemonOptions {
   /** Virtual ms per IPC hop. */
   readonly ipcHopMs?: number;
   readonly onTrace?: ClusterOptions['onTrace'];
+  readonly onDrained?: ClusterOptions['onDrained'];
 }
 
 const SILENT = pino({ enabled: false });
@@ -264,6 +265,7 @@ export class SimDaemonCluster implements FaultTarget {
       drainTimeoutMs: options.drainTimeoutMs,
       recordHistory: false,
       onTrace: options.onTrace,
+      onDrained: options.onDrained,
       onEvent: (id, event) => {
         const stack = this.#stacks.get(id);
         if (!stack?.alive) return;

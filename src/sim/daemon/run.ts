@@ -6,7 +6,8 @@
 import { checkHistories } from '../../check/index.js';
 import { deriveTotemConfig } from '../../totem/config.js';
 import { Prng } from '../prng.js';
-import { SIM_TOTEM_DEFAULTS, convergence, countStops, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
+import { DrainWatch } from '../drain-watch.js';
+import { SIM_TOTEM_DEFAULTS, convergence, countStops, fmt, ringTraceLog, runScheduled, type SimRunOptions, type SimRunResult } from '../run.js';
 import { SimDaemonCluster, type DaemonService } from './cluster.js';
 import { checkServices } from './checks.js';
 
@@ -33,6 +34,8 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
   const wallStart = performance.now();
   const rng = new Prng(options.seed);
   const config = deriveTotemConfig({ ...SIM_TOTEM_DEFAULTS, ...options.totem });
+  const watch = new DrainWatch(config, options.log && ((now, text) => options.log!(`${fmt(now)} ${text}`)));
+  const traceLog = ringTraceLog(options);
   const cluster = new SimDaemonCluster({
     nodeIds: Array.from({ length: options.nodes }, (_, i) => i + 1),
     config,
@@ -43,9 +46,13 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
     churnersPerNode: options.churnersPerNode ?? 2,
     maxQueuedBytes: options.maxQueuedBytes ?? 64 * 1024,
     drainTimeoutMs: options.drainTimeoutMs,
-    onTrace: ringTraceLog(options),
+    onTrace: (node, event, now) => {
+      watch.observe(node, event, now);
+      traceLog?.(node, event, now);
+    },
+    onDrained: (node, r, now) => watch.drained(node, r, now),
   });
-  const { finished, budget } = runScheduled(cluster, options, config, rng.fork());
+  const { finished, budget } = runScheduled(cluster, options, config, rng.fork(), () => watch.fault(cluster));
 
   const histories = cluster.histories();
   // Quiescent: at the end every live recorder delivered its own messages and those of its ring.
@@ -60,7 +67,8 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
   return {
     seed: options.seed, options, histories, report, converged, convergenceDetail: detail,
     virtualMs: options.durationMs, wallMs: performance.now() - wallStart, sends: cluster.sends(), deliveries,
-    stops: countStops(histories),
+    stops: countStops(histories, watch.drains),
+    drainProblems: watch.problems(),
     network: { ...cluster.network.stats },
     serviceProblems: checkServices(cluster, converged),
     recorders: cluster.recorderCounts(),

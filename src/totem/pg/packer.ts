@@ -49,6 +49,8 @@ export class PgPacker {
   readonly maxQueuedBytes: number;
   readonly maxQueuedMessages: number;
   private queue: (Uint8Array | undefined)[] = [];
+  /** The group header sent in front of queue[i] (totempg's group_len and names), if any. */
+  private prefixes: (Uint8Array | undefined)[] = [];
   private head = 0;
   /** Bytes of queue[head] already sent in fragments. */
   private offset = 0;
@@ -80,18 +82,29 @@ export class PgPacker {
    * Queues `data`: a copy, so the caller may reuse its buffer, unless `transfer` says the caller
    * hands it over and will not write to it again (saves a copy of every message). Never throws.
    */
-  enqueue(data: Uint8Array, transfer = false): PgEnqueueResult {
-    if (data.length > this.maxMessageBytes) {
-      return { ok: false, code: 'MESSAGE_TOO_LARGE', detail: `${data.length}-byte message exceeds ${this.maxMessageBytes}` };
+  enqueue(data: Uint8Array, transfer = false, prefix?: Uint8Array): PgEnqueueResult {
+    const length = data.length + (prefix?.length ?? 0);
+    if (length > this.maxMessageBytes) {
+      return { ok: false, code: 'MESSAGE_TOO_LARGE', detail: `${length}-byte message exceeds ${this.maxMessageBytes}` };
     }
-    if (this.bytes + data.length > this.maxQueuedBytes) {
-      return { ok: false, code: 'QUEUE_FULL', detail: `${this.bytes} bytes queued, ${data.length} more would exceed ${this.maxQueuedBytes}` };
+    if (this.bytes + length > this.maxQueuedBytes) {
+      return { ok: false, code: 'QUEUE_FULL', detail: `${this.bytes} bytes queued, ${length} more would exceed ${this.maxQueuedBytes}` };
     }
     if (this.pendingMessages >= this.maxQueuedMessages) {
       return { ok: false, code: 'QUEUE_FULL', detail: `${this.pendingMessages} messages queued, the bound is ${this.maxQueuedMessages}` };
     }
-    this.queue.push(transfer ? data : data.slice());
-    this.bytes += data.length;
+    if (transfer) {
+      // The prefix (a shared, never written, group header) travels beside the message: no copy.
+      this.queue.push(data);
+      this.prefixes.push(prefix);
+    } else {
+      const copy = new Uint8Array(length);
+      if (prefix) copy.set(prefix);
+      copy.set(data, length - data.length);
+      this.queue.push(copy);
+      this.prefixes.push(undefined);
+    }
+    this.bytes += length;
     return { ok: true };
   }
 
@@ -131,7 +144,7 @@ export class PgPacker {
     let data = 0;
     let fragLen = 0;
     for (let i = this.head; i < this.queue.length && count < PG_MSG_COUNT_MAX; i++) {
-      const rest = this.queue[i]!.length - (i === this.head ? this.offset : 0);
+      const rest = this.lengthOf(i) - (i === this.head ? this.offset : 0);
       if (PG_LEN_SIZE + rest <= space && rest <= PG_PIECE_BYTES_MAX) {
         space -= PG_LEN_SIZE + rest;
         data += rest;
@@ -158,15 +171,35 @@ export class PgPacker {
     let lenAt = PG_HEADER_SIZE;
     let dataAt = PG_HEADER_SIZE + PG_LEN_SIZE * count;
     for (let k = 0; k < count; k++) {
-      const m = this.queue[this.head + k]!;
+      const i = this.head + k;
       const start = k === 0 ? this.offset : 0;
-      const n = k === count - 1 && fragLen > 0 ? fragLen : m.length - start;
+      const n = k === count - 1 && fragLen > 0 ? fragLen : this.lengthOf(i) - start;
       writeU16(out, lenAt, n);
-      out.set(m.subarray(start, start + n), dataAt);
+      this.copyOut(i, start, n, out, dataAt);
       lenAt += PG_LEN_SIZE;
       dataAt += n;
     }
     return out;
+  }
+
+  /** Bytes of queue[i] with its group header. */
+  private lengthOf(i: number): number {
+    return this.queue[i]!.length + (this.prefixes[i]?.length ?? 0);
+  }
+
+  /** Copies bytes [start, start + n) of queue[i] with its header in front into `out` at `at`. */
+  private copyOut(i: number, start: number, n: number, out: Uint8Array, at: number): void {
+    const prefix = this.prefixes[i];
+    const data = this.queue[i]!;
+    const p = prefix?.length ?? 0;
+    if (prefix && start < p) {
+      const k = Math.min(n, p - start);
+      out.set(prefix.subarray(start, start + k), at);
+      at += k;
+      n -= k;
+      start = p;
+    }
+    if (n > 0) out.set(data.subarray(start - p, start - p + n), at);
   }
 
   /** Number for a fragment ending this packet: the next in the current message, or 1 for a new one. */
@@ -179,7 +212,10 @@ export class PgPacker {
     const { count, data, fragLen } = plan;
     const whole = fragLen > 0 ? count - 1 : count;
     const fragNumber = fragLen > 0 ? this.nextFragNumber(count) : 0;
-    for (let k = 0; k < whole; k++) this.queue[this.head + k] = undefined;
+    for (let k = 0; k < whole; k++) {
+      this.queue[this.head + k] = undefined;
+      this.prefixes[this.head + k] = undefined;
+    }
     if (whole > 0) {
       this.head += whole;
       this.offset = 0;
@@ -192,6 +228,7 @@ export class PgPacker {
     this.bytes -= data;
     if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
+      this.prefixes = this.prefixes.slice(this.head);
       this.head = 0;
     }
   }
