@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveTotemConfig } from '../src/totem/config.js';
+import { deriveTotemConfig, type TotemConfigInput } from '../src/totem/config.js';
 import { SimCluster } from '../src/sim/cluster.js';
 import { Prng } from '../src/sim/prng.js';
 
@@ -23,13 +23,13 @@ interface SparseRun {
 }
 
 /** One 64-byte message every `gapMs` from `sender` for `seconds`; latency is send to delivery at every node. */
-function sparse(sender: number, gapMs: number, seconds: number, seed: number, safe = false): SparseRun {
+function sparse(sender: number, gapMs: number, seconds: number, seed: number, safe = false, totem: TotemConfigInput = {}): SparseRun {
   const sendTimes: number[] = [];
   const deliveredAt = new Map<number, number[]>(NODES.map((id) => [id, []]));
   let started = false;
   const cluster = new SimCluster({
     nodeIds: NODES,
-    config: deriveTotemConfig({ nodeCount: NODES.length }),
+    config: deriveTotemConfig({ nodeCount: NODES.length, ...totem }),
     load: undefined,
     rng: new Prng(seed),
     baseDelayMs: HOP_MS,
@@ -98,6 +98,14 @@ for (const [sender, who] of [[1, 'the representative'], [2, 'the member after it
     });
   }
 }
+
+test('counting as Corosync does (corosync_compat) spins one rotation more after each message of the representative', () => {
+  const ours = sparse(1, 5, 2, 1, false, { seqnoUnchangedConst: 2 });
+  const corosyncs = sparse(1, 5, 2, 1, false, { seqnoUnchangedConst: 2, corosyncTokenHold: true });
+  assert.equal(corosyncs.delivered, corosyncs.sent * NODES.length);
+  // A rotation is three frames; most messages get one more (a few share a rotation).
+  assert.ok(corosyncs.framesPerMessage - ours.framesPerMessage >= 2.5, `${ours.framesPerMessage.toFixed(2)} vs ${corosyncs.framesPerMessage.toFixed(2)} frames per message`);
+});
 
 test('an idle ring rests its token: one rotation per hold interval', () => {
   const r = sparse(1, 1_000_000, 3, 1);

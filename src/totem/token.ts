@@ -337,7 +337,7 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
   // Quiet rotations count from the sequence this node passes on, its own messages included: the
   // rotation that carries them round also shows every member holding them, so a message of the
   // representative costs `idle` rotations, not one more (see decideRest).
-  if (sent > 0) {
+  if (sent > 0 && !n.cfg.corosyncTokenHold) {
     n.lastTokenSeqSeen = t.seq;
     n.seqUnchanged = 0;
   }
