@@ -6,7 +6,7 @@
  * - one Totem frame per datagram (frame_size = netmtu) and no size probes (ip_fragmentation off):
  *   Corosync's udpu/udp receive whole frames only and count anything else as a bad magic number;
  * - Totem's timers as Corosync has them: seqno_unchanged_const 30 (ringcast rests the token after
- *   1 idle rotation, a Corosync member expects it to keep circulating), counted from the
+ *   2 idle rotations, a Corosync member expects it to keep circulating), counted from the
  *   sequence received as Corosync does (ringcast counts from the one it passes on).
  * Every other key keeps its meaning; the timers must still match on every node (Corosync's rule).
  */

@@ -78,7 +78,7 @@ export const TOTEM_DEFAULTS = {
   merge: 200,
   downcheck: 1000,
   failRecvConst: 2500,
-  seqnoUnchangedConst: 1,
+  seqnoUnchangedConst: 2,
   missCountConst: 5,
   windowSize: 50,
   maxMessages: 17,
