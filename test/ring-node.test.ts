@@ -256,3 +256,33 @@ test('a planned stop is bounded: with no ring to order its messages the node lea
     await Promise.all(ring.map((n) => n.stop({ leave: false })));
   }
 });
+
+test('onTraffic hears every message sent and delivered and every frame in and out (the memory pacer counts them)', async () => {
+  const ports = await freePorts(2);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  const heard = new Map<number, number>([[1, 0], [2, 0]]);
+  const delivered = new Map<number, number>([[1, 0], [2, 0]]);
+  const configs = new Map<number, number>([[1, 0], [2, 0]]);
+  const ring = nodes.map((n) => {
+    const node = new RingNode({ nodeId: n.nodeId, nodes, totem: { token: 1000 }, onTraffic: (bytes) => heard.set(n.nodeId, heard.get(n.nodeId)! + bytes) });
+    node.on('config', (c) => configs.set(n.nodeId, c.members.length));
+    node.on('deliver', () => delivered.set(n.nodeId, delivered.get(n.nodeId)! + 1));
+    return node;
+  });
+  try {
+    await Promise.all(ring.map((n) => n.start()));
+    await waitFor('a ring of two', () => [1, 2].every((id) => configs.get(id) === 2), 15_000);
+    const before = new Map(heard);
+    const count = 50;
+    const size = 4000;
+    for (let k = 0; k < count; k++) assert.ok(ring[0]!.send(makePayload(`1.b1:${k}`, size)).ok);
+    await waitFor('every message delivered at both', () => [1, 2].every((id) => delivered.get(id) === count), 15_000);
+    const bytes = count * size;
+    // The sender: each message sent, its frames sealed, each delivered back; the receiver: the
+    // frames received and each message delivered.
+    assert.ok(heard.get(1)! - before.get(1)! >= 3 * bytes, `sender heard ${heard.get(1)! - before.get(1)!} bytes for ${bytes}`);
+    assert.ok(heard.get(2)! - before.get(2)! >= 2 * bytes, `receiver heard ${heard.get(2)! - before.get(2)!} bytes for ${bytes}`);
+  } finally {
+    await Promise.all(ring.map((n) => n.stop({ leave: false })));
+  }
+});

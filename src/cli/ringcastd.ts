@@ -157,6 +157,10 @@ async function main(): Promise<void> {
     services,
     evt: config.event,
     nodeName: config.nodes.find((n) => n.nodeId === nodeId)?.name,
+    memoryPacer: {
+      ...(config.ringcast.gcYoungEveryBytes === undefined ? {} : { minorEveryBytes: config.ringcast.gcYoungEveryBytes }),
+      ...(config.ringcast.gcFullEveryBytes === undefined ? {} : { majorEveryBytes: config.ringcast.gcFullEveryBytes }),
+    },
     metricsAddress: config.ringcast.metricsAddress,
     cfg: {
       transport: config.totem.transport,

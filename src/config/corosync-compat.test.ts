@@ -26,6 +26,7 @@ test('corosync_compat sets one frame per datagram, no probes and Corosync\'s seq
   assert.equal(r.config.ringcast.ipFragmentation, 'off');
   assert.equal(r.config.ringcast.corosyncCompat, true);
   assert.equal(r.config.totem.timing.seqnoUnchangedConst, 30);
+  assert.equal(r.config.totem.timing.corosyncTokenHold, true, 'quiet rotations counted as Corosync counts them');
   const mtu = loadConfig(base(`${clear}  netmtu: 9000\n  seqno_unchanged_const: 5\n`));
   assert.ok(mtu.ok);
   assert.equal(mtu.config.ringcast.frameSize, 9000);
@@ -38,6 +39,7 @@ test('without corosync_compat nothing changes', () => {
   assert.equal(r.config.ringcast.frameSize, 65536);
   assert.equal(r.config.ringcast.ipFragmentation, 'auto');
   assert.equal(r.config.totem.timing.seqnoUnchangedConst, undefined);
+  assert.equal(r.config.totem.timing.corosyncTokenHold, undefined);
 });
 
 test('what cannot work in a mixed ring is refused with the line and the key', () => {

@@ -6,7 +6,8 @@
  * - one Totem frame per datagram (frame_size = netmtu) and no size probes (ip_fragmentation off):
  *   Corosync's udpu/udp receive whole frames only and count anything else as a bad magic number;
  * - Totem's timers as Corosync has them: seqno_unchanged_const 30 (ringcast rests the token after
- *   2 idle rotations, a Corosync member expects it to keep circulating).
+ *   2 idle rotations, a Corosync member expects it to keep circulating), counted from the
+ *   sequence received as Corosync does (ringcast counts from the one it passes on).
  * Every other key keeps its meaning; the timers must still match on every node (Corosync's rule).
  */
 import type { IssueSink } from './issues.js';
@@ -43,7 +44,8 @@ export function applyCorosyncCompat(root: SectionValues, totem: TotemSettings, r
   if (str(own, 'ip_fragmentation') === 'auto') {
     sink.error(lineOf(own, 'ip_fragmentation'), 'ringcast.ip_fragmentation', `auto sends size probes Corosync cannot read: leave it out or set off (${why})`);
   }
-  const timing = totem.timing.seqnoUnchangedConst === undefined ? { ...totem.timing, seqnoUnchangedConst: COROSYNC_SEQNO_UNCHANGED_CONST } : totem.timing;
+  // Quiet rotations counted as a Corosync member counts them, so its cancels come in time.
+  const timing = { ...totem.timing, seqnoUnchangedConst: totem.timing.seqnoUnchangedConst ?? COROSYNC_SEQNO_UNCHANGED_CONST, corosyncTokenHold: true };
   return {
     totem: { ...totem, timing },
     ringcast: { ...ringcast, frameSize: netmtu, ipFragmentation: 'off', corosyncCompat: true },

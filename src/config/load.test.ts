@@ -121,6 +121,14 @@ describe('loadConfig: a valid file', () => {
     assert.deepEqual(config.ringcast, { frameSize: 65536, ipFragmentation: 'auto', socketMode: 0o660 });
   });
 
+  test('ringcast.gc_young_every and gc_full_every: the memory pacer\'s budgets in bytes, 0 (off) to 1 GiB; unset: absent', () => {
+    const withOwn = (lines: string): string => `${NODES}ringcast {\n${lines}\n}\n`;
+    assert.deepEqual(ok(withOwn('  gc_young_every: 0\n  gc_full_every: 4194304')).config.ringcast,
+      { frameSize: 65536, ipFragmentation: 'auto', socketMode: 0o660, gcYoungEveryBytes: 0, gcFullEveryBytes: 4194304 });
+    assert.ok(errors(withOwn('  gc_full_every: -1')).some((e) => e.key === 'ringcast.gc_full_every'));
+    assert.ok(errors(withOwn('  gc_young_every: 1073741825')).some((e) => e.key === 'ringcast.gc_young_every'));
+  });
+
   test('shutdown_drain_timeout: a planned stop\'s bound in ms, 0 (leave at once) to the longest timer; default 2 × (token + consensus)', () => {
     assert.equal(ok(withNodes('  shutdown_drain_timeout: 2500')).config.totem.shutdownDrainTimeoutMs, 2500);
     assert.equal(ok(withNodes('  shutdown_drain_timeout: 0')).config.totem.shutdownDrainTimeoutMs, 0);

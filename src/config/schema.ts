@@ -221,6 +221,8 @@ const ringcastSpec: SectionSpec = {
     { name: 'state_dir', value: path },
     { name: 'history', value: path },
     { name: 'frame_size', value: { type: 'integer', unit: 'bytes', min: 576, max: 65536 } },
+    { name: 'gc_young_every', value: { type: 'integer', unit: 'bytes', min: 0, max: 1024 * 1024 * 1024 } },
+    { name: 'gc_full_every', value: { type: 'integer', unit: 'bytes', min: 0, max: 1024 * 1024 * 1024 } },
     { name: 'ip_fragmentation', value: { type: 'enum', values: ['auto', 'off'] } },
     { name: 'corosync_compat', value: bool },
     { name: 'socket_mode', value: { type: 'string', maxBytes: 4 } },

@@ -115,6 +115,9 @@ export interface RingcastSettings {
   readonly service?: { readonly path: string; readonly line: number };
   /** Mode of the IPC socket file (ringcast.socket_mode, octal); default 0o660. */
   readonly socketMode: number;
+  /** ringcast.gc_young_every / gc_full_every: the daemon's memory pacer budgets (src/daemon/memory-pacer.ts); unset: its defaults, 0: off. */
+  readonly gcYoungEveryBytes?: number;
+  readonly gcFullEveryBytes?: number;
   /** ringcast.metrics_address: where the Prometheus endpoint listens (docs/metrics.md); unset: no endpoint. */
   readonly metricsAddress?: { readonly host: string; readonly port: number };
   /** Group given the IPC socket file (uidgid.gid): a name or a numeric id; unset: the daemon's. */

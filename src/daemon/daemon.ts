@@ -31,6 +31,7 @@ import { daemonCfgHost, type DaemonCfgOptions } from './cfg-host.js';
 import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile } from './status-file.js';
+import { MEMORY_PACER_DEFAULTS, MemoryPacer, v8GcRunner, type MemoryPacerOptions } from './memory-pacer.js';
 import { DaemonMetrics, type MetricsReadings } from './metrics.js';
 import { startMetricsServer, type MetricsEndpoint } from './metrics-server.js';
 
@@ -65,6 +66,8 @@ export interface DaemonOptions {
   readonly votequorum?: ServiceHostOptions['votequorum'];
   /** Services of your own (ringcast { service }), hosted beside cpg, orderlog and status. */
   readonly services?: readonly Service[];
+  /** Garbage collection by frame traffic (memory-pacer.ts): budgets, or false to leave it to V8. */
+  readonly memoryPacer?: Partial<MemoryPacerOptions> | false;
   /** The EVT service's options (delivery queue size and resume level, filter rule, bounds). */
   readonly evt?: ServiceHostOptions['evt'];
   /** This node's nodelist `name`: its CLM node name (else the address text, as OpenAIS named nodes). */
@@ -161,6 +164,8 @@ export class Daemon {
   /** Synthetic messages sent and not yet delivered back, in send order: what a stop may abandon. */
   private readonly outstanding = new Set<string>();
   private stopping: Promise<void> | undefined;
+  /** Collects garbage by frame traffic (memory-pacer.ts); absent when turned off or unavailable. */
+  private readonly pacer: MemoryPacer | undefined;
   /** Bytes of the ordered messages delivered here, and configurations by kind (metrics). */
   private deliveredBytes = 0;
   private readonly configChanges = { transitional: 0, regular: 0 };
@@ -174,6 +179,9 @@ export class Daemon {
       ? new DaemonMetrics(() => this.metricsReadings(), { votes: options.votequorum !== undefined })
       : undefined;
     this.metrics = metrics;
+    const budgets = { ...MEMORY_PACER_DEFAULTS, ...(options.memoryPacer || {}) };
+    const gc = options.memoryPacer === false || (budgets.minorEveryBytes === 0 && budgets.majorEveryBytes === 0) ? undefined : v8GcRunner();
+    if (gc) this.pacer = new MemoryPacer(gc, budgets);
     this.node = new RingNode({
       ownLatency: metrics ? (ms) => metrics.observeOwnLatency(ms) : undefined,
       nodeId: options.nodeId,
@@ -186,6 +194,7 @@ export class Daemon {
       maxFrameBytes: options.maxFrameBytes,
       ipFragmentation: options.ipFragmentation,
       shutdownDrainTimeoutMs: options.shutdownDrainTimeoutMs,
+      onTraffic: this.pacer?.account,
       trace: (event) => {
         if (event.kind === 'tokenLost' && event.state === 'operational') {
           log.warn(`A processor failed, forming new configuration: token timed out (${event.timeoutMs}ms)`);

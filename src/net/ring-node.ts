@@ -95,6 +95,12 @@ export interface RingNodeOptions {
    * (totem.shutdown_drain_timeout). Default 2 × (token + consensus).
    */
   readonly shutdownDrainTimeoutMs?: number;
+  /**
+   * Hears the length of every message sent and delivered, every datagram received and every frame
+   * sealed to send (once however many peers get it): the bytes behind most of the node's buffer
+   * allocations. The daemon's memory pacer (src/daemon/memory-pacer.ts) collects garbage by them.
+   */
+  readonly onTraffic?: (bytes: number) => void;
   /** Hears the ms from each accepted send() to its delivery here (own messages: one clock); unset: no timing. */
   readonly ownLatency?: (ms: number) => void;
 }
@@ -178,6 +184,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
   /** performance.now() of the last authenticated frame from each node, by the node id in its Totem header. */
   private readonly lastHeard = new Map<number, number>();
   private stopPromise: Promise<DrainResult | undefined> | undefined;
+  private readonly onTraffic: ((bytes: number) => void) | undefined;
   private readonly ownLatency: ((ms: number) => void) | undefined;
   /** Send times of own messages not delivered back yet, oldest first (only with ownLatency). */
   private readonly ownSentAt: TimeQueue | undefined;
@@ -195,6 +202,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     this.maxFrameBytes = options.maxFrameBytes ?? 65_536;
     this.ipFragmentation = options.ipFragmentation ?? 'auto';
     this.probeTiming = options.probeTiming;
+    this.onTraffic = options.onTraffic;
     this.ownLatency = options.ownLatency;
     this.ownSentAt = options.ownLatency ? new TimeQueue() : undefined;
     this.reassembler = new Reassembler({ senders: options.nodes.map((n) => n.nodeId), maxFrameBytes: this.maxFrameBytes });
@@ -365,6 +373,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   /** Queues a message for agreed (or safe) delivery to every member, this node included. */
   send(data: Uint8Array, options: SubmitOptions = {}): DriverSubmitResult {
+    this.onTraffic?.(data.length);
     const result = this.driver.submit(data, options);
     if (result.ok) {
       this.stats.messagesSent++;
@@ -478,6 +487,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
 
   private onFrame(datagram: Buffer, from: string): void {
     if (!this.running) return;
+    this.onTraffic?.(datagram.length);
     let frame: Uint8Array = new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.length);
     if (frame.length > 0 && frame[0] === PROBE_MARKER) return this.onProbe(frame, from);
     if (isFragment(frame)) {
@@ -538,6 +548,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     // A node that (re)joined may sit at the end of a long probe back-off: ask it now.
     if (event.kind === 'config' && event.type === 'regular' && this.probes) for (const id of event.joined) this.probes.probeSoon(id, performance.now());
     if (event.kind === 'deliver') {
+      this.onTraffic?.(event.data.length);
       // Own messages come back in the order they were accepted (the driver's FIFO prefix).
       if (this.ownSentAt && event.from === this.self.nodeId) {
         const sentAt = this.ownSentAt.shift();
@@ -557,6 +568,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
     const done = this.stopping ? this.sendDone : undefined;
     if (this.probes && frames.some((out) => out.retransmit)) this.probes.recheck(performance.now());
     const wires = new OutWires(frames.map((out) => this.sealer ? this.sealer.seal(out.frame) : out.frame), frames, this);
+    if (this.onTraffic) for (const out of frames) this.onTraffic(out.frame.length);
     if (this.multicastGroup) {
       for (let i = 0; i < frames.length; i++) {
         const to = frames[i]!.to;

@@ -22,6 +22,12 @@ export interface TotemConfig {
   readonly failRecvConst: number;
   /** `seqno_unchanged_const`: idle rotations before the representative holds the token. */
   readonly seqnoUnchangedConst: number;
+  /**
+   * Count quiet rotations from the sequence received, as Corosync does, not from the one passed
+   * on (token.ts decideRest): set in a ring shared with Corosync members (ringcast.corosync_compat),
+   * whose cancels follow their own count.
+   */
+  readonly corosyncTokenHold?: true;
   /** `miss_count_const`: token visits a gap must be seen before its retransmission is requested. */
   readonly missCountConst: number;
   /** `window_size`: messages the whole ring may send in one rotation. */
@@ -55,6 +61,7 @@ export interface TotemConfigInput {
   readonly downcheck?: number;
   readonly failRecvConst?: number;
   readonly seqnoUnchangedConst?: number;
+  readonly corosyncTokenHold?: boolean;
   readonly missCountConst?: number;
   readonly windowSize?: number;
   readonly maxMessages?: number;
@@ -119,5 +126,6 @@ export function deriveTotemConfig(input: TotemConfigInput = {}): TotemConfig {
     retransmitQueueMax: 16384,
     // Only when set, so the default configuration (and what a reload compares) is as before.
     ...(input.seqStart === undefined ? {} : { seqStart: input.seqStart }),
+    ...(input.corosyncTokenHold ? { corosyncTokenHold: true as const } : {}),
   };
 }

@@ -244,25 +244,44 @@ function recoveryProgress(n: Node, t: WorkingToken): boolean {
  * message every few milliseconds) used to keep the token spinning for 30 rotations after each
  * message, most of a lightly loaded daemon's work: the ring now rests as soon as it has caught up.
  *
- * The representative rests the token once it has come back `idle` times with no new message and
- * shows every member holding everything. The others must know when to send a cancel: their last
- * `idle - 1` rotations lie inside the representative's last `idle` ones, so if the
- * representative will rest the token before it comes round to them again, they have seen
- * `idle - 1` quiet rotations themselves. That hint may fire when the token was not going to
- * rest (a spare cancel costs one multicast), never the other way round.
+ * A rotation is quiet when the token comes back with the sequence this node passed on, so a
+ * node's own messages start the count at the visit that sends them (Corosync's my_last_seq, the
+ * sequence received, spins one more rotation after each of the representative's messages). The
+ * representative rests the token once it has come back `idle` (seqno_unchanged_const) quiet times
+ * and shows every member holding everything: each member then delivered every agreed message,
+ * since it had them all. A safe message needs more: each member must see the aru cover it on two
+ * visits, so while one is still in the representative's store (released only once it was shown
+ * covered twice) the ring waits for at least SAFE_IDLE_ROTATIONS quiet rotations.
+ *
+ * The others must know when to send a cancel. If the representative will rest the token before
+ * it comes round to a member again, the member sent nothing on this visit and its last
+ * `idle - 1` rotations lie inside the representative's last `idle` quiet ones, so it has seen
+ * `idle - 1` quiet rotations itself (with idle the least the representative may use). That hint
+ * may fire when the token was not going to rest (a spare cancel costs one multicast), never the
+ * other way round.
  *
  * Returns, for the representative, whether it holds the token now; for the others, the hint.
  */
 function decideRest(n: Node, t: WorkingToken, isRep: boolean, sentThisVisit: number): boolean {
   const idle = n.newMemb.length === 1 ? Math.min(n.cfg.seqnoUnchangedConst, SOLE_MEMBER_IDLE_ROTATIONS) : n.cfg.seqnoUnchangedConst;
-  if (!isRep) return n.seqUnchanged >= idle - 1;
+  if (!isRep) return sentThisVisit === 0 && n.seqUnchanged >= idle - 1;
   // A cancel that came while the token was on its way round is for this visit.
   const cancelled = n.holdCancelled;
   n.holdCancelled = false;
-  // Rest only a ring that has caught up (aru = seq: safe delivery and freeing need nothing more)
-  // with no retransmission asked for, or a lost message would wait a whole hold for its repair.
+  // Rest only a ring that has caught up (aru = seq) with no retransmission asked for, or a lost
+  // message would wait a whole hold for its repair.
   const caughtUp = t.aru === t.seq && t.rtrList.length === 0;
-  return caughtUp && n.seqUnchanged >= idle && sentThisVisit === 0 && !cancelled;
+  if (!caughtUp || sentThisVisit > 0 || cancelled || n.seqUnchanged < idle) return false;
+  return n.seqUnchanged >= SAFE_IDLE_ROTATIONS || !safeUnreleased(n);
+}
+
+/** Quiet rotations after which every member has seen the aru cover a safe message twice. */
+export const SAFE_IDLE_ROTATIONS = 2;
+
+/** Whether a safe message is still kept (not yet shown covered on two visits). At most a window. */
+function safeUnreleased(n: Node): boolean {
+  for (const item of n.regular.values()) if (item.msg.guarantee >= GUARANTEE_SAFE) return true;
+  return false;
 }
 
 export function handleOrfToken(n: Node, token: OrfToken): void {
@@ -315,6 +334,13 @@ export function handleOrfToken(n: Node, token: OrfToken): void {
   t.backlog = Math.max(0, t.backlog + n.cbl - n.pbl);
   n.trc = retransmitted + sent;
   n.pbl = n.cbl;
+  // Quiet rotations count from the sequence this node passes on, its own messages included: the
+  // rotation that carries them round also shows every member holding them, so a message of the
+  // representative costs `idle` rotations, not one more (see decideRest).
+  if (sent > 0 && !n.cfg.corosyncTokenHold) {
+    n.lastTokenSeqSeen = t.seq;
+    n.seqUnchanged = 0;
+  }
 
   if (seqLt(n.aru, t.aru) || n.me === t.aruAddr || t.aruAddr === 0) {
     t.aru = n.aru;
