@@ -120,7 +120,9 @@ export async function startBenchRing(where: Placement, extraArgs: (id: number) =
   writeKeyFile(join(dir, 'authkey'), generateKey());
   writeFileSync(join(dir, 'c.conf'), `totem {\n  version: 2\n  cluster_name: bench\n  token: 1000\n  token_coefficient: 0\n  netmtu: ${process.env.BENCH_NETMTU ?? 1500}\n${process.env.BENCH_TOTEM ? `  ${process.env.BENCH_TOTEM}\n` : ''}  keyfile: ${join(dir, 'authkey')}\n}\nnodelist {\n${[1, 2, 3]
     .map((i) => `  node {\n    ring0_addr: ${where.address(i)}\n    nodeid: ${i}\n  }`).join('\n')}\n}\n` +
-    (process.env.BENCH_FRAME_SIZE ? `ringcast {\n  frame_size: ${process.env.BENCH_FRAME_SIZE}\n}\n` : ''));
+    (process.env.BENCH_FRAME_SIZE || process.env.BENCH_RINGCAST
+      ? `ringcast {\n${process.env.BENCH_FRAME_SIZE ? `  frame_size: ${process.env.BENCH_FRAME_SIZE}\n` : ''}${process.env.BENCH_RINGCAST ? `  ${process.env.BENCH_RINGCAST}\n` : ''}}\n`
+      : ''));
   const procs: ChildProcess[] = [1, 2, 3].map((i) =>
     where.spawn(i, [...nodeFlags('BENCH_DAEMON_NODE_ARGS'), DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...extraArgs(i)]));
   const ring: BenchRing = {
