@@ -126,7 +126,7 @@ async function waitForMembers(lab: NetnsLab, count: number): Promise<void> {
 /** Starts Corosync in every namespace, runs the cases, stops it and removes the namespaces. */
 export async function benchCorosync(client: string, sizes: readonly number[], seconds: number, scenarios: ReadonlySet<string> = new Set(['light', 'one', 'all'])): Promise<CorosyncResults> {
   const dir = mkdtempSync(join(tmpdir(), 'corosync-bench-'));
-  const lab = NetnsLab.create(NODES, 200 + (process.pid % 50));
+  const lab = NetnsLab.create(NODES);
   const daemons: ChildProcess[] = [];
   try {
     const keyfile = join(dir, 'authkey');

@@ -46,7 +46,7 @@ export async function benchMixedRing(client: string, sizes: readonly number[], s
   const topologies: [keyof { all: 1; mixed: 1 }, Engine[]][] = [['all', ['corosync', 'corosync', 'corosync']], ['mixed', ['corosync', 'corosync', 'ringcast']]];
   let runId = process.pid * 1000;
   for (const [name, engines] of topologies) {
-    const ring = new MixedRing(engines, 180 + (process.pid % 40));
+    const ring = new MixedRing(engines);
     try {
       await ring.form();
       const cases: [string, number, number][] = [['light', 64, LIGHT_RATE], ...sizes.map((z): [string, number, number] => ['one', z, 0])];

@@ -24,7 +24,7 @@ const clients: RingcastClient[] = [];
 
 before(() => {
   if (skip) return;
-  c = new DaemonCluster(4, 'ringcast-clm-', 1 + ((process.pid + 60) % 250));
+  c = new DaemonCluster(4, 'ringcast-clm-');
   // The same cluster with a nodelist name per node: CLM names nodes by it.
   config = join(c.dir, 'named.conf');
   writeFileSync(config, readFileSync(c.config, 'utf8').replace(/nodeid: (\d+)/g, 'nodeid: $1\n    name: node$1'));

@@ -35,7 +35,7 @@ function cmapctl(r: MixedRing, id: number, args: string[]): string {
 }
 
 test('cmap across engines: config versions exchanged both ways in sync and on change; the same lines as corosync-cmapctl', { skip, timeout: 150_000 }, async () => {
-  const r = new MixedRing(['corosync', 'corosync', 'ringcast'], 234);
+  const r = new MixedRing(['corosync', 'corosync', 'ringcast']);
   rings.push(r);
   // Every node's file carries config_version 2 (the lab's files have none).
   for (const n of r.nodes) {

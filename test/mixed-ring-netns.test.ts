@@ -52,7 +52,7 @@ function sameQuorumView(r: MixedRing): void {
 
 test('two Corosync nodes and one ringcastd: sync completes everywhere, one quorum view; a killed ringcast node leaves, rejoins', { skip, timeout: 150_000 }, async () => {
   const engines: Engine[] = ['corosync', 'corosync', 'ringcast'];
-  const r = new MixedRing(engines, 231);
+  const r = new MixedRing(engines);
   rings.push(r);
   await r.form();
   sameQuorumView(r);
@@ -77,7 +77,7 @@ test('two Corosync nodes and one ringcastd: sync completes everywhere, one quoru
 
 test('one Corosync node and two ringcastd: sync completes everywhere, one quorum view; the Corosync node killed and restarted', { skip, timeout: 150_000 }, async () => {
   const engines: Engine[] = ['ringcast', 'corosync', 'ringcast'];
-  const r = new MixedRing(engines, 232);
+  const r = new MixedRing(engines);
   rings.push(r);
   await r.form();
   sameQuorumView(r);
@@ -112,7 +112,7 @@ const fromHex = (hex: string): string => Buffer.from(hex, 'hex').toString('utf8'
 
 test('CPG across engines: a Corosync CPG application and a ringcast one in one group see the same members and the same messages in one order', { skip: cpgSkip, timeout: 150_000 }, async () => {
   const engines: Engine[] = ['corosync', 'corosync', 'ringcast'];
-  const r = new MixedRing(engines, 233);
+  const r = new MixedRing(engines);
   rings.push(r);
   const peerBin = join(r.dir, 'cpg-peer');
   execFileSync('gcc', ['-O2', '-Wall', '-std=gnu11', '-o', peerBin, join(process.cwd(), 'test/lab/cpg-peer.c'), '-lcpg']);

@@ -39,7 +39,7 @@ export class DaemonCluster {
   readonly members: Member[] = [];
   readonly config: string;
 
-  /** `subnet` (1-250) keeps two clusters of one test file apart; default: from the process id. */
+  /** `subnet`: see NetnsLab.create (absent: a free one is claimed, so parallel test files never meet). */
   constructor(size: number, prefix: string, subnet?: number) {
     this.lab = NetnsLab.create(size, subnet);
     this.dir = mkdtempSync(join(tmpdir(), prefix));

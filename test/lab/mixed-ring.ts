@@ -41,7 +41,8 @@ export class MixedRing {
   readonly dir: string;
   readonly nodes: MixedNode[];
 
-  constructor(engines: readonly Engine[], subnet: number) {
+  /** `subnet`: see NetnsLab.create (absent: a free one is claimed). */
+  constructor(engines: readonly Engine[], subnet?: number) {
     this.lab = NetnsLab.create(engines.length, subnet);
     this.dir = mkdtempSync(join(tmpdir(), 'ringcast-mixed-'));
     const nodelist = this.lab.nodes.map((n) => `  node {\n    nodeid: ${n.id}\n    name: node${n.id}\n    ring0_addr: ${n.address}\n  }`).join('\n');

@@ -32,18 +32,44 @@ export class NetnsLab {
     this.switchNs = `rcsw${this.tag}`;
   }
 
-  /** Creates `size` node namespaces on one bridge; `subnet` (1-250) keeps parallel labs apart. */
-  static create(size: number, subnet = 1 + (process.pid % 250)): NetnsLab {
-    const lab = new NetnsLab(size, subnet);
-    lab.destroy();
-    sh(['ip', 'netns', 'add', lab.switchNs]);
+  /**
+   * Creates `size` node namespaces on one bridge. Without `subnet` it claims a free one (1-250):
+   * creating the switch namespace is the claim, and it fails when another lab (a test file
+   * running beside this one) holds that subnet, so parallel labs never tear each other down.
+   * An explicit `subnet` removes whatever lab had it first (for a script that owns the machine).
+   */
+  static create(size: number, subnet?: number): NetnsLab {
+    if (subnet !== undefined) {
+      const lab = new NetnsLab(size, subnet);
+      lab.destroy();
+      sh(['ip', 'netns', 'add', lab.switchNs]);
+      return lab.build();
+    }
+    const first = process.pid % 250;
+    for (let k = 0; k < 250; k++) {
+      const lab = new NetnsLab(size, 1 + ((first + k) % 250));
+      try {
+        sh(['ip', 'netns', 'add', lab.switchNs]);
+      } catch {
+        continue; // another lab holds it (or a crashed run left it): try the next
+      }
+      return lab.build();
+    }
+    throw new Error('no free lab subnet among 1-250 (stale rcsw* namespaces? `ip netns list`)');
+  }
+
+  /** The bridge in the (already created) switch namespace, then the nodes. */
+  private build(): NetnsLab {
+    const lab = this;
+    // Node namespaces a crashed run left under this subnet: ours now, since we hold its switch.
+    lab.destroyNodes();
     sh(['ip', '-n', lab.switchNs, 'link', 'add', 'br0', 'type', 'bridge']);
     sh(['ip', '-n', lab.switchNs, 'link', 'set', 'br0', 'up']);
-    for (let id = 1; id <= size; id++) {
+    for (let id = 1; id <= lab.size; id++) {
       const ns = `rcn${lab.tag}x${id}`;
       const a = `rc${lab.tag}a${id}`;
       const b = `rc${lab.tag}b${id}`;
-      const address = `10.77.${subnet}.${id}`;
+      const address = `10.77.${lab.subnet}.${id}`;
       sh(['ip', 'netns', 'add', ns]);
       sh(['ip', 'link', 'add', a, 'type', 'veth', 'peer', 'name', b]);
       sh(['ip', 'link', 'set', a, 'netns', lab.switchNs]);
@@ -124,17 +150,21 @@ export class NetnsLab {
   }
 
   destroy(): void {
+    this.destroyNodes();
+    try {
+      sh(['ip', 'netns', 'del', this.switchNs]);
+    } catch {
+      // not there
+    }
+  }
+
+  private destroyNodes(): void {
     for (let id = 1; id <= Math.max(this.size, 8); id++) {
       try {
         sh(['ip', 'netns', 'del', `rcn${this.tag}x${id}`]);
       } catch {
         // not there
       }
-    }
-    try {
-      sh(['ip', 'netns', 'del', this.switchNs]);
-    } catch {
-      // not there
     }
   }
 
