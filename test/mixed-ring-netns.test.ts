@@ -58,6 +58,16 @@ test('two Corosync nodes and one ringcastd: sync completes everywhere, one quoru
   sameQuorumView(r);
   assert.match(r.log(1), /Members joined:( \d+)* 3\b/);
 
+  // cfg across engines: Corosync's reload reaches the ringcast node, ringcast's reaches Corosync.
+  const csReload = r.exec(1, 'corosync-cfgtool', ['-R']);
+  assert.equal(csReload.status, 0, csReload.output);
+  await waitFor('the ringcast node reloads on corosync-cfgtool -R', () => /Config reload requested by node 1".*\n.*cfg reload: configuration reloaded/.test(r.log(3)), 10_000);
+  const rcReload = r.ringcast(3, ['cfg', 'reload']);
+  assert.equal(rcReload.status, 0, rcReload.output);
+  assert.equal(rcReload.output, 'Reloading corosync.conf...\nDone\n');
+  await waitFor('the Corosync nodes reload on ringcast cfg reload', () => [1, 2].every((id) => r.log(id).includes('Config reload requested by node 3')), 10_000);
+  assert.equal(r.ringcast(3, ['cfg', 'status']).output.split('\n').slice(0, 2).join('\n'), 'Local node ID 3, transport udpu\nLINK ID 0 ');
+
   await r.kill(3);
   await waitFor('the two Corosync nodes in a synchronized ring of 2', () => r.synced(1, 2)() && r.synced(2, 2)(), 30_000);
   assert.equal(quorumFacts(r.quorumText(1)).quorate, 'Yes');

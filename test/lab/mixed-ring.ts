@@ -103,6 +103,22 @@ export class MixedRing {
     }
   }
 
+  /** A command in node `id`'s namespace: its exit status and output (stdout then stderr). */
+  exec(id: number, command: string, args: readonly string[]): { status: number; output: string } {
+    try {
+      const out = execFileSync('ip', ['netns', 'exec', this.lab.nodes[id - 1]!.ns, command, ...args], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      return { status: 0, output: out };
+    } catch (err) {
+      const e = err as { status?: number; stdout?: string; stderr?: string };
+      return { status: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  }
+
+  /** `ringcast ARGS` on a ringcast node, against its own daemon. */
+  ringcast(id: number, args: readonly string[]): { status: number; output: string } {
+    return this.exec(id, process.execPath, [CLI, ...args, '--state-dir', join(this.nodes[id - 1]!.dir, 'state')]);
+  }
+
   /** `corosync-quorumtool -s` on a Corosync node, `ringcast quorum` on a ringcast node. */
   quorumText(id: number): string {
     const n = this.nodes[id - 1]!;
