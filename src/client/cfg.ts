@@ -15,6 +15,7 @@
  * A handler that throws, or does not settle before the daemon's cfg.shutdown_timeout, counts as
  * no (for a REGARDLESS request the node stops anyway). Closing the handle counts as yes.
  */
+import { ServiceBackedHandle } from './service-backed-handle.js';
 import {
   CFG_CS_ERR_TIMEOUT, CFG_CS_OK, CFG_SERVICE_NAME, CfgEvent, CfgRequest, HEARD_NEVER, LinkFlag, ShutdownFlag, ShutdownReply, decodeLinkStatus,
   decodeReload, decodeTestShutdown, decodeU32, encodeU32, type ShutdownFlagValue,
@@ -84,8 +85,7 @@ export function csErrorNumber(code: string): number {
 
 const NAME_OF_STATUS = new Map<number, RingcastErrorCode>(Object.entries(CS_ERROR).map(([n, v]) => [v, n as RingcastErrorCode]));
 
-export class CfgHandle {
-  readonly #svc: ServiceHandle;
+export class CfgHandle extends ServiceBackedHandle {
   #handler: CfgShutdownHandler | undefined;
   #listening = false;
   /** Shutdown questions the handler was asked and the outcome, for tests and status. */
@@ -97,25 +97,17 @@ export class CfgHandle {
   }
 
   private constructor(svc: ServiceHandle) {
-    this.#svc = svc;
-  }
-
-  get nodeId(): number {
-    return this.#svc.nodeId;
-  }
-
-  get closed(): boolean {
-    return this.#svc.closed;
+    super(svc);
   }
 
   /** corosync_cfg_local_get. */
   async localNodeId(options: { signal?: AbortSignal } = {}): Promise<number> {
-    return decoded(decodeU32(await this.#svc.request(CfgRequest.localGet, undefined, options)), 'cfg localget');
+    return decoded(decodeU32(await this.svc.request(CfgRequest.localGet, undefined, options)), 'cfg localget');
   }
 
   /** Link 0 to every nodelist node, in node id order. */
   async linkStatus(options: { signal?: AbortSignal } = {}): Promise<CfgLinkStatus> {
-    const a = decoded(decodeLinkStatus(await this.#svc.request(CfgRequest.linkStatus, undefined, options)), 'cfg linkstatus');
+    const a = decoded(decodeLinkStatus(await this.svc.request(CfgRequest.linkStatus, undefined, options)), 'cfg linkstatus');
     const nodes: CfgLinkNode[] = a.nodes.map((n) => {
       const local = (n.flags & LinkFlag.local) !== 0;
       const connected = (n.flags & LinkFlag.connected) !== 0;
@@ -138,7 +130,7 @@ export class CfgHandle {
    * when this node's file has an error (it then runs on with its running configuration).
    */
   async reload(options: { signal?: AbortSignal } = {}): Promise<CfgReloadResult> {
-    const r = decoded(decodeReload(await this.#svc.request(CfgRequest.reloadConfig, undefined, options)), 'cfg reload');
+    const r = decoded(decodeReload(await this.svc.request(CfgRequest.reloadConfig, undefined, options)), 'cfg reload');
     if (r.status !== CFG_CS_OK) {
       const code = NAME_OF_STATUS.get(r.status) ?? 'CS_ERR_LIBRARY';
       throw new RingcastError(code, `cfg reload failed on node ${this.nodeId}: ${r.message}`, { reason: 'RELOAD_FAILED' });
@@ -153,7 +145,7 @@ export class CfgHandle {
    */
   async shutdown(options: CfgShutdownOptions = {}): Promise<void> {
     const flags: ShutdownFlagValue = options.immediate ? ShutdownFlag.immediate : options.force ? ShutdownFlag.regardless : ShutdownFlag.request;
-    await this.#svc.request(CfgRequest.tryShutdown, encodeU32(flags), options.signal ? { signal: options.signal } : {});
+    await this.svc.request(CfgRequest.tryShutdown, encodeU32(flags), options.signal ? { signal: options.signal } : {});
   }
 
   /**
@@ -164,25 +156,17 @@ export class CfgHandle {
     this.#handler = handler;
     if (!this.#listening) {
       this.#listening = true;
-      this.#svc.on('event', (e) => void this.#onEvent(e));
+      this.svc.on('event', (e) => void this.#onEvent(e));
     }
-    await this.#svc.request(CfgRequest.trackStart, encodeU32(0), options);
+    await this.svc.request(CfgRequest.trackStart, encodeU32(0), options);
   }
 
   /** Stops being asked (trackstop; a pending question counts this handle as yes). */
   async offShutdownRequest(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#handler = undefined;
-    await this.#svc.request(CfgRequest.trackStop, undefined, options);
+    await this.svc.request(CfgRequest.trackStop, undefined, options);
   }
 
-  async close(): Promise<void> {
-    await this.#svc.close();
-  }
-
-  /** For RingcastClient's bookkeeping. */
-  once(event: 'close', listener: () => void): void {
-    this.#svc.once('close', listener);
-  }
 
   async #onEvent(e: ServiceEvent): Promise<void> {
     if (e.messageId !== CfgEvent.testShutdown) return;
@@ -203,9 +187,9 @@ export class CfgHandle {
     }
     if (yes) this.stats.answeredYes++;
     else this.stats.answeredNo++;
-    if (this.#svc.closed) return;
+    if (this.svc.closed) return;
     // CS_ERR_ACCESS: the question was decided meanwhile (timeout, the requester left); nothing to do.
-    await this.#svc.request(CfgRequest.replyToShutdown, encodeU32(yes ? ShutdownReply.yes : ShutdownReply.no)).catch(() => {
+    await this.svc.request(CfgRequest.replyToShutdown, encodeU32(yes ? ShutdownReply.yes : ShutdownReply.no)).catch(() => {
       this.stats.replyErrors++;
     });
   }

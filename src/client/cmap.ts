@@ -19,6 +19,7 @@
  * `maxQueuedNotices` notices its loop has not taken, and one that falls further behind ends with
  * CS_ERR_NO_RESOURCES (its tracker removed) rather than grow without bound.
  */
+import { ServiceBackedHandle } from './service-backed-handle.js';
 import {
   CMAP_SERVICE_NAME, CmapEventId, CmapMap, CmapRequest, CmapTrack, decodeEntries, decodeNotify, decodeU32, decodeValue, encodeAdjust,
   encodeKey, encodeSet, encodeTrackAdd, encodeU32, keyBytes, type CmapEntry, type CmapEventName, type CmapNotifyEvent,
@@ -115,8 +116,7 @@ export function toCmapValue(type: CmapTypeName, value: CmapJsValue): CmapValue {
   return v;
 }
 
-export class CmapHandle {
-  readonly #svc: ServiceHandle;
+export class CmapHandle extends ServiceBackedHandle {
   readonly #maxQueued: number;
   readonly #trackers = new Map<number, TrackerQueue>();
   readonly #early = new Map<number, CmapNotice[]>();
@@ -131,22 +131,14 @@ export class CmapHandle {
   }
 
   private constructor(svc: ServiceHandle, maxQueued: number) {
-    this.#svc = svc;
+    super(svc);
     this.#maxQueued = maxQueued;
-  }
-
-  get nodeId(): number {
-    return this.#svc.nodeId;
-  }
-
-  get closed(): boolean {
-    return this.#svc.closed;
   }
 
   /** cmap_get: CS_ERR_NOT_EXIST when there is no such key. */
   async get(key: string, options: Signal = {}): Promise<CmapItem> {
     checkKey(key);
-    const d = decodeValue(await this.#svc.request(CmapRequest.get, encodeKey(key), opts(options)));
+    const d = decodeValue(await this.svc.request(CmapRequest.get, encodeKey(key), opts(options)));
     if (!d.ok) throw badAnswer('cmap get', d.error);
     return item(key, d.value);
   }
@@ -167,25 +159,25 @@ export class CmapHandle {
     if ((fixed !== undefined && value.bytes.length !== fixed) || value.bytes.length > VALUE_BYTES_MAX) {
       throw new RingcastError('CS_ERR_INVALID_PARAM', `a ${value.type} value of ${value.bytes.length} bytes`);
     }
-    await this.#svc.request(CmapRequest.set, encodeSet(key, value), opts(options));
+    await this.svc.request(CmapRequest.set, encodeSet(key, value), opts(options));
   }
 
   /** cmap_delete: CS_ERR_ACCESS for a read-only key, CS_ERR_NOT_EXIST when absent. */
   async delete(key: string, options: Signal = {}): Promise<void> {
     checkKey(key);
-    await this.#svc.request(CmapRequest.delete, encodeKey(key), opts(options));
+    await this.svc.request(CmapRequest.delete, encodeKey(key), opts(options));
   }
 
   /** cmap_inc / cmap_dec (step ±1, or any i32): integer keys only, wrapping at their width. */
   async adjust(key: string, step: number, options: Signal = {}): Promise<void> {
     checkKey(key);
     if (!Number.isInteger(step) || step < -(2 ** 31) || step >= 2 ** 31) throw new RingcastError('CS_ERR_INVALID_PARAM', `step ${step} is not an i32`);
-    await this.#svc.request(CmapRequest.adjustInt, encodeAdjust(key, step), opts(options));
+    await this.svc.request(CmapRequest.adjustInt, encodeAdjust(key, step), opts(options));
   }
 
   /** Which map this connection reads: the runtime map (default) or Corosync's on-demand `stats` map. */
   async useMap(map: 'icmap' | 'stats', options: Signal = {}): Promise<void> {
-    await this.#svc.request(CmapRequest.setCurrentMap, encodeU32(map === 'stats' ? CmapMap.stats : CmapMap.icmap), opts(options));
+    await this.svc.request(CmapRequest.setCurrentMap, encodeU32(map === 'stats' ? CmapMap.stats : CmapMap.icmap), opts(options));
   }
 
   /**
@@ -194,7 +186,7 @@ export class CmapHandle {
    */
   entries(prefix = '', options: Signal = {}): AsyncIterableIterator<CmapItem> {
     checkKey(prefix, 'prefix');
-    const svc = this.#svc;
+    const svc = this.svc;
     let handle: number | undefined;
     let batch: CmapEntry[] = [];
     let done = false;
@@ -259,7 +251,7 @@ export class CmapHandle {
       options.signal?.removeEventListener('abort', onAbort);
       if (tracker === undefined) return;
       this.#trackers.delete(tracker);
-      if (!this.#svc.closed) await this.#svc.request(CmapRequest.trackDelete, encodeU32(tracker)).catch(() => undefined);
+      if (!this.svc.closed) await this.svc.request(CmapRequest.trackDelete, encodeU32(tracker)).catch(() => undefined);
     };
     const queue = new AsyncQueue<CmapNotice>(() => {}, () => void stop());
     const entry: TrackerQueue = {
@@ -272,7 +264,7 @@ export class CmapHandle {
     const onAbort = (): void => entry.end(new RingcastError('ABORT_ERR', 'cmap track: aborted'));
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
-    const started = this.#svc.request(CmapRequest.trackAdd, encodeTrackAdd(key, flags), opts(options)).then((answer) => {
+    const started = this.svc.request(CmapRequest.trackAdd, encodeTrackAdd(key, flags), opts(options)).then((answer) => {
       const h = decodeU32(answer);
       if (!h.ok) throw badAnswer('cmap track_add', h.error);
       tracker = h.value;
@@ -297,14 +289,6 @@ export class CmapHandle {
     return queue;
   }
 
-  async close(): Promise<void> {
-    await this.#svc.close();
-  }
-
-  /** For RingcastClient's bookkeeping. */
-  once(event: 'close', listener: () => void): void {
-    this.#svc.once('close', listener);
-  }
 
   #deliver(tracker: number, t: TrackerQueue, n: CmapNotice): void {
     if (t.queue.length >= this.#maxQueued) {
@@ -321,7 +305,7 @@ export class CmapHandle {
     void (async () => {
       let error: unknown;
       try {
-        for await (const ev of this.#svc.events()) {
+        for await (const ev of this.svc.events()) {
           if (ev.type === 'disconnected') {
             error = new RingcastError('CS_ERR_LIBRARY', `cmap track: connection to ringcastd lost: ${ev.reason} (${ev.detail})`, { reason: ev.reason });
             break;

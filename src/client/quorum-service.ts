@@ -14,6 +14,7 @@
  *     // ev.type === 'nodelist' (V1 only): ev.members, ev.joined, ev.left
  *   }
  */
+import { ServiceBackedHandle } from './service-backed-handle.js';
 import {
   QUORUM_SERVICE_NAME, QuorumModel, QuorumRequest, QuorumType, decodeQuorumServiceEvent, decodeU32, encodeU32,
   type QuorumServiceRingId,
@@ -39,8 +40,7 @@ const TRACK_CURRENT = 1;
 const TRACK_CHANGES = 2;
 const TRACK_CHANGES_ONLY = 4;
 
-export class QuorumServiceHandle {
-  readonly #svc: ServiceHandle;
+export class QuorumServiceHandle extends ServiceBackedHandle {
   #tracking = false;
 
   /** Connects and chooses the model (quorum_initialize / quorum_model_initialize). */
@@ -63,22 +63,14 @@ export class QuorumServiceHandle {
   readonly type: 'set' | 'free';
 
   private constructor(svc: ServiceHandle, model: 'v0' | 'v1', type: number) {
-    this.#svc = svc;
+    super(svc);
     this.model = model;
     this.type = type === QuorumType.set ? 'set' : 'free';
   }
 
-  get nodeId(): number {
-    return this.#svc.nodeId;
-  }
-
-  get closed(): boolean {
-    return this.#svc.closed;
-  }
-
   /** quorum_getquorate: this node's last quorum decision. */
   async quorate(options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    const v = u32(await this.#svc.request(QuorumRequest.getquorate, undefined, options), 'getquorate');
+    const v = u32(await this.svc.request(QuorumRequest.getquorate, undefined, options), 'getquorate');
     if (v > 1) throw badAnswer('getquorate', `quorate ${v}`);
     return v === 1;
   }
@@ -93,9 +85,9 @@ export class QuorumServiceHandle {
     this.#tracking = true;
     const flags = options.current === false ? TRACK_CHANGES_ONLY : TRACK_CURRENT | TRACK_CHANGES;
     const signal = options.signal ? { signal: options.signal } : {};
-    const events = this.#svc.events(signal);
+    const events = this.svc.events(signal);
     // Settled here (an unawaited rejection would crash the process); next() throws what it held.
-    const started: Promise<unknown> = this.#svc.request(QuorumRequest.trackstart, encodeU32(flags), signal).then(() => undefined, (err: unknown) => {
+    const started: Promise<unknown> = this.svc.request(QuorumRequest.trackstart, encodeU32(flags), signal).then(() => undefined, (err: unknown) => {
       this.#tracking = false;
       return err ?? new RingcastError('CS_ERR_LIBRARY', 'quorum service changes: trackstart failed');
     });
@@ -126,7 +118,7 @@ export class QuorumServiceHandle {
         await events.return?.();
         if (self.#tracking) {
           self.#tracking = false;
-          if (!self.#svc.closed) await self.#svc.request(QuorumRequest.trackstop).catch(() => undefined);
+          if (!self.svc.closed) await self.svc.request(QuorumRequest.trackstop).catch(() => undefined);
         }
         return { done: true, value: undefined };
       },
@@ -137,14 +129,6 @@ export class QuorumServiceHandle {
     return iterator;
   }
 
-  async close(): Promise<void> {
-    await this.#svc.close();
-  }
-
-  /** For RingcastClient's bookkeeping. */
-  once(event: 'close', listener: () => void): void {
-    this.#svc.once('close', listener);
-  }
 }
 
 function u32(payload: Uint8Array, what: string): number {

@@ -14,6 +14,7 @@
  * A daemon without `quorum { provider: corosync_votequorum }` hosts no votequorum service:
  * client.quorum() then fails with CS_ERR_NOT_EXIST (such a partition is always quorate).
  */
+import { ServiceBackedHandle } from './service-backed-handle.js';
 import {
   TrackFlag, VOTEQUORUM_SERVICE_NAME, VotequorumRequest, corosyncRingId, decodeEvent, decodeInfo, decodeState, encodeU32s,
   quorumFlagWords, type QuorumInfo, type QuorumRingId, type VotequorumEventValue,
@@ -59,8 +60,7 @@ export interface QuorumChangesOptions {
 
 export type QuorumHandleOptions = Omit<ServiceHandleOptions, 'retry'>;
 
-export class QuorumHandle {
-  readonly #svc: ServiceHandle;
+export class QuorumHandle extends ServiceBackedHandle {
   #tracking = false;
 
   /** Connects to the daemon's votequorum service; CS_ERR_NOT_EXIST when it has no quorum provider. */
@@ -69,20 +69,12 @@ export class QuorumHandle {
   }
 
   private constructor(svc: ServiceHandle) {
-    this.#svc = svc;
-  }
-
-  get nodeId(): number {
-    return this.#svc.nodeId;
-  }
-
-  get closed(): boolean {
-    return this.#svc.closed;
+    super(svc);
   }
 
   /** The whole picture in one answer: what `ringcast quorum` prints. */
   async state(options: { signal?: AbortSignal } = {}): Promise<QuorumStatus> {
-    const s = decoded(decodeState(await this.#svc.request(VotequorumRequest.state, undefined, options)), 'quorum state');
+    const s = decoded(decodeState(await this.svc.request(VotequorumRequest.state, undefined, options)), 'quorum state');
     const local = this.nodeId;
     return {
       quorate: s.quorate, expectedVotes: s.expectedVotes, highestExpected: s.highestExpected, totalVotes: s.totalVotes,
@@ -94,7 +86,7 @@ export class QuorumHandle {
   /** votequorum_getinfo: node 0 (default) is this node; CS_ERR_NOT_EXIST for a node never heard of. */
   async info(nodeId = 0, options: { signal?: AbortSignal } = {}): Promise<QuorumNodeInfo> {
     checkU32(nodeId, 'nodeId');
-    const i = decoded(decodeInfo(await this.#svc.request(VotequorumRequest.getinfo, encodeU32s(nodeId), options)), 'quorum getinfo');
+    const i = decoded(decodeInfo(await this.svc.request(VotequorumRequest.getinfo, encodeU32s(nodeId), options)), 'quorum getinfo');
     return { ...i, state: stateName(i.state), flags: quorumFlagWords(i.flags) };
   }
 
@@ -104,14 +96,14 @@ export class QuorumHandle {
    */
   async setExpected(expectedVotes: number, options: { signal?: AbortSignal } = {}): Promise<void> {
     checkU32(expectedVotes, 'expectedVotes', 1);
-    await this.#svc.request(VotequorumRequest.setexpected, encodeU32s(expectedVotes), options);
+    await this.svc.request(VotequorumRequest.setexpected, encodeU32s(expectedVotes), options);
   }
 
   /** votequorum_setvotes: nodeId 0 is this node. CS_ERR_NAME_NOT_FOUND for an unknown node, CS_ERR_INVALID_PARAM when refused. */
   async setVotes(nodeId: number, votes: number, options: { signal?: AbortSignal } = {}): Promise<void> {
     checkU32(nodeId, 'nodeId');
     checkU32(votes, 'votes');
-    await this.#svc.request(VotequorumRequest.setvotes, encodeU32s(votes, nodeId), options);
+    await this.svc.request(VotequorumRequest.setvotes, encodeU32s(votes, nodeId), options);
   }
 
   /**
@@ -123,9 +115,9 @@ export class QuorumHandle {
     if (this.#tracking) throw new RingcastError('CS_ERR_EXIST', 'quorum changes: already tracking on this handle');
     this.#tracking = true;
     const flags = options.current === false ? TrackFlag.changesOnly : TrackFlag.current | TrackFlag.changes;
-    const events = this.#svc.events(options.signal ? { signal: options.signal } : {});
+    const events = this.svc.events(options.signal ? { signal: options.signal } : {});
     // Settled here (an unawaited rejection would crash the process); next() throws what it held.
-    const started: Promise<unknown> = this.#svc.request(VotequorumRequest.trackstart, encodeU32s(flags), options.signal ? { signal: options.signal } : {})
+    const started: Promise<unknown> = this.svc.request(VotequorumRequest.trackstart, encodeU32s(flags), options.signal ? { signal: options.signal } : {})
       .then(() => undefined, (err: unknown) => {
         this.#tracking = false;
         return err ?? new RingcastError('CS_ERR_LIBRARY', 'quorum changes: trackstart failed');
@@ -133,7 +125,7 @@ export class QuorumHandle {
     const stop = async (): Promise<void> => {
       if (!this.#tracking) return;
       this.#tracking = false;
-      if (!this.#svc.closed) await this.#svc.request(VotequorumRequest.trackstop).catch(() => undefined);
+      if (!this.svc.closed) await this.svc.request(VotequorumRequest.trackstop).catch(() => undefined);
     };
     const self = this;
     const iterator: AsyncIterableIterator<QuorumEvent> = {
@@ -164,14 +156,6 @@ export class QuorumHandle {
     return iterator;
   }
 
-  async close(): Promise<void> {
-    await this.#svc.close();
-  }
-
-  /** For RingcastClient's bookkeeping. */
-  once(event: 'close', listener: () => void): void {
-    this.#svc.once('close', listener);
-  }
 }
 
 function publicEvent(e: VotequorumEventValue): QuorumEvent {
