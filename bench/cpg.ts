@@ -7,10 +7,9 @@
  * lab). Figures at node 2: delivered msgs/s and MB/s, latency p50/p99 from the send time in each
  * payload, CPU of the three daemons (% of one core) and of the applications.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { cpuTicks, nodeFlags, startBenchRing, type Placement } from './daemons.js';
+import { ClientProcess } from './client-process.js';
+import { cpuTicks, startBenchRing, type Placement } from './daemons.js';
 
 const CLIENT = join(process.cwd(), 'dist/bench/cpg-client.js');
 const GROUP = 'bench';
@@ -40,56 +39,6 @@ interface Mark {
   readonly p99Us: number | null;
 }
 
-/** A client process and its stdout lines, one awaited answer at a time. */
-class ClientProcess {
-  readonly child: ChildProcess;
-  readonly #lines: string[] = [];
-  #waiter: (() => void) | undefined;
-  #exited = false;
-
-  constructor(socket: string, sizeBytes: number, send: boolean) {
-    this.child = spawn(process.execPath, [...nodeFlags('BENCH_CLIENT_NODE_ARGS'), CLIENT, socket, GROUP, String(sizeBytes), send ? '1' : '0', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      this.#lines.push(line);
-      this.#waiter?.();
-    });
-    this.child.once('exit', () => {
-      this.#exited = true;
-      this.#waiter?.();
-    });
-  }
-
-  async next(timeoutMs = 20_000): Promise<unknown> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#lines.length === 0) {
-      if (this.#exited) throw new Error('a bench CPG client exited early');
-      if (Date.now() > deadline) throw new Error('a bench CPG client did not answer');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-        this.#waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#waiter = undefined;
-    }
-    return JSON.parse(this.#lines.shift()!);
-  }
-
-  tell(line: string): void {
-    this.child.stdin!.write(`${line}\n`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.#exited) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.tell('stop');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function benchCpg(where: Placement, scenario: CpgScenario, sizeBytes: number, seconds: number): Promise<CpgBenchResult> {
@@ -97,7 +46,7 @@ export async function benchCpg(where: Placement, scenario: CpgScenario, sizeByte
   const clients: ClientProcess[] = [];
   try {
     // Sync must have completed before joins are answered; the clients' joins wait it out.
-    for (const id of [1, 2, 3]) clients.push(new ClientProcess(join(ring.stateDir(id), 'ringcast.sock'), sizeBytes, scenario === 'all' || id === 1));
+    for (const id of [1, 2, 3]) clients.push(new ClientProcess(CLIENT, [join(ring.stateDir(id), 'ringcast.sock'), GROUP, String(sizeBytes), scenario === 'all' || id === 1 ? '1' : '0', '3'], 'a bench CPG client'));
     for (const c of clients) await c.next();
     for (const c of clients) c.tell('go');
     await sleep(WARMUP_MS);

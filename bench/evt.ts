@@ -6,11 +6,10 @@
  * subscriber (the mean) and in total, latency p50/p99 from publish time over all subscribers,
  * lost-event notices, CPU of the daemons.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { cpuTicks, nodeFlags, startBenchRing, type Placement } from './daemons.js';
+import { ClientProcess } from './client-process.js';
+import { cpuTicks, startBenchRing, type Placement } from './daemons.js';
 
 const CLIENT = join(process.cwd(), 'dist/bench/evt-client.js');
 const WARMUP_MS = 2000;
@@ -58,54 +57,8 @@ interface Mark {
   readonly p99Us: number | null;
 }
 
-class Proc {
-  readonly child: ChildProcess;
-  readonly #lines: string[] = [];
-  #wake: (() => void) | undefined;
-  #exited = false;
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [...nodeFlags('BENCH_CLIENT_NODE_ARGS'), CLIENT, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      this.#lines.push(line);
-      this.#wake?.();
-    });
-    this.child.once('exit', () => {
-      this.#exited = true;
-      this.#wake?.();
-    });
-  }
-
-  async next(timeoutMs = 60_000): Promise<unknown> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#lines.length === 0) {
-      if (this.#exited) throw new Error('a bench EVT client exited early');
-      if (Date.now() > deadline) throw new Error('a bench EVT client did not answer');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-    return JSON.parse(this.#lines.shift()!);
-  }
-
-  tell(line: string): void {
-    this.child.stdin!.write(`${line}\n`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.#exited) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.tell('stop');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
+/** EVT clients wait up to 60 s for an answer (100 subscribers take long to set up). */
+const evtClient = (args: string[]): ClientProcess => new ClientProcess(CLIENT, args, 'a bench EVT client', 60_000);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -119,18 +72,18 @@ function weighted(marks: { m: Mark; n: number }[], key: 'p50Us' | 'p99Us'): numb
 
 export async function benchEvt(where: Placement, subscribers: number, sizeBytes: number, seconds: number): Promise<EvtBenchResult> {
   const ring = await startBenchRing(where);
-  const procs: Proc[] = [];
+  const procs: ClientProcess[] = [];
   try {
     const share = [1, 2, 3].map((id) => Math.floor(subscribers / 3) + (id <= subscribers % 3 ? 1 : 0));
     // The first subscriber goes to node 2, as the CPG bench measures at node 2.
     const order = [2, 3, 1];
-    const subs: Proc[] = [];
+    const subs: ClientProcess[] = [];
     for (let i = 0; i < 3; i++) {
       const n = share[i]!;
       if (n === 0) continue;
-      subs.push(new Proc([join(ring.stateDir(order[i]!), 'ringcast.sock'), 'sub', String(sizeBytes), String(n)]));
+      subs.push(evtClient([join(ring.stateDir(order[i]!), 'ringcast.sock'), 'sub', String(sizeBytes), String(n)]));
     }
-    const pub = new Proc([join(ring.stateDir(1), 'ringcast.sock'), 'pub', String(sizeBytes), '1']);
+    const pub = evtClient([join(ring.stateDir(1), 'ringcast.sock'), 'pub', String(sizeBytes), '1']);
     procs.push(...subs, pub);
     for (const p of procs) await p.next();
     pub.tell('go');
