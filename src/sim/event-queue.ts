@@ -1,6 +1,7 @@
 /**
  * The simulator's agenda: a binary min-heap of events ordered by virtual time, ties broken by
- * insertion order so runs are deterministic.
+ * insertion order so runs are deterministic. Sifting moves a hole instead of swapping pairs: the
+ * agenda is the simulator's hottest structure, and a swap that allocates shows in every soak.
  */
 export class EventQueue<T> {
   private readonly times: number[] = [];
@@ -13,10 +14,21 @@ export class EventQueue<T> {
   }
 
   push(time: number, item: T): void {
+    const order = this.counter++;
+    let i = this.items.length;
     this.times.push(time);
-    this.orders.push(this.counter++);
+    this.orders.push(order);
     this.items.push(item);
-    this.up(this.items.length - 1);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const tp = this.times[parent]!;
+      if (tp < time || (tp === time && this.orders[parent]! < order)) break;
+      this.place(i, parent);
+      i = parent;
+    }
+    this.times[i] = time;
+    this.orders[i] = order;
+    this.items[i] = item;
   }
 
   peekTime(): number | undefined {
@@ -24,50 +36,45 @@ export class EventQueue<T> {
   }
 
   pop(): { time: number; item: T } | undefined {
-    if (this.items.length === 0) return undefined;
+    const n = this.items.length;
+    if (n === 0) return undefined;
     const time = this.times[0]!;
     const item = this.items[0]!;
-    const last = this.items.length - 1;
-    this.swap(0, last);
-    this.times.pop();
-    this.orders.pop();
-    this.items.pop();
-    if (this.items.length > 0) this.down(0);
+    const lastTime = this.times.pop()!;
+    const lastOrder = this.orders.pop()!;
+    const lastItem = this.items.pop()!;
+    if (n > 1) this.sinkFromRoot(lastTime, lastOrder, lastItem);
     return { time, item };
   }
 
-  private less(i: number, j: number): boolean {
-    const ti = this.times[i]!;
-    const tj = this.times[j]!;
-    return ti < tj || (ti === tj && this.orders[i]! < this.orders[j]!);
+  /** Moves the entry at `from` to `to` (the hole moves the other way). */
+  private place(to: number, from: number): void {
+    this.times[to] = this.times[from]!;
+    this.orders[to] = this.orders[from]!;
+    this.items[to] = this.items[from]!;
   }
 
-  private swap(i: number, j: number): void {
-    [this.times[i], this.times[j]] = [this.times[j]!, this.times[i]!];
-    [this.orders[i], this.orders[j]] = [this.orders[j]!, this.orders[i]!];
-    [this.items[i], this.items[j]] = [this.items[j]!, this.items[i]!];
-  }
-
-  private up(i: number): void {
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) return;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  private down(i: number): void {
+  /** Puts (time, order, item) into the hole at the root and sinks it to its place. */
+  private sinkFromRoot(time: number, order: number, item: T): void {
     const n = this.items.length;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < n && this.less(l, m)) m = l;
-      if (r < n && this.less(r, m)) m = r;
-      if (m === i) return;
-      this.swap(i, m);
+      let m = l;
+      if (r < n) {
+        const tl = this.times[l]!;
+        const tr = this.times[r]!;
+        if (tr < tl || (tr === tl && this.orders[r]! < this.orders[l]!)) m = r;
+      }
+      const tm = this.times[m]!;
+      if (time < tm || (time === tm && order < this.orders[m]!)) break;
+      this.place(i, m);
       i = m;
     }
+    this.times[i] = time;
+    this.orders[i] = order;
+    this.items[i] = item;
   }
 }
