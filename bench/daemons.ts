@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { generateKey, writeKeyFile } from '../src/net/crypto/index.js';
 import type { DaemonStatus } from '../src/protocol/status.js';
 import { NetnsLab, labAvailable } from '../test/lab/netns.js';
+import { DAEMON_NODE_FLAGS } from '../src/cli/daemon-node-flags.js';
 
 const DAEMON = join(process.cwd(), 'dist/src/cli/ringcastd.js');
 
@@ -124,7 +125,7 @@ export async function startBenchRing(where: Placement, extraArgs: (id: number) =
       ? `ringcast {\n${process.env.BENCH_FRAME_SIZE ? `  frame_size: ${process.env.BENCH_FRAME_SIZE}\n` : ''}${process.env.BENCH_RINGCAST ? `  ${process.env.BENCH_RINGCAST}\n` : ''}}\n`
       : ''));
   const procs: ChildProcess[] = [1, 2, 3].map((i) =>
-    where.spawn(i, [...nodeFlags('BENCH_DAEMON_NODE_ARGS'), DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...extraArgs(i)]));
+    where.spawn(i, [...DAEMON_NODE_FLAGS, ...nodeFlags('BENCH_DAEMON_NODE_ARGS'), DAEMON, '--config', join(dir, 'c.conf'), '--nodeid', String(i), '--state-dir', join(dir, `s${i}`), ...extraArgs(i)]));
   const ring: BenchRing = {
     dir,
     procs,

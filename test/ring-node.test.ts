@@ -286,3 +286,25 @@ test('onTraffic hears every message sent and delivered and every frame in and ou
     await Promise.all(ring.map((n) => n.stop({ leave: false })));
   }
 });
+
+test('maxQueuedBytes (ringcast.send_queue_bytes) bounds what a node accepts while it cannot send: the next message gets QUEUE_FULL', async () => {
+  const ports = await freePorts(2);
+  const nodes = ports.map((port, i) => ({ nodeId: i + 1, address: '127.0.0.1', port }));
+  // Node 2 never starts and consensus is long: node 1 gathers for 10 s and multicasts nothing,
+  // so its queue fills to the bound exactly.
+  const node = new RingNode({ nodeId: 1, nodes, totem: { token: 300, consensus: 10_000 }, maxQueuedBytes: 65_536 });
+  await node.start();
+  let accepted = 0;
+  let refused: ReturnType<RingNode['send']> | undefined;
+  for (let k = 0; k < 100 && !refused; k++) {
+    const result = node.send(new Uint8Array(4096));
+    if (result.ok) accepted++;
+    else refused = result;
+  }
+  try {
+    assert.ok(refused && !refused.ok && refused.code === 'QUEUE_FULL', JSON.stringify(refused));
+    assert.ok(accepted >= 14 && accepted <= 16, `accepted ${accepted} messages of 4 KiB under a 64 KiB bound`);
+  } finally {
+    await node.stop({ leave: false });
+  }
+});

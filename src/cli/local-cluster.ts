@@ -16,6 +16,7 @@ import { generateKey, writeKeyFile } from '../net/crypto/index.js';
 import type { DaemonStatus } from '../protocol/status.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { demonstrateOrdering } from './local-ordering.js';
+import { DAEMON_NODE_FLAGS } from './daemon-node-flags.js';
 
 let parsed;
 try {
@@ -100,7 +101,7 @@ function onLog(id: number, rec: { level: number; msg: string }): void {
 }
 
 function start(id: number): void {
-  const proc = spawn(process.execPath, [daemonPath, '--config', config, '--nodeid', String(id),
+  const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, daemonPath, '--config', config, '--nodeid', String(id),
     '--state-dir', stateDir(id), '--history', join(base, `node${id}.history.jsonl`), '--load', '20:64'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   let buffered = '';

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * ringcastd --config FILE [--nodeid N] [--state-dir DIR] [--history FILE] [--load RATE:SIZE]
  *
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     services,
     evt: config.event,
     nodeName: config.nodes.find((n) => n.nodeId === nodeId)?.name,
+    sendQueueBytes: config.ringcast.sendQueueBytes,
     memoryPacer: {
       ...(config.ringcast.gcYoungEveryBytes === undefined ? {} : { minorEveryBytes: config.ringcast.gcYoungEveryBytes }),
       ...(config.ringcast.gcFullEveryBytes === undefined ? {} : { majorEveryBytes: config.ringcast.gcFullEveryBytes }),

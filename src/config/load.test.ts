@@ -129,6 +129,14 @@ describe('loadConfig: a valid file', () => {
     assert.ok(errors(withOwn('  gc_young_every: 1073741825')).some((e) => e.key === 'ringcast.gc_young_every'));
   });
 
+  test('ringcast.send_queue_bytes: the send queue bound in bytes, 64 KiB to 256 MiB; unset: absent (the ring\'s 16 MiB)', () => {
+    const withOwn = (lines: string): string => `${NODES}ringcast {\n${lines}\n}\n`;
+    assert.equal(ok(withOwn('  send_queue_bytes: 4194304')).config.ringcast.sendQueueBytes, 4194304);
+    assert.equal(ok(withOwn('  frame_size: 8192')).config.ringcast.sendQueueBytes, undefined);
+    const low = errors(withOwn('  send_queue_bytes: 1000'));
+    assert.ok(low.some((e) => e.key === 'ringcast.send_queue_bytes' && e.line === 8), JSON.stringify(low));
+  });
+
   test('shutdown_drain_timeout: a planned stop\'s bound in ms, 0 (leave at once) to the longest timer; default 2 × (token + consensus)', () => {
     assert.equal(ok(withNodes('  shutdown_drain_timeout: 2500')).config.totem.shutdownDrainTimeoutMs, 2500);
     assert.equal(ok(withNodes('  shutdown_drain_timeout: 0')).config.totem.shutdownDrainTimeoutMs, 0);

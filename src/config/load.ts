@@ -101,13 +101,14 @@ function buildRingcast(root: SectionValues, sink: IssueSink): RingcastSettings {
   const frameSize = num(own, 'frame_size') ?? DEFAULT_FRAME_SIZE;
   const ipFragmentation = str(own, 'ip_fragmentation') === 'off' ? 'off' : 'auto';
   const service = str(own, 'service');
+  const sendQueueBytes = num(own, 'send_queue_bytes');
   const gcYoungEveryBytes = num(own, 'gc_young_every');
   const gcFullEveryBytes = num(own, 'gc_full_every');
   // Checked by the schema already (hostPort); a failed check left no value here.
   const metrics = str(own, 'metrics_address');
   const metricsAddress = metrics === undefined ? undefined : parseHostPort(metrics);
   return {
-    frameSize, ipFragmentation, socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }),
+    frameSize, ipFragmentation, ...(sendQueueBytes === undefined ? {} : { sendQueueBytes }), socketMode: DEFAULT_SOCKET_MODE, ...(stateDir === undefined ? {} : { stateDir }), ...(history === undefined ? {} : { history }),
     ...(gcYoungEveryBytes === undefined ? {} : { gcYoungEveryBytes }), ...(gcFullEveryBytes === undefined ? {} : { gcFullEveryBytes }),
     ...(service === undefined ? {} : { service: { path: service, line: lineOf(own, 'service') ?? 0 } }),
     ...(metricsAddress?.ok ? { metricsAddress: { host: metricsAddress.host, port: metricsAddress.port } } : {}),

@@ -221,6 +221,7 @@ const ringcastSpec: SectionSpec = {
     { name: 'state_dir', value: path },
     { name: 'history', value: path },
     { name: 'frame_size', value: { type: 'integer', unit: 'bytes', min: 576, max: 65536 } },
+    { name: 'send_queue_bytes', value: { type: 'integer', unit: 'bytes', min: 65536, max: 256 * 1024 * 1024 } },
     { name: 'gc_young_every', value: { type: 'integer', unit: 'bytes', min: 0, max: 1024 * 1024 * 1024 } },
     { name: 'gc_full_every', value: { type: 'integer', unit: 'bytes', min: 0, max: 1024 * 1024 * 1024 } },
     { name: 'ip_fragmentation', value: { type: 'enum', values: ['auto', 'off'] } },

@@ -115,6 +115,11 @@ export interface RingcastSettings {
   readonly service?: { readonly path: string; readonly line: number };
   /** Mode of the IPC socket file (ringcast.socket_mode, octal); default 0o660. */
   readonly socketMode: number;
+  /**
+   * ringcast.send_queue_bytes: bytes of messages this node accepts and has not multicast yet; a
+   * client over it is told to try again. Unset: the ring's default (16 MiB).
+   */
+  readonly sendQueueBytes?: number;
   /** ringcast.gc_young_every / gc_full_every: the daemon's memory pacer budgets (src/daemon/memory-pacer.ts); unset: its defaults, 0: off. */
   readonly gcYoungEveryBytes?: number;
   readonly gcFullEveryBytes?: number;

@@ -68,6 +68,8 @@ export interface DaemonOptions {
   readonly services?: readonly Service[];
   /** Garbage collection by frame traffic (memory-pacer.ts): budgets, or false to leave it to V8. */
   readonly memoryPacer?: Partial<MemoryPacerOptions> | false;
+  /** Bytes of accepted messages not yet multicast (ringcast.send_queue_bytes); unset: TotemGroup's default. */
+  readonly sendQueueBytes?: number;
   /** The EVT service's options (delivery queue size and resume level, filter rule, bounds). */
   readonly evt?: ServiceHostOptions['evt'];
   /** This node's nodelist `name`: its CLM node name (else the address text, as OpenAIS named nodes). */
@@ -194,6 +196,7 @@ export class Daemon {
       maxFrameBytes: options.maxFrameBytes,
       ipFragmentation: options.ipFragmentation,
       shutdownDrainTimeoutMs: options.shutdownDrainTimeoutMs,
+      maxQueuedBytes: options.sendQueueBytes,
       onTraffic: this.pacer?.account,
       trace: (event) => {
         if (event.kind === 'tokenLost' && event.state === 'operational') {

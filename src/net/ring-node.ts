@@ -95,6 +95,8 @@ export interface RingNodeOptions {
    * (totem.shutdown_drain_timeout). Default 2 × (token + consensus).
    */
   readonly shutdownDrainTimeoutMs?: number;
+  /** Bytes of accepted messages not yet multicast (ringcastd: ringcast.send_queue_bytes); default TotemGroup's. */
+  readonly maxQueuedBytes?: number;
   /**
    * Hears the length of every message sent and delivered, every datagram received and every frame
    * sealed to send (once however many peers get it): the bytes behind most of the node's buffer
@@ -219,6 +221,7 @@ export class RingNode extends EventEmitter<RingNodeEvents> {
       nodeId: options.nodeId,
       config,
       store: this.store,
+      maxQueuedBytes: options.maxQueuedBytes,
       transport: { send: (frames) => this.sendFrames(frames) },
       scheduler: REAL_TIME,
       onEvent: (event) => this.onRingEvent(event),
