@@ -27,6 +27,7 @@ import {
   type EvtPriority,
 } from '../protocol/evt-lib.js';
 import { decodeEvtDeliveryBatch, EVT_BATCH_BYTES_MAX, EVT_BATCH_DELIVERIES_MAX, EVT_EVENT_DELIVER_BATCH } from '../protocol/evt-batch.js';
+import { decodeEvtDeliveryShared, EVT_EVENT_DELIVER_SHARED, type EvtSharedDelivery } from '../protocol/evt-shared.js';
 import { SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK } from '../protocol/sa-errors.js';
 import { AsyncQueue } from './async-queue.js';
 import { abortable, backoffDelayMs, checkBackoff, sleep, type BackoffOptions } from './backoff.js';
@@ -56,6 +57,14 @@ export interface EvtHandleOptions {
    * them one by one). Default 256; 0: one frame per delivery. Order and content are the same.
    */
   readonly batchDeliveries?: number;
+  /**
+   * With batches: an event that reaches several channel opens of this handle comes once, with
+   * the list of opens and subscriptions it is for (protocol version 3; a daemon without it sends
+   * one copy per open). Default true. What each subscription sees is the same either way, except
+   * that the `data` and `patterns` of those deliveries are the same bytes (read them, do not
+   * write into them; slice() for a private copy).
+   */
+  readonly shareDeliveries?: boolean;
   readonly pid?: number;
   readonly signal?: AbortSignal;
 }
@@ -258,13 +267,17 @@ export class EvtChannel {
 
 export class EvtHandle extends EventEmitter<EvtHandleEvents> {
   readonly version: EvtVersion = EVT_VERSION;
-  /** batches: delivery frames that held several deliveries (protocol version 2). */
-  readonly stats = { tryAgain: 0, reconnects: 0, badEvents: 0, orphanEvents: 0, lostNotices: 0, batches: 0 };
+  /**
+   * batches: delivery frames that held several deliveries (protocol version 2 or 3); shared: entries
+   * of shared frames (version 3), each one event's bytes for one or more of this handle's opens.
+   */
+  readonly stats = { tryAgain: 0, reconnects: 0, badEvents: 0, orphanEvents: 0, lostNotices: 0, batches: 0, shared: 0 };
   readonly #target: LinkTarget;
   readonly #retry: BackoffOptions;
   readonly #reconnect: ReturnType<typeof resolveReconnect>;
   readonly #window: number;
   readonly #batch: number;
+  readonly #share: boolean;
   readonly #channels = new Map<number, EvtChannel>();
   #ipc: IpcClient | undefined;
   #reconnected: Promise<void> | undefined;
@@ -302,6 +315,7 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
     if (!Number.isInteger(this.#batch) || this.#batch < 0 || this.#batch > EVT_BATCH_DELIVERIES_MAX) {
       throw new RangeError(`batchDeliveries ${this.#batch} must be an integer in 0..${EVT_BATCH_DELIVERIES_MAX}`);
     }
+    this.#share = options.shareDeliveries ?? true;
     this.#attach(ipc);
   }
 
@@ -418,6 +432,14 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
       await this.#request(ipc, { kind: 'batch', maxDeliveries: this.#batch, maxBytes }, undefined);
     } catch (err) {
       if (!(err instanceof SaAisError) || err.code !== 'SA_AIS_ERR_INVALID_PARAM') throw err;
+      return;
+    }
+    if (!this.#share) return;
+    // Request 10; a version-2 daemon answers CS_ERR_INVALID_PARAM and keeps sending event 1.
+    try {
+      await this.#request(ipc, { kind: 'share', maxTargets: EVT_BATCH_DELIVERIES_MAX }, undefined);
+    } catch (err) {
+      if (!(err instanceof SaAisError) || err.code !== 'SA_AIS_ERR_INVALID_PARAM') throw err;
     }
   }
 
@@ -457,6 +479,16 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
   }
 
   #onEvent(raw: IpcEvent): void {
+    if (raw.messageId === EVT_EVENT_DELIVER_SHARED) {
+      const frame = decodeEvtDeliveryShared(raw.payload);
+      if (!frame.ok) {
+        this.stats.badEvents++;
+        return this.taken();
+      }
+      this.stats.batches++;
+      for (const entry of frame.value) this.#onShared(entry);
+      return;
+    }
     if (raw.messageId === EVT_EVENT_DELIVER_BATCH) {
       const batch = decodeEvtDeliveryBatch(raw.payload);
       if (!batch.ok) {
@@ -475,6 +507,29 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
       return this.taken();
     }
     this.#onDelivery(decoded.value);
+  }
+
+  /** One event for several opens: decoded once, one delivery object per target, in the frame's order. */
+  #onShared(entry: EvtSharedDelivery): void {
+    this.stats.shared++;
+    const b = entry.body;
+    const patterns = b.patterns.map(plain);
+    const publisherName = b.publisherName.length === 0 ? '' : decoder.decode(b.publisherName);
+    const data = plain(b.data);
+    const t = entry.targets;
+    for (let i = 0; i < t.length; i += 2) {
+      const sub = this.#channels.get(t[i]!)?.subscriptions.get(t[i + 1]!);
+      if (b.lost) this.stats.lostNotices++;
+      const e: EvtEvent = {
+        subscriptionId: t[i + 1]!, eventId: b.eventId, lost: b.lost, patterns, priority: b.priority, retentionNs: b.retentionNs,
+        publisherName, publishTimeNs: b.publishTimeNs, publisherNodeId: b.publisherNodeId, data,
+      };
+      if (sub?.sink !== undefined) sub.sink(e);
+      else if (sub === undefined || !sub.queue.push(e)) {
+        this.stats.orphanEvents++;
+        this.taken();
+      }
+    }
   }
 
   #onDelivery(d: EvtDelivery): void {
