@@ -5,7 +5,8 @@
  * its own channel open (create, subscriber) and pass-all subscription; LAYOUT `handles` (the
  * default): each subscriber on its own EvtHandle (N IPC connections); `opens`: all N opens on one
  * EvtHandle (one connection; the daemon sends each event once with its N targets, evt-shared.ts),
- * with N times the default credit window so the process may hold as much as N handles would.
+ * whose credit window is the backlog N handles would have had (N windows and N daemon queues, less
+ * the one daemon queue it has), at most the daemon's 65536.
  * Every delivery is counted; every 8th has its latency from the event's publish time taken (the
  * publisher's wall clock, same host). Lines on stdin,
  * JSON lines on stdout, as bench/cpg-client.ts:
@@ -18,9 +19,11 @@ const CHANNEL = 'bench';
 const SAMPLES_MAX = 50_000;
 const LATENCY_STRIDE = 8;
 const IN_FLIGHT = 64;
-/** The client's default credit window, per subscriber in both layouts; the daemon takes at most 65536 per connection. */
+/** The client's default credit window, per subscriber in the handles layout; the daemon takes at most 65536 per connection. */
 const CREDIT_WINDOW = 256;
 const CREDITS_MAX = 65536;
+/** The daemon's default delivery queue (event.delivery_queue_size): per handle, so per subscriber in the handles layout. */
+const DAEMON_QUEUE = 1000;
 
 async function main(): Promise<void> {
   const [socket, role, sizeText, countText, layout = 'handles'] = process.argv.slice(2);
@@ -41,7 +44,10 @@ async function main(): Promise<void> {
 
   if (role === 'sub') {
     const n = Number(countText);
-    const shared = layout === 'opens' ? await EvtHandle.open(socket, { creditWindow: Math.min(CREDITS_MAX, CREDIT_WINDOW * n), batchDeliveries: 1024 }) : undefined;
+    // The opens layout's one handle gets the backlog N handles would have (their windows and their
+    // daemon queues) as its window: the daemon's one queue is shared by its N subscribers.
+    const window = Math.min(CREDITS_MAX, (CREDIT_WINDOW + DAEMON_QUEUE) * n - DAEMON_QUEUE);
+    const shared = layout === 'opens' ? await EvtHandle.open(socket, { creditWindow: Math.max(CREDIT_WINDOW, window), batchDeliveries: 1024 }) : undefined;
     if (shared) handles.push(shared);
     for (let i = 0; i < n; i++) {
       const h = shared ?? await EvtHandle.open(socket, { creditWindow: CREDIT_WINDOW });
