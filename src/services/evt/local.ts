@@ -161,8 +161,59 @@ export class LocalConn {
     });
   }
 
+  /**
+   * The shared-delivery form of #pumpBatches (evt-shared.ts): queue items stay one per target (one
+   * slot, one credit each, so bounds and lost notices fall exactly where they fall unshared); items
+   * next to each other in queue order that carry the same event become one entry with their
+   * targets in that order, so each subscription sees what it saw before, in the same order.
+   */
   #pumpShared(b: BatchAgreement, maxTargets: number): void {
-    pumpSharedInto(this, b, maxTargets, this.stats);
+    const taken = SCRATCH;
+    while (this.credits > 0 && this.queue.size > 0) {
+      const max = Math.min(this.credits, b.maxDeliveries);
+      let entries = 0;
+      let recordBytes = 0;
+      let prev: SharedDelivery | undefined;
+      let run = 0;
+      taken.length = 0;
+      for (let q = this.queue.peek(); q !== undefined && taken.length < max; q = this.queue.peek()) {
+        const record = (q.delivery.record ??= encodeEvtDeliveryRecord(q.delivery));
+        const joins = q.delivery === prev && run < maxTargets;
+        if (taken.length > 0 && evtSharedBytes(entries + (joins ? 0 : 1), taken.length + 1, recordBytes + (joins ? 0 : record.length)) > b.maxBytes) break;
+        this.queue.shift();
+        taken.push(q);
+        if (joins) run++;
+        else {
+          entries++;
+          recordBytes += record.length;
+          prev = q.delivery;
+          run = 1;
+        }
+      }
+      this.credits -= taken.length;
+      try {
+        const first = taken[0]!;
+        if (taken.length === 1 && evtSharedBytes(1, 1, recordBytes) > b.maxBytes) {
+          // A record too big for a frame of its own goes as a plain delivery (it fits the frame bound as before).
+          this.conn.sendEvent(EVT_EVENT_DELIVER, withIds(first.delivery.record!, first.open.handle, first.subscriptionId));
+        } else {
+          const w = new EvtSharedWriter(entries, taken.length, recordBytes);
+          for (let i = 0; i < taken.length;) {
+            const d = taken[i]!.delivery;
+            let n = 1;
+            while (i + n < taken.length && n < maxTargets && taken[i + n]!.delivery === d) n++;
+            w.entry(d.record!, n);
+            for (const end = i + n; i < end; i++) w.target(taken[i]!.open.handle, taken[i]!.subscriptionId);
+          }
+          this.conn.sendEvent(EVT_EVENT_DELIVER_SHARED, EMPTY, w.finish());
+        }
+        this.stats.delivered += taken.length;
+        this.stats.frames++;
+      } catch {
+        this.stats.sendErrors++;
+      }
+    }
+    taken.length = 0;
   }
 
   /** Sends what the client has room for, most urgent first. */
@@ -220,61 +271,6 @@ export class LocalConn {
     }
     taken.length = 0;
   }
-}
-
-/**
- * The shared-delivery form of #pumpBatches (evt-shared.ts): queue items stay one per target (one
- * slot, one credit each, so bounds and lost notices fall exactly where they fall unshared); items
- * next to each other in queue order that carry the same event become one entry with their
- * targets in that order, so each subscription sees what it saw before, in the same order.
- */
-function pumpSharedInto(c: LocalConn, b: BatchAgreement, maxTargets: number, stats: ConnStats): void {
-  const taken = SCRATCH;
-  while (c.credits > 0 && c.queue.size > 0) {
-    const max = Math.min(c.credits, b.maxDeliveries);
-    let entries = 0;
-    let recordBytes = 0;
-    let prev: SharedDelivery | undefined;
-    let run = 0;
-    taken.length = 0;
-    for (let q = c.queue.peek(); q !== undefined && taken.length < max; q = c.queue.peek()) {
-      const record = (q.delivery.record ??= encodeEvtDeliveryRecord(q.delivery));
-      const joins = q.delivery === prev && run < maxTargets;
-      if (taken.length > 0 && evtSharedBytes(entries + (joins ? 0 : 1), taken.length + 1, recordBytes + (joins ? 0 : record.length)) > b.maxBytes) break;
-      c.queue.shift();
-      taken.push(q);
-      if (joins) run++;
-      else {
-        entries++;
-        recordBytes += record.length;
-        prev = q.delivery;
-        run = 1;
-      }
-    }
-    c.credits -= taken.length;
-    try {
-      const first = taken[0]!;
-      if (taken.length === 1 && evtSharedBytes(1, 1, recordBytes) > b.maxBytes) {
-        // A record too big for a frame of its own goes as a plain delivery (it fits the frame bound as before).
-        c.conn.sendEvent(EVT_EVENT_DELIVER, withIds(first.delivery.record!, first.open.handle, first.subscriptionId));
-      } else {
-        const w = new EvtSharedWriter(entries, taken.length, recordBytes);
-        for (let i = 0; i < taken.length;) {
-          const d = taken[i]!.delivery;
-          let n = 1;
-          while (i + n < taken.length && n < maxTargets && taken[i + n]!.delivery === d) n++;
-          w.entry(d.record!, n);
-          for (const end = i + n; i < end; i++) w.target(taken[i]!.open.handle, taken[i]!.subscriptionId);
-        }
-        c.conn.sendEvent(EVT_EVENT_DELIVER_SHARED, EMPTY, w.finish());
-      }
-      stats.delivered += taken.length;
-      stats.frames++;
-    } catch {
-      stats.sendErrors++;
-    }
-  }
-  taken.length = 0;
 }
 
 /** The newest subscription of `open` whose filters pass `patterns` (one delivery per open, 2.3). */
