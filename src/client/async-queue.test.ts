@@ -26,7 +26,7 @@ test('pushed items come out in order, each taken once, across the front-index co
     assert.deepEqual(dropped, Array.from({ length: pushed - out.length }, (_, i) => out.length + i));
     assert.equal(q.length, 0);
     assert.deepEqual(await q.next(), { value: undefined, done: true });
-  }), { numRuns: 60 });
+  }), { numRuns: 30 });
 });
 
 test('a waiting next() gets the next push at once; end() without dropping lets the buffered items out first', async () => {
