@@ -1,9 +1,14 @@
 /**
- * One EVT application process for bench/evt.ts: `node dist/bench/evt-client.js SOCKET ROLE SIZE HANDLES`.
+ * One EVT application process for bench/evt.ts: `node dist/bench/evt-client.js SOCKET ROLE SIZE N [LAYOUT]`.
  * ROLE `pub`: one handle opens the channel (create, publisher) and, on `go`, publishes SIZE-byte
- * events as fast as the daemon accepts them (64 in flight). ROLE `sub`: HANDLES handles each open
- * the channel (create, subscriber) and subscribe pass-all; every delivery is counted, with its
- * latency from the event's publish time (the publisher's wall clock, same host). Lines on stdin,
+ * events as fast as the daemon accepts them (64 in flight). ROLE `sub`: N subscribers, each with
+ * its own channel open (create, subscriber) and pass-all subscription; LAYOUT `handles` (the
+ * default): each subscriber on its own EvtHandle (N IPC connections); `opens`: all N opens on one
+ * EvtHandle (one connection; the daemon sends each event once with its N targets, evt-shared.ts),
+ * whose credit window is the backlog N handles would have had (N windows and N daemon queues, less
+ * the one daemon queue it has), at most the daemon's 65536.
+ * Every delivery is counted; every 8th has its latency from the event's publish time taken (the
+ * publisher's wall clock, same host). Lines on stdin,
  * JSON lines on stdout, as bench/cpg-client.ts:
  *   (start) → {"ready":true}   go → start publishing   mark → {"delivered","bytes","lost","p50Us","p99Us"}   stop → exit
  */
@@ -11,12 +16,20 @@ import { createInterface } from 'node:readline';
 import { EvtHandle } from '../src/client/index.js';
 
 const CHANNEL = 'bench';
-const SAMPLES_MAX = 200_000;
+const SAMPLES_MAX = 50_000;
+const LATENCY_STRIDE = 8;
 const IN_FLIGHT = 64;
+/** The client's default credit window, per subscriber in the handles layout; the daemon takes at most 65536 per connection. */
+const CREDIT_WINDOW = 256;
+const CREDITS_MAX = 65536;
+/** The daemon's default delivery queue (event.delivery_queue_size): per handle, so per subscriber in the handles layout. */
+const DAEMON_QUEUE = 1000;
 
 async function main(): Promise<void> {
-  const [socket, role, sizeText, handlesText] = process.argv.slice(2);
-  if (!socket || (role !== 'pub' && role !== 'sub') || !sizeText || !handlesText) throw new Error('usage: evt-client SOCKET pub|sub SIZE HANDLES');
+  const [socket, role, sizeText, countText, layout = 'handles'] = process.argv.slice(2);
+  if (!socket || (role !== 'pub' && role !== 'sub') || !sizeText || !countText || (layout !== 'handles' && layout !== 'opens')) {
+    throw new Error('usage: evt-client SOCKET pub|sub SIZE N [handles|opens]');
+  }
   const size = Number(sizeText);
   const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
   let delivered = 0;
@@ -30,9 +43,15 @@ async function main(): Promise<void> {
   let publish: (() => Promise<void>) | undefined;
 
   if (role === 'sub') {
-    for (let i = 0; i < Number(handlesText); i++) {
-      const h = await EvtHandle.open(socket);
-      handles.push(h);
+    const n = Number(countText);
+    // The opens layout's one handle gets the backlog N handles would have (their windows and their
+    // daemon queues) as its window: the daemon's one queue is shared by its N subscribers.
+    const window = Math.min(CREDITS_MAX, (CREDIT_WINDOW + DAEMON_QUEUE) * n - DAEMON_QUEUE);
+    const shared = layout === 'opens' ? await EvtHandle.open(socket, { creditWindow: Math.max(CREDIT_WINDOW, window), batchDeliveries: 1024 }) : undefined;
+    if (shared) handles.push(shared);
+    for (let i = 0; i < n; i++) {
+      const h = shared ?? await EvtHandle.open(socket, { creditWindow: CREDIT_WINDOW });
+      if (!shared) handles.push(h);
       const ch = await h.openChannel(CHANNEL, { create: true, subscriber: true });
       const sub = await ch.subscribe();
       void (async () => {
@@ -43,6 +62,9 @@ async function main(): Promise<void> {
           }
           delivered++;
           bytes += ev.data.length;
+          // Latency of one delivery in LATENCY_STRIDE (a uniform subsample: the clock read and the
+          // bigint arithmetic per delivery cost as much as the rest of the loop).
+          if (delivered % LATENCY_STRIDE !== 0) continue;
           const micros = (performance.timeOrigin + performance.now()) * 1000 - Number(ev.publishTimeNs / 1000n);
           seen++;
           if (samples.length < SAMPLES_MAX) samples.push(micros);

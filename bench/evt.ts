@@ -1,8 +1,9 @@
 /**
  * EVT through IPC: three ringcastd (placement() of daemons.ts), one publisher process on node 1
- * publishing 1 KiB events as fast as the daemon accepts, and N subscriber handles spread over the
- * three daemons (one subscriber process per node holding its share of handles), every handle with
- * its own channel open and a pass-all subscription. Figures: events/s delivered to each
+ * publishing 1 KiB events as fast as the daemon accepts, and N subscribers spread over the three
+ * daemons (one subscriber process per node holding its share), every subscriber with its own
+ * channel open and a pass-all subscription, either each on its own handle (layout `handles`: N
+ * IPC connections) or all of a process's on one handle (`opens`: three connections). Figures: events/s delivered to each
  * subscriber (the mean) and in total, latency p50/p99 from publish time over all subscribers,
  * lost-event notices, CPU of the daemons.
  */
@@ -14,8 +15,12 @@ import { cpuTicks, startBenchRing, type Placement } from './daemons.js';
 const CLIENT = join(process.cwd(), 'dist/bench/evt-client.js');
 const WARMUP_MS = 2000;
 
+/** `handles`: one EvtHandle (IPC connection) per subscriber; `opens`: one per process, each subscriber a channel open on it. */
+export type EvtLayout = 'handles' | 'opens';
+
 export interface EvtBenchResult {
   readonly subscribers: number;
+  readonly layout: EvtLayout;
   readonly sizeBytes: number;
   /** Events/s each subscriber received (total / subscribers). */
   readonly perSubscriberPerSec: number;
@@ -70,7 +75,7 @@ function weighted(marks: { m: Mark; n: number }[], key: 'p50Us' | 'p99Us'): numb
   return parts.reduce((a, x) => a + x.m[key]! * x.n, 0) / total / 1000;
 }
 
-export async function benchEvt(where: Placement, subscribers: number, sizeBytes: number, seconds: number): Promise<EvtBenchResult> {
+export async function benchEvt(where: Placement, subscribers: number, sizeBytes: number, seconds: number, layout: EvtLayout = 'handles'): Promise<EvtBenchResult> {
   const ring = await startBenchRing(where);
   const procs: ClientProcess[] = [];
   try {
@@ -81,7 +86,7 @@ export async function benchEvt(where: Placement, subscribers: number, sizeBytes:
     for (let i = 0; i < 3; i++) {
       const n = share[i]!;
       if (n === 0) continue;
-      subs.push(evtClient([join(ring.stateDir(order[i]!), 'ringcast.sock'), 'sub', String(sizeBytes), String(n)]));
+      subs.push(evtClient([join(ring.stateDir(order[i]!), 'ringcast.sock'), 'sub', String(sizeBytes), String(n), layout]));
     }
     const pub = evtClient([join(ring.stateDir(1), 'ringcast.sock'), 'pub', String(sizeBytes), '1']);
     procs.push(...subs, pub);
@@ -107,7 +112,7 @@ export async function benchEvt(where: Placement, subscribers: number, sizeBytes:
     const counts = m1.map((m, i) => ({ m, n: m.delivered - m0[i]!.delivered }));
     const total = counts.reduce((a, x) => a + x.n, 0) / elapsed;
     return {
-      subscribers, sizeBytes,
+      subscribers, layout, sizeBytes,
       perSubscriberPerSec: Math.round(total / subscribers),
       totalPerSec: Math.round(total),
       p50Ms: weighted(counts, 'p50Us'),

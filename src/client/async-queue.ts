@@ -4,7 +4,9 @@
  * bounds it (the daemon sends only as many deliveries as it has credits for).
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
-  #items: T[] = [];
+  /** Items from #head on are waiting (taking moves the index: Array#shift copies the rest each time). */
+  #items: (T | undefined)[] = [];
+  #head = 0;
   #waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | undefined;
   #ended: { error: unknown } | undefined;
 
@@ -14,7 +16,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   ) {}
 
   get length(): number {
-    return this.#items.length;
+    return this.#items.length - this.#head;
   }
 
   get ended(): boolean {
@@ -36,9 +38,10 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   end(error?: unknown, dropBuffered = false): T[] {
     if (this.#ended) return [];
     this.#ended = { error };
-    const dropped = dropBuffered ? this.#items.splice(0) : [];
+    const dropped = dropBuffered ? (this.#items.slice(this.#head) as T[]) : [];
+    if (dropBuffered) this.#clear();
     const w = this.#waiter;
-    if (w && this.#items.length === 0) {
+    if (w && this.length === 0) {
       this.#waiter = undefined;
       if (error === undefined) w.resolve({ value: undefined, done: true });
       else w.reject(error);
@@ -47,8 +50,14 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    const item = this.#items.shift();
-    if (item !== undefined) {
+    if (this.#head < this.#items.length) {
+      const item = this.#items[this.#head] as T;
+      this.#items[this.#head++] = undefined;
+      if (this.#head === this.#items.length) this.#clear();
+      else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#head = 0;
+      }
       this.onTaken(item);
       return Promise.resolve({ value: item, done: false });
     }
@@ -62,6 +71,11 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     }
     if (this.#waiter) return Promise.reject(new Error('next() called while another next() is pending'));
     return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+  }
+
+  #clear(): void {
+    this.#items.length = 0;
+    this.#head = 0;
   }
 
   return(): Promise<IteratorResult<T>> {

@@ -27,94 +27,19 @@ import {
   type EvtPriority,
 } from '../protocol/evt-lib.js';
 import { decodeEvtDeliveryBatch, EVT_BATCH_BYTES_MAX, EVT_BATCH_DELIVERIES_MAX, EVT_EVENT_DELIVER_BATCH } from '../protocol/evt-batch.js';
+import { decodeEvtDeliveryShared, EVT_EVENT_DELIVER_SHARED, type EvtSharedDelivery } from '../protocol/evt-shared.js';
 import { SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK } from '../protocol/sa-errors.js';
 import { AsyncQueue } from './async-queue.js';
 import { abortable, backoffDelayMs, checkBackoff, sleep, type BackoffOptions } from './backoff.js';
 import { abortError, RingcastError } from './errors.js';
 import { openLink, reopenLink, resolveReconnect, type LinkTarget, type ReconnectOptions } from './link.js';
 import { SaAisError, saError, type SaAisErrorCode } from './sa-error.js';
+import {
+  EVT_VERSION, type EvtCallOptions, type EvtChannelInfo, type EvtEvent, type EvtFilterSpec, type EvtHandleEvents, type EvtHandleOptions,
+  type EvtOpenFlags, type EvtPublishOptions, type EvtVersion,
+} from './evt-types.js';
 
-export interface EvtVersion {
-  readonly releaseCode: string;
-  readonly major: number;
-  readonly minor: number;
-}
-
-/** The one version the service speaks (OpenAIS's table holds exactly B.1.1). */
-export const EVT_VERSION: EvtVersion = { releaseCode: 'B', major: 1, minor: 1 };
-
-export interface EvtHandleOptions {
-  /** Requested version: release 'B', major <= 1 (any minor) is accepted and answered B.1.1; else SA_AIS_ERR_VERSION. */
-  readonly version?: EvtVersion;
-  readonly reconnect?: boolean | ReconnectOptions;
-  /** Retries of SA_AIS_ERR_TRY_AGAIN. Default 10 ms doubling to 500 ms, 60 tries. */
-  readonly retry?: Partial<BackoffOptions>;
-  /** Deliveries the handle buffers before the daemon holds them back. Default 256. */
-  readonly creditWindow?: number;
-  /**
-   * Deliveries the daemon may put in one IPC frame (protocol version 2; a daemon without it sends
-   * them one by one). Default 256; 0: one frame per delivery. Order and content are the same.
-   */
-  readonly batchDeliveries?: number;
-  readonly pid?: number;
-  readonly signal?: AbortSignal;
-}
-
-export interface EvtCallOptions {
-  readonly signal?: AbortSignal;
-}
-
-export interface EvtOpenFlags {
-  readonly create?: boolean;
-  readonly publisher?: boolean;
-  readonly subscriber?: boolean;
-  /** 'openais': extra filters are ignored (OpenAIS's rule) for this channel handle. Default: the daemon's rule ('sa'). */
-  readonly filterRule?: 'sa' | 'openais';
-}
-
-export type EvtFilterSpec =
-  | { readonly type: 'prefix' | 'suffix' | 'exact'; readonly pattern: string | Uint8Array }
-  | { readonly type: 'passAll' };
-
-export interface EvtPublishOptions extends EvtCallOptions {
-  readonly patterns?: readonly (string | Uint8Array)[];
-  /** 0 (highest) .. 3 (lowest, the default). */
-  readonly priority?: EvtPriority;
-  /** Retention; 0 (default): not retained. */
-  readonly retentionMs?: number;
-  readonly retentionNs?: bigint;
-  readonly publisherName?: string;
-  readonly data?: string | Uint8Array;
-}
-
-export interface EvtEvent {
-  readonly subscriptionId: number;
-  readonly eventId: bigint;
-  /** The lost-event notice: events for this handle were dropped (eventId 1). */
-  readonly lost: boolean;
-  readonly patterns: Uint8Array[];
-  readonly priority: EvtPriority;
-  readonly retentionNs: bigint;
-  readonly publisherName: string;
-  /** SaTimeT: ns since the epoch, as the publisher's clock read it. */
-  readonly publishTimeNs: bigint;
-  readonly publisherNodeId: number;
-  readonly data: Uint8Array;
-}
-
-export interface EvtChannelInfo {
-  readonly name: string;
-  readonly instanceId: string;
-  readonly unlinked: boolean;
-  readonly opens: number;
-  readonly retained: number;
-}
-
-export interface EvtHandleEvents {
-  disconnected: [{ reason: string; detail: string; reconnecting: boolean }];
-  reconnected: [{ mayHaveMissed: true; failed: { channel: string; error: SaAisError }[] }];
-  close: [SaAisError | undefined];
-}
+export { EVT_VERSION, type EvtCallOptions, type EvtChannelInfo, type EvtEvent, type EvtFilterSpec, type EvtHandleEvents, type EvtHandleOptions, type EvtOpenFlags, type EvtPublishOptions, type EvtVersion } from './evt-types.js';
 
 const DEFAULT_RETRY: BackoffOptions = { initialDelayMs: 10, maxDelayMs: 500, maxAttempts: 60 };
 const encoder = new TextEncoder();
@@ -258,13 +183,17 @@ export class EvtChannel {
 
 export class EvtHandle extends EventEmitter<EvtHandleEvents> {
   readonly version: EvtVersion = EVT_VERSION;
-  /** batches: delivery frames that held several deliveries (protocol version 2). */
-  readonly stats = { tryAgain: 0, reconnects: 0, badEvents: 0, orphanEvents: 0, lostNotices: 0, batches: 0 };
+  /**
+   * batches: delivery frames that held several deliveries (protocol version 2 or 3); shared: entries
+   * of shared frames (version 3), each one event's bytes for one or more of this handle's opens.
+   */
+  readonly stats = { tryAgain: 0, reconnects: 0, badEvents: 0, orphanEvents: 0, lostNotices: 0, batches: 0, shared: 0 };
   readonly #target: LinkTarget;
   readonly #retry: BackoffOptions;
   readonly #reconnect: ReturnType<typeof resolveReconnect>;
   readonly #window: number;
   readonly #batch: number;
+  readonly #share: boolean;
   readonly #channels = new Map<number, EvtChannel>();
   #ipc: IpcClient | undefined;
   #reconnected: Promise<void> | undefined;
@@ -302,6 +231,7 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
     if (!Number.isInteger(this.#batch) || this.#batch < 0 || this.#batch > EVT_BATCH_DELIVERIES_MAX) {
       throw new RangeError(`batchDeliveries ${this.#batch} must be an integer in 0..${EVT_BATCH_DELIVERIES_MAX}`);
     }
+    this.#share = options.shareDeliveries ?? true;
     this.#attach(ipc);
   }
 
@@ -418,6 +348,14 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
       await this.#request(ipc, { kind: 'batch', maxDeliveries: this.#batch, maxBytes }, undefined);
     } catch (err) {
       if (!(err instanceof SaAisError) || err.code !== 'SA_AIS_ERR_INVALID_PARAM') throw err;
+      return;
+    }
+    if (!this.#share) return;
+    // Request 10; a version-2 daemon answers CS_ERR_INVALID_PARAM and keeps sending event 1.
+    try {
+      await this.#request(ipc, { kind: 'share', maxTargets: EVT_BATCH_DELIVERIES_MAX }, undefined);
+    } catch (err) {
+      if (!(err instanceof SaAisError) || err.code !== 'SA_AIS_ERR_INVALID_PARAM') throw err;
     }
   }
 
@@ -457,6 +395,16 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
   }
 
   #onEvent(raw: IpcEvent): void {
+    if (raw.messageId === EVT_EVENT_DELIVER_SHARED) {
+      const frame = decodeEvtDeliveryShared(raw.payload);
+      if (!frame.ok) {
+        this.stats.badEvents++;
+        return this.taken();
+      }
+      this.stats.batches++;
+      for (const entry of frame.value) this.#onShared(entry);
+      return;
+    }
     if (raw.messageId === EVT_EVENT_DELIVER_BATCH) {
       const batch = decodeEvtDeliveryBatch(raw.payload);
       if (!batch.ok) {
@@ -475,6 +423,29 @@ export class EvtHandle extends EventEmitter<EvtHandleEvents> {
       return this.taken();
     }
     this.#onDelivery(decoded.value);
+  }
+
+  /** One event for several opens: decoded once, one delivery object per target, in the frame's order. */
+  #onShared(entry: EvtSharedDelivery): void {
+    this.stats.shared++;
+    const b = entry.body;
+    const patterns = b.patterns.map(plain);
+    const publisherName = b.publisherName.length === 0 ? '' : decoder.decode(b.publisherName);
+    const data = plain(b.data);
+    const t = entry.targets;
+    for (let i = 0; i < t.length; i += 2) {
+      const sub = this.#channels.get(t[i]!)?.subscriptions.get(t[i + 1]!);
+      if (b.lost) this.stats.lostNotices++;
+      const e: EvtEvent = {
+        subscriptionId: t[i + 1]!, eventId: b.eventId, lost: b.lost, patterns, priority: b.priority, retentionNs: b.retentionNs,
+        publisherName, publishTimeNs: b.publishTimeNs, publisherNodeId: b.publisherNodeId, data,
+      };
+      if (sub?.sink !== undefined) sub.sink(e);
+      else if (sub === undefined || !sub.queue.push(e)) {
+        this.stats.orphanEvents++;
+        this.taken();
+      }
+    }
   }
 
   #onDelivery(d: EvtDelivery): void {

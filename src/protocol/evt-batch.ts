@@ -157,40 +157,54 @@ export function decodeEvtDeliveryBatch(payload: Uint8Array): EvtDecodeResult<Evt
     const end = at + EVT_BATCH_RECORD_PREFIX_BYTES + v.getUint32(at, true);
     at += EVT_BATCH_RECORD_PREFIX_BYTES;
     if (end > p.length) return fail('TRUNCATED', `record ${i} ends at ${end}, the batch at ${p.length}`);
-    if (at + 42 > end) return fail('TRUNCATED', `record ${i} of ${end - at} bytes`);
-    const priority = v.getUint8(at + 9);
-    if (!isPriority(priority)) return fail('BAD_FIELD', `record ${i}: priority ${priority}`);
-    const channel = v.getUint32(at, true);
-    const subscriptionId = v.getUint32(at + 4, true);
-    const lost = (v.getUint8(at + 8) & 1) !== 0;
-    const eventId = v.getBigUint64(at + 10, true);
-    const retentionNs = v.getBigInt64(at + 18, true);
-    const publishTimeNs = v.getBigInt64(at + 26, true);
-    const publisherNodeId = v.getUint32(at + 34, true);
-    let q = at + 38;
-    const nameEnd = q + 2 + v.getUint16(q, true);
-    if (nameEnd + 2 > end) return fail('TRUNCATED', `record ${i}: publisher name`);
-    const publisherName = p.subarray(q + 2, nameEnd);
-    q = nameEnd;
-    const count = v.getUint16(q, true);
-    q += 2;
-    if (count > EVT_PATTERNS_MAX) return fail('TOO_MANY_ENTRIES', `record ${i}: ${count} patterns > ${EVT_PATTERNS_MAX}`);
-    const patterns: Uint8Array[] = new Array(count);
-    let patternBytes = 0;
-    for (let k = 0; k < count; k++) {
-      if (q + 2 > end) return fail('TRUNCATED', `record ${i}: pattern ${k}`);
-      const length = v.getUint16(q, true);
-      if (q + 2 + length > end) return fail('TRUNCATED', `record ${i}: pattern ${k} of ${length} bytes`);
-      patterns[k] = p.subarray(q + 2, q + 2 + length);
-      patternBytes += length;
-      q += 2 + length;
-    }
-    if (patternBytes > EVT_PATTERNS_MAX_BYTES) return fail('TOO_LONG', `record ${i}: patterns of ${patternBytes} bytes > ${EVT_PATTERNS_MAX_BYTES}`);
-    out[i] = {
-      channel, subscriptionId, lost, priority, eventId, retentionNs, publishTimeNs, publisherNodeId, publisherName, patterns, data: p.subarray(q, end),
-    };
+    if (at + 8 > end) return fail('TRUNCATED', `record ${i} of ${end - at} bytes`);
+    const body = readDeliveryBody(p, v, at + 8, end);
+    if (typeof body === 'string') return fail(faultCode(body), `record ${i}: ${body}`);
+    out[i] = { channel: v.getUint32(at, true), subscriptionId: v.getUint32(at + 4, true), ...body };
     at = end;
   }
   if (at !== p.length) return fail('TRAILING_BYTES', `${p.length - at} bytes after ${n} records`);
   return { ok: true, value: out };
+}
+
+/** What readDeliveryBody found wrong (the caller turns it into its decode error). */
+export type DeliveryBodyFault = 'truncated' | 'priority' | 'publisher name' | 'patterns' | 'pattern' | 'pattern bytes';
+
+export function faultCode(f: DeliveryBodyFault): EvtDecodeErrorCode {
+  return f === 'priority' ? 'BAD_FIELD' : f === 'patterns' ? 'TOO_MANY_ENTRIES' : f === 'pattern bytes' ? 'TOO_LONG' : 'TRUNCATED';
+}
+
+/**
+ * A delivery record's body (event 0's payload after its two ids) from `at` to `end` of `p`, as
+ * views of `p` (no copy), checked as event 0's decoder checks it; a fault names what is wrong.
+ */
+export function readDeliveryBody(p: Uint8Array, v: DataView, at: number, end: number): EvtDeliveryBody | DeliveryBodyFault {
+  if (at + 34 > end) return 'truncated';
+  const priority = v.getUint8(at + 1);
+  if (!isPriority(priority)) return 'priority';
+  const lost = (v.getUint8(at) & 1) !== 0;
+  const eventId = v.getBigUint64(at + 2, true);
+  const retentionNs = v.getBigInt64(at + 10, true);
+  const publishTimeNs = v.getBigInt64(at + 18, true);
+  const publisherNodeId = v.getUint32(at + 26, true);
+  let q = at + 30;
+  const nameEnd = q + 2 + v.getUint16(q, true);
+  if (nameEnd + 2 > end) return 'publisher name';
+  const publisherName = p.subarray(q + 2, nameEnd);
+  q = nameEnd;
+  const count = v.getUint16(q, true);
+  q += 2;
+  if (count > EVT_PATTERNS_MAX) return 'patterns';
+  const patterns: Uint8Array[] = new Array(count);
+  let patternBytes = 0;
+  for (let k = 0; k < count; k++) {
+    if (q + 2 > end) return 'pattern';
+    const length = v.getUint16(q, true);
+    if (q + 2 + length > end) return 'pattern';
+    patterns[k] = p.subarray(q + 2, q + 2 + length);
+    patternBytes += length;
+    q += 2 + length;
+  }
+  if (patternBytes > EVT_PATTERNS_MAX_BYTES) return 'pattern bytes';
+  return { lost, priority, eventId, retentionNs, publishTimeNs, publisherNodeId, publisherName, patterns, data: p.subarray(q, end) };
 }

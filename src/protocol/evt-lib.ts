@@ -26,6 +26,7 @@
  * |  7 | take        | u32 credits: how many more deliveries the client can buffer             | - |
  * |  8 | channels    | -                                                                       | u16 n, n x channel listing |
  * |  9 | batch       | u16 max deliveries per batch (0: off), u32 max batch payload bytes      | u16, u32: what the daemon will use |
+ * | 10 | share       | u16 max targets per shared entry (0: off)                               | u16: what the daemon will use |
  *
  * Event 0 `deliver`: u32 channel, u32 subscription id, u8 flags (0x1 lost), u8 priority, u64 event
  * id, i64 retention ns, i64 publish time ns, u32 publisher node id, name publisher, patterns, data.
@@ -36,6 +37,11 @@
  * that asked for batches may get several deliveries in one event frame. A version-1 daemon
  * answers request 9 with transport status CS_ERR_INVALID_PARAM (unknown request), and the client
  * then keeps reading single deliveries; a daemon never sends event 1 to a client that did not ask.
+ *
+ * Protocol version 3 adds request 10 `share` and event 2 `deliver-shared` (evt-shared.ts): a
+ * batching client with several channel opens gets an event that reaches several of them once,
+ * with the list of its (channel handle, subscription id) targets. A version-2 daemon answers
+ * request 10 CS_ERR_INVALID_PARAM and the client keeps reading event 1.
  */
 import { EvtReader, EvtWriter, type EvtDecodeResult } from './evt-bytes.js';
 
@@ -96,7 +102,8 @@ export type EvtLibRequest =
   | { readonly kind: 'clear'; readonly channel: number; readonly eventId: bigint }
   | { readonly kind: 'take'; readonly credits: number }
   | { readonly kind: 'channels' }
-  | { readonly kind: 'batch'; readonly maxDeliveries: number; readonly maxBytes: number };
+  | { readonly kind: 'batch'; readonly maxDeliveries: number; readonly maxBytes: number }
+  | { readonly kind: 'share'; readonly maxTargets: number };
 
 export const EvtLibRequestId = {
   open: 0,
@@ -109,6 +116,7 @@ export const EvtLibRequestId = {
   take: 7,
   channels: 8,
   batch: 9,
+  share: 10,
 } as const satisfies Record<EvtLibRequest['kind'], number>;
 
 export interface EvtChannelListing {
@@ -126,6 +134,7 @@ export type EvtLibResponseBody =
   | { readonly kind: 'publish'; readonly eventId: bigint }
   | { readonly kind: 'channels'; readonly channels: readonly EvtChannelListing[] }
   | { readonly kind: 'batch'; readonly maxDeliveries: number; readonly maxBytes: number }
+  | { readonly kind: 'share'; readonly maxTargets: number }
   | { readonly kind: 'close' | 'unlink' | 'subscribe' | 'unsubscribe' | 'clear' | 'take' };
 
 export interface EvtDelivery {
@@ -143,8 +152,8 @@ export interface EvtDelivery {
 }
 
 export const EVT_EVENT_DELIVER = 0;
-/** The library protocol version this file speaks (2: batched deliveries, evt-batch.ts). */
-export const EVT_LIB_PROTOCOL_VERSION = 2;
+/** The library protocol version this file speaks (2: batched deliveries, evt-batch.ts; 3: shared deliveries, evt-shared.ts). */
+export const EVT_LIB_PROTOCOL_VERSION = 3;
 
 export function isPriority(p: number): p is EvtPriority {
   return p === 0 || p === 1 || p === 2 || p === 3;
@@ -236,6 +245,9 @@ export function encodeEvtLibRequest(req: EvtLibRequest): { messageId: number; pa
     case 'batch':
       w.u16(req.maxDeliveries).u32(req.maxBytes);
       break;
+    case 'share':
+      w.u16(req.maxTargets);
+      break;
   }
   return { messageId: EvtLibRequestId[req.kind], payload: w.finish() };
 }
@@ -288,6 +300,8 @@ export function decodeEvtLibRequest(messageId: number, payload: Uint8Array): Evt
       const maxDeliveries = r.u16('batch deliveries');
       return r.finish({ kind: 'batch', maxDeliveries, maxBytes: r.u32('batch bytes') });
     }
+    case EvtLibRequestId.share:
+      return r.finish({ kind: 'share', maxTargets: r.u16('share targets') });
     default:
       return { ok: false, error: { code: 'UNKNOWN_MESSAGE', detail: `no EVT request with id ${messageId}` } };
   }
@@ -312,6 +326,9 @@ export function encodeEvtLibResponse(saCode: number, body?: EvtLibResponseBody):
       break;
     case 'batch':
       w.u16(body.maxDeliveries).u32(body.maxBytes);
+      break;
+    case 'share':
+      w.u16(body.maxTargets);
       break;
     default:
       break;
@@ -344,6 +361,8 @@ export function decodeEvtLibResponse(kind: EvtLibRequest['kind'], payload: Uint8
       const maxDeliveries = r.u16('batch deliveries');
       return r.finish({ saCode, body: { kind, maxDeliveries, maxBytes: r.u32('batch bytes') } });
     }
+    case 'share':
+      return r.finish({ saCode, body: { kind, maxTargets: r.u16('share targets') } });
     default:
       return r.finish({ saCode, body: { kind } });
   }

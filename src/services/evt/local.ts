@@ -9,6 +9,7 @@ import { encodeEvtDelivery, EVT_EVENT_DELIVER, EVT_EVENT_ID_LOST, EVT_OPEN_OPENA
 import {
   encodeEvtDeliveryRecord, EvtBatchWriter, evtBatchBytes, EVT_EVENT_DELIVER_BATCH, withIds, type EvtDeliveryBody,
 } from '../../protocol/evt-batch.js';
+import { EvtSharedWriter, evtSharedBytes, EVT_EVENT_DELIVER_SHARED } from '../../protocol/evt-shared.js';
 import { eventMatches, type FilterRule } from './match.js';
 import type { InstanceKey } from './messages.js';
 import { PriorityQueues, type Pending, type QueueLimits } from './queues.js';
@@ -81,6 +82,8 @@ export class LocalConn {
   subscriptions = 0;
   /** Set when the client asked for batched deliveries (request 9). */
   batch: BatchAgreement | undefined;
+  /** Max targets per shared entry, set when a batching client asked for shared deliveries (request 10). */
+  share: number | undefined;
   /** The connection went away: a pump still scheduled does nothing. */
   closed = false;
   #nextHandle = 1;
@@ -158,6 +161,61 @@ export class LocalConn {
     });
   }
 
+  /**
+   * The shared-delivery form of #pumpBatches (evt-shared.ts): queue items stay one per target (one
+   * slot, one credit each, so bounds and lost notices fall exactly where they fall unshared); items
+   * next to each other in queue order that carry the same event become one entry with their
+   * targets in that order, so each subscription sees what it saw before, in the same order.
+   */
+  #pumpShared(b: BatchAgreement, maxTargets: number): void {
+    const taken = SCRATCH;
+    while (this.credits > 0 && this.queue.size > 0) {
+      const max = Math.min(this.credits, b.maxDeliveries);
+      let entries = 0;
+      let recordBytes = 0;
+      let prev: SharedDelivery | undefined;
+      let run = 0;
+      taken.length = 0;
+      for (let q = this.queue.peek(); q !== undefined && taken.length < max; q = this.queue.peek()) {
+        const record = (q.delivery.record ??= encodeEvtDeliveryRecord(q.delivery));
+        const joins = q.delivery === prev && run < maxTargets;
+        if (taken.length > 0 && evtSharedBytes(entries + (joins ? 0 : 1), taken.length + 1, recordBytes + (joins ? 0 : record.length)) > b.maxBytes) break;
+        this.queue.shift();
+        taken.push(q);
+        if (joins) run++;
+        else {
+          entries++;
+          recordBytes += record.length;
+          prev = q.delivery;
+          run = 1;
+        }
+      }
+      this.credits -= taken.length;
+      try {
+        const first = taken[0]!;
+        if (taken.length === 1 && evtSharedBytes(1, 1, recordBytes) > b.maxBytes) {
+          // A record too big for a frame of its own goes as a plain delivery (it fits the frame bound as before).
+          this.conn.sendEvent(EVT_EVENT_DELIVER, withIds(first.delivery.record!, first.open.handle, first.subscriptionId));
+        } else {
+          const w = new EvtSharedWriter(entries, taken.length, recordBytes);
+          for (let i = 0; i < taken.length;) {
+            const d = taken[i]!.delivery;
+            let n = 1;
+            while (i + n < taken.length && n < maxTargets && taken[i + n]!.delivery === d) n++;
+            w.entry(d.record!, n);
+            for (const end = i + n; i < end; i++) w.target(taken[i]!.open.handle, taken[i]!.subscriptionId);
+          }
+          this.conn.sendEvent(EVT_EVENT_DELIVER_SHARED, EMPTY, w.finish());
+        }
+        this.stats.delivered += taken.length;
+        this.stats.frames++;
+      } catch {
+        this.stats.sendErrors++;
+      }
+    }
+    taken.length = 0;
+  }
+
   /** Sends what the client has room for, most urgent first. */
   pump(): void {
     if (this.closed) return;
@@ -180,6 +238,7 @@ export class LocalConn {
 
   /** As pump, in frames of up to `b.maxDeliveries` deliveries and `b.maxBytes` bytes, in queue order. */
   #pumpBatches(b: BatchAgreement): void {
+    if (this.share !== undefined) return this.#pumpShared(b, this.share);
     const taken = SCRATCH;
     while (this.credits > 0 && this.queue.size > 0) {
       const max = Math.min(this.credits, b.maxDeliveries);

@@ -27,6 +27,7 @@ import {
 } from '../../protocol/sa-errors.js';
 import type { FilterRule } from './match.js';
 import { clampBatch } from '../../protocol/evt-batch.js';
+import { clampShare } from '../../protocol/evt-shared.js';
 import { LocalConn, matchingSubscription, setSubscription, type ConnStats, type LocalOpen, type SharedDelivery } from './local.js';
 import { decodeEvtExec, encodeEvtExec, EVT_EXEC_KINDS, EVT_SERVICE_ID, EVT_SYNC_KINDS, EvtMessageId, instanceKey, parseInstanceKey, type EventBody, type EvtExecMessage, type InstanceKey } from './messages.js';
 import { EvtSync } from './sync.js';
@@ -214,7 +215,15 @@ export class EvtService implements Service {
       case 'batch': {
         const agreed = clampBatch(r.maxDeliveries, r.maxBytes);
         c.batch = agreed.maxDeliveries > 0 ? agreed : undefined;
+        if (c.batch === undefined) c.share = undefined;
         return answer(req, SA_AIS_OK, { kind: 'batch', ...agreed });
+      }
+      case 'share': {
+        // Shared entries travel in batched frames: without a batch agreement there is nothing to share.
+        if (c.batch === undefined) return answer(req, SA_AIS_ERR_INVALID_PARAM);
+        const maxTargets = clampShare(r.maxTargets);
+        c.share = maxTargets > 0 ? maxTargets : undefined;
+        return answer(req, SA_AIS_OK, { kind: 'share', maxTargets });
       }
     }
   }

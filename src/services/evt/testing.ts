@@ -12,6 +12,7 @@ import { SimExecCluster } from '../../exec/testing/sim-exec.js';
 import { decodeEvtDelivery, decodeEvtLibResponse, encodeEvtLibRequest, EvtLibRequestId, type EvtDelivery, type EvtLibRequest, type EvtLibResponseBody } from '../../protocol/evt-lib.js';
 import { SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK } from '../../protocol/sa-errors.js';
 import { decodeEvtDeliveryBatch, EVT_EVENT_DELIVER_BATCH } from '../../protocol/evt-batch.js';
+import { decodeEvtDeliveryShared, EVT_EVENT_DELIVER_SHARED } from '../../protocol/evt-shared.js';
 import { EVT_SERVICE_ID } from './messages.js';
 import { EvtService, type EvtServiceOptions } from './service.js';
 
@@ -63,11 +64,15 @@ export class EvtSim {
     return s;
   }
 
-  /** A connected client with room for `credits` deliveries (default: many); `batch`: it asks for batched deliveries. */
-  client(node: number, options: { credits?: number; batch?: number } = {}): Client {
+  /**
+   * A connected client with room for `credits` deliveries (default: many); `batch`: it asks for
+   * batched deliveries; `share`: then for shared ones too, at most that many targets per entry.
+   */
+  client(node: number, options: { credits?: number; batch?: number; share?: number } = {}): Client {
     const cl = { node, conn: new FakeConnection(this.#nextConn++) };
     if ((options.credits ?? 60_000) > 0) this.ok(cl, { kind: 'take', credits: options.credits ?? 60_000 });
     if (options.batch !== undefined) this.ok(cl, { kind: 'batch', maxDeliveries: options.batch, maxBytes: 64 * 1024 });
+    if (options.share !== undefined) this.ok(cl, { kind: 'share', maxTargets: options.share });
     return cl;
   }
 
@@ -120,6 +125,15 @@ export class EvtSim {
   /** Every delivery this client received so far. */
   deliveries(cl: Client): EvtDelivery[] {
     return cl.conn.events.flatMap((e) => {
+      if (e.messageId === EVT_EVENT_DELIVER_SHARED) {
+        const frame = decodeEvtDeliveryShared(e.payload);
+        assert.ok(frame.ok);
+        return frame.value.flatMap((entry) => {
+          const out: EvtDelivery[] = [];
+          for (let i = 0; i < entry.targets.length; i += 2) out.push({ ...entry.body, channel: entry.targets[i]!, subscriptionId: entry.targets[i + 1]! });
+          return out;
+        });
+      }
       if (e.messageId === EVT_EVENT_DELIVER_BATCH) {
         const batch = decodeEvtDeliveryBatch(e.payload);
         assert.ok(batch.ok);

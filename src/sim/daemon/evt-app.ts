@@ -6,7 +6,10 @@
  * unlinks a channel and opens it again (a new instance), so channel tables, unlinks, clears and
  * retained sets meet partitions, merges, crashes and restarts. It remembers every event id each
  * of its opens received: a second delivery of one id to one open is a duplicate (the check).
- * Applications with an even pid ask for batched deliveries, so batches meet the same faults.
+ * Applications with an even pid ask for batched deliveries, so batches meet the same faults; of
+ * those, the ones on odd node ids open each channel twice on their one connection
+ * and ask for shared deliveries (one copy of an event per connection with its targets), so the
+ * fan-out meets them too.
  */
 import { CS_ERROR } from '../../ipc/errors.js';
 import {
@@ -14,6 +17,7 @@ import {
   EVT_SERVICE_NAME, type EvtDelivery, type EvtLibRequest, type EvtLibResponseBody,
 } from '../../protocol/evt-lib.js';
 import { decodeEvtDeliveryBatch, EVT_EVENT_DELIVER_BATCH } from '../../protocol/evt-batch.js';
+import { decodeEvtDeliveryShared, EVT_EVENT_DELIVER_SHARED } from '../../protocol/evt-shared.js';
 import { SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK } from '../../protocol/sa-errors.js';
 import type { Prng } from '../prng.js';
 import type { AppWorld } from './cpg-app.js';
@@ -30,6 +34,8 @@ export interface EvtAppOptions {
 
 interface Open {
   readonly name: string;
+  /** Its subscription id: unique among the connection's opens of one channel. */
+  readonly subscriptionId: number;
   handle: number | undefined;
   /** (channel handle << 64 | event id) of every delivery: one open may see an id once. */
   readonly seen: Set<bigint>;
@@ -44,7 +50,8 @@ export class EvtApp implements ConnectionClient {
   #busy = false;
   #active = true;
   gone = false;
-  readonly stats = { published: 0, delivered: 0, duplicates: 0, lost: 0, unlinks: 0, clears: 0, tryAgain: 0, batches: 0 };
+  /** batches: frames of several deliveries (event 1 or 2); shared: entries of event 2 (one event for one or more opens). */
+  readonly stats = { published: 0, delivered: 0, duplicates: 0, lost: 0, unlinks: 0, clears: 0, tryAgain: 0, batches: 0, shared: 0 };
   readonly duplicates: string[] = [];
 
   constructor(
@@ -59,7 +66,9 @@ export class EvtApp implements ConnectionClient {
     this.#request({ kind: 'take', credits: 1_000_000 }, () => {});
     // Half the applications (by pid, so the seeded choices stay as they were) read batched deliveries.
     if (this.pid % 2 === 0) this.#request({ kind: 'batch', maxDeliveries: 64, maxBytes: 64 * 1024 }, () => {});
-    for (const name of EVT_SIM_CHANNELS) this.#open(name);
+    const sharing = this.pid % 2 === 0 && this.node % 2 === 1;
+    if (sharing) this.#request({ kind: 'share', maxTargets: 64 }, () => {});
+    for (const name of EVT_SIM_CHANNELS) for (let k = 0; k < (sharing ? 2 : 1); k++) this.#open(name);
     this.#schedule();
   }
 
@@ -71,12 +80,12 @@ export class EvtApp implements ConnectionClient {
   }
 
   #open(name: string, existing?: Open): void {
-    const open: Open = existing ?? { name, handle: undefined, seen: new Set(), retained: [] };
+    const open: Open = existing ?? { name, subscriptionId: this.#opens.length + 1, handle: undefined, seen: new Set(), retained: [] };
     if (!existing) this.#opens.push(open);
     this.#request({ kind: 'open', flags: EVT_OPEN_CREATE | EVT_OPEN_PUBLISHER | EVT_OPEN_SUBSCRIBER, name: encoder.encode(name) }, (code, body) => {
       if (code !== SA_AIS_OK || body?.kind !== 'open') return;
       open.handle = body.channel;
-      this.#request({ kind: 'subscribe', channel: body.channel, subscriptionId: 1, filters: [] }, () => {});
+      this.#request({ kind: 'subscribe', channel: body.channel, subscriptionId: open.subscriptionId, filters: [] }, () => {});
     });
   }
 
@@ -150,6 +159,16 @@ export class EvtApp implements ConnectionClient {
   }
 
   onEvent(messageId: number, payload: Uint8Array): void {
+    if (messageId === EVT_EVENT_DELIVER_SHARED) {
+      const frame = decodeEvtDeliveryShared(payload);
+      if (!frame.ok) throw new Error(`node ${this.node} pid ${this.pid}: undecodable EVT shared deliveries: ${frame.error.detail}`);
+      this.stats.batches++;
+      for (const entry of frame.value) {
+        this.stats.shared++;
+        for (let i = 0; i < entry.targets.length; i += 2) this.#delivered({ ...entry.body, channel: entry.targets[i]!, subscriptionId: entry.targets[i + 1]! });
+      }
+      return;
+    }
     if (messageId === EVT_EVENT_DELIVER_BATCH) {
       const batch = decodeEvtDeliveryBatch(payload);
       if (!batch.ok) throw new Error(`node ${this.node} pid ${this.pid}: undecodable EVT delivery batch: ${batch.error.detail}`);

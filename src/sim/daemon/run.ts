@@ -30,8 +30,11 @@ export interface DaemonRunResult extends SimRunResult {
   readonly recorders: { readonly recorded: number; readonly midRing: number; readonly unrecorded: number };
   /** With the clm service: trackers started and the change notifications they received (all checked). */
   readonly clm: { readonly trackers: number; readonly notifications: number };
-  /** With the evt service: applications started, deliveries they received and the batch frames among them (all checked). */
-  readonly evt: { readonly apps: number; readonly delivered: number; readonly batches: number };
+  /**
+   * With the evt service: applications started, deliveries they received, the batch frames among
+   * them and the shared entries (one event for several opens of one connection), all checked.
+   */
+  readonly evt: { readonly apps: number; readonly delivered: number; readonly batches: number; readonly shared: number };
   /** cmap runtime.members.<id>.status entries reading `left` on live nodes at the end (what the cmap check judged). */
   readonly cmapLeftEntries: number;
 }
@@ -84,6 +87,7 @@ export function runDaemonSimulation(options: DaemonRunOptions): DaemonRunResult 
       apps: cluster.evtApps.length,
       delivered: cluster.evtApps.reduce((a, app) => a + app.stats.delivered, 0),
       batches: cluster.evtApps.reduce((a, app) => a + app.stats.batches, 0),
+      shared: cluster.evtApps.reduce((a, app) => a + app.stats.shared, 0),
     },
     cmapLeftEntries: cmapLeftEntries(cluster),
   };
