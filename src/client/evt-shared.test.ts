@@ -7,23 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestDaemon, waitFor, type TestDaemon } from '../daemon/testing.js';
-import { connect, type EvtEvent, type EvtHandle, type EvtSubscription, type RingcastClient } from './index.js';
+import { waitFor } from '../daemon/testing.js';
+import type { EvtEvent, EvtHandle, EvtSubscription } from './index.js';
 import { take } from './testing/wait.js';
+import { withEvtDaemon } from './testing/evt-daemon.js';
 
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
-type EvtOptions = NonNullable<NonNullable<Parameters<typeof startTestDaemon>[0]>['overrides']>['evt'];
-
-async function withDaemon(t: { after(fn: () => Promise<unknown>): void }, evt?: EvtOptions): Promise<{ d: TestDaemon; client: RingcastClient }> {
-  const d = await startTestDaemon(evt ? { overrides: { evt } } : {});
-  const client = await connect({ stateDir: d.stateDir });
-  t.after(async () => {
-    await client.close();
-    await d.stop();
-  });
-  return { d, client };
-}
+const withDaemon = withEvtDaemon;
 
 /** `n` opens of `name` on `h`, each with its own pass-all subscription. */
 async function opens(h: EvtHandle, name: string, n: number): Promise<EvtSubscription[]> {

@@ -8,23 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freeUdpPorts, startTestDaemon, waitFor, type TestDaemon } from '../daemon/testing.js';
-import { connect, SaAisError, type EvtEvent, type EvtSubscription, type RingcastClient } from './index.js';
+import { connect, SaAisError, type EvtEvent, type EvtSubscription } from './index.js';
 import { take } from './testing/wait.js';
+import { withEvtDaemon } from './testing/evt-daemon.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
-type EvtOptions = NonNullable<NonNullable<Parameters<typeof startTestDaemon>[0]>['overrides']>['evt'];
-
-async function withDaemon(t: { after(fn: () => Promise<unknown>): void }, evt?: EvtOptions): Promise<{ d: TestDaemon; client: RingcastClient }> {
-  const d = await startTestDaemon(evt ? { overrides: { evt } } : {});
-  const client = await connect({ stateDir: d.stateDir });
-  t.after(async () => {
-    await client.close();
-    await d.stop();
-  });
-  return { d, client };
-}
+const withDaemon = withEvtDaemon;
 
 async function rejectsSa(p: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
