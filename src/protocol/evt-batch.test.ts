@@ -2,26 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeEvtDelivery, encodeEvtDelivery, EVT_PATTERNS_MAX, type EvtDelivery, type EvtPriority } from './evt-lib.js';
+import { decodeEvtDelivery, encodeEvtDelivery, EVT_PATTERNS_MAX, type EvtDelivery } from './evt-lib.js';
 import {
   clampBatch, decodeEvtDeliveryBatch, encodeEvtDeliveryBatch, encodeEvtDeliveryRecord, EvtBatchWriter, EVT_BATCH_BYTES_MAX, EVT_BATCH_BYTES_MIN,
   EVT_BATCH_DELIVERIES_MAX, evtBatchBytes, withIds,
 } from './evt-batch.js';
+import { arbitraryDelivery } from './testing/evt-arbitraries.js';
 
-const bytes = (max: number) => fc.uint8Array({ maxLength: max });
-const delivery: fc.Arbitrary<EvtDelivery> = fc.record({
-  channel: fc.nat({ max: 0xffffffff }),
-  subscriptionId: fc.nat({ max: 0xffffffff }),
-  lost: fc.boolean(),
-  priority: fc.constantFrom<EvtPriority>(0, 1, 2, 3),
-  eventId: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  retentionNs: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
-  publishTimeNs: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
-  publisherNodeId: fc.nat({ max: 0xffffffff }),
-  publisherName: bytes(40),
-  patterns: fc.array(bytes(20), { maxLength: 6 }),
-  data: bytes(300),
-});
+const delivery = arbitraryDelivery;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

@@ -2,22 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeEvtLibRequest, decodeEvtLibResponse, encodeEvtLibRequest, encodeEvtLibResponse, type EvtDelivery, type EvtPriority } from './evt-lib.js';
-import { decodeEvtDeliveryBatch, encodeEvtDeliveryBatch, encodeEvtDeliveryRecord, EVT_BATCH_DELIVERIES_MAX, type EvtDeliveryBody } from './evt-batch.js';
+import { decodeEvtLibRequest, decodeEvtLibResponse, encodeEvtLibRequest, encodeEvtLibResponse, type EvtDelivery } from './evt-lib.js';
+import { decodeEvtDeliveryBatch, encodeEvtDeliveryBatch, encodeEvtDeliveryRecord, EVT_BATCH_DELIVERIES_MAX } from './evt-batch.js';
 import { clampShare, decodeEvtDeliveryShared, encodeEvtDeliveryShared, evtSharedBytes, EvtSharedWriter, type EvtSharedDelivery, type EvtSharedEntry } from './evt-shared.js';
+import { arbitraryBytes, arbitraryDeliveryBody } from './testing/evt-arbitraries.js';
 
-const bytes = (max: number) => fc.uint8Array({ maxLength: max });
-const body: fc.Arbitrary<EvtDeliveryBody> = fc.record({
-  lost: fc.boolean(),
-  priority: fc.constantFrom<EvtPriority>(0, 1, 2, 3),
-  eventId: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  retentionNs: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
-  publishTimeNs: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
-  publisherNodeId: fc.nat({ max: 0xffffffff }),
-  publisherName: bytes(40),
-  patterns: fc.array(bytes(20), { maxLength: 6 }),
-  data: bytes(300),
-});
+const bytes = arbitraryBytes;
+const body = arbitraryDeliveryBody;
 const target = fc.record({ channel: fc.nat({ max: 0xffffffff }), subscriptionId: fc.nat({ max: 0xffffffff }) });
 const entries = fc.array(fc.tuple(body, fc.array(target, { minLength: 1, maxLength: 8 })), { minLength: 1, maxLength: 12 });
 
