@@ -27,6 +27,11 @@ export interface DaemonBenchResult {
   readonly p99Ms: number | undefined;
   readonly cpuPercent: number;
   readonly rssMaxMb: number;
+  /**
+   * The same daemon's private memory (RSS less pages shared with other processes): what it costs
+   * beyond the `node` executable and libraries, which every Node process maps from one page cache.
+   */
+  readonly privateMb: number;
 }
 
 /** Where the three daemons run: their addresses and how to start a process at each. */
@@ -88,6 +93,17 @@ export function cpuTicks(pid: number): number {
 export function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
+}
+
+/** Resident pages no other process maps (Private_Clean + Private_Dirty), in KiB; 0 if unreadable. */
+export function privateKb(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return field('Private_Clean') + field('Private_Dirty');
+  } catch {
+    return 0;
+  }
 }
 
 function status(dir: string): DaemonStatus | undefined {
@@ -180,12 +196,15 @@ export async function benchDaemons(where: Placement, scenario: Scenario, sizeByt
     const elapsed = (Date.now() - started) / 1000;
     const d1 = status(join(dir, 's2'))!.counters.deliveries!;
     const t1 = procs.reduce((a, p) => a + cpuTicks(p.pid!), 0);
-    const rss = Math.max(...procs.map((p) => rssKb(p.pid!)));
+    const rssOf = procs.map((p) => rssKb(p.pid!));
+    const rss = Math.max(...rssOf);
+    const largest = procs[rssOf.indexOf(rss)]!;
     const median = (xs: number[]): number | undefined => (xs.length ? xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]! / 1000 : undefined);
     const delivered = (d1 - d0) / elapsed;
     return {
       scenario, sizeBytes, deliveredPerSec: Math.round(delivered), mbPerSec: (delivered * sizeBytes) / 1e6,
       p50Ms: median(p50), p99Ms: median(p99), cpuPercent: Math.round((t1 - t0) / elapsed), rssMaxMb: Math.round(rss / 1024),
+      privateMb: Math.round(privateKb(largest.pid!) / 1024),
     };
   } finally {
     await ring.stop();

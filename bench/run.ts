@@ -73,7 +73,7 @@ async function daemons(seconds: number, ref: Reference): Promise<void> {
     console.log(fair.ok
       ? 'ratio: msgs/s ours / Corosync (target >= 1 at 64 B and 1 KiB); light rows: p50 ours / Corosync (target <= 1.5)'
       : `no ratio: this run compares nothing, ${fair.why}`);
-    console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'cpu %', 'rss MB', 'cs msgs/s', 'cs p50 ms', 'cs cpu %', 'ratio']));
+    console.log(row(['scenario', 'msg bytes', 'msgs/s', 'MB/s', 'p50 ms', 'p99 ms', 'cpu %', 'rss MB', 'own MB', 'cs msgs/s', 'cs p50 ms', 'cs cpu %', 'ratio']));
     const cases: [Scenario, number][] = [...SIZES.filter((z) => z <= 1024).map((z): [Scenario, number] => ['light', z]), ...(['one', 'all'] as const).flatMap((s) => SIZES.map((z): [Scenario, number] => [s, z]))]
       .filter(([s]) => SCENARIOS.has(s));
     for (const [scenario, size] of cases) {
@@ -85,7 +85,7 @@ async function daemons(seconds: number, ref: Reference): Promise<void> {
         ? (cs && r.p50Ms !== undefined ? (r.p50Ms / cs.p50Ms).toFixed(2) : '-')
         : (ratioRate ? (r.deliveredPerSec / ratioRate).toFixed(2) : '-');
       console.log(row([scenario, size, r.deliveredPerSec, r.mbPerSec.toFixed(2), r.p50Ms?.toFixed(2) ?? '-', r.p99Ms?.toFixed(2) ?? '-',
-        r.cpuPercent, r.rssMaxMb, csRate ?? '-', cs ? cs.p50Ms.toFixed(2) : '-', cs ? cs.cpuPercent : '-', ratio]));
+        r.cpuPercent, r.rssMaxMb, r.privateMb, csRate ?? '-', cs ? cs.p50Ms.toFixed(2) : '-', cs ? cs.cpuPercent : '-', ratio]));
     }
   } finally {
     where.close();
