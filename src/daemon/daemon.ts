@@ -32,7 +32,8 @@ import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile } from './status-file.js';
 import { MEMORY_PACER_DEFAULTS, MemoryPacer, v8GcRunner, type MemoryPacerOptions } from './memory-pacer.js';
-import { DaemonMetrics, type MetricsReadings } from './metrics.js';
+// Types only: prom-client is loaded when metrics are on (start()), not in every daemon.
+import type { DaemonMetrics, MetricsReadings } from './metrics.js';
 import { startMetricsServer, type MetricsEndpoint } from './metrics-server.js';
 
 export interface DaemonOptions {
@@ -171,21 +172,17 @@ export class Daemon {
   /** Bytes of the ordered messages delivered here, and configurations by kind (metrics). */
   private deliveredBytes = 0;
   private readonly configChanges = { transitional: 0, regular: 0 };
-  /** Only with options.metricsAddress: the series and, once started, their HTTP endpoint. */
-  readonly metrics: DaemonMetrics | undefined;
+  /** Only with options.metricsAddress, from start() on: the series and their HTTP endpoint. */
+  #metrics: DaemonMetrics | undefined;
   private metricsEndpoint: MetricsEndpoint | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     const log = options.logger;
-    const metrics = options.metricsAddress
-      ? new DaemonMetrics(() => this.metricsReadings(), { votes: options.votequorum !== undefined })
-      : undefined;
-    this.metrics = metrics;
     const budgets = { ...MEMORY_PACER_DEFAULTS, ...(options.memoryPacer || {}) };
     const gc = options.memoryPacer === false || (budgets.minorEveryBytes === 0 && budgets.majorEveryBytes === 0) ? undefined : v8GcRunner();
     if (gc) this.pacer = new MemoryPacer(gc, budgets);
     this.node = new RingNode({
-      ownLatency: metrics ? (ms) => metrics.observeOwnLatency(ms) : undefined,
+      ownLatency: options.metricsAddress ? (ms) => this.#metrics?.observeOwnLatency(ms) : undefined,
       nodeId: options.nodeId,
       nodes: options.nodes,
       totem: options.totem,
@@ -296,9 +293,12 @@ export class Daemon {
 
   async start(): Promise<void> {
     // First: a metrics address that cannot be bound stops the start before anything else runs.
-    if (this.metrics && this.options.metricsAddress) {
+    if (this.options.metricsAddress) {
+      // Loaded only here: the Prometheus client costs every daemon 1-1.5 MB it would not use.
+      const { DaemonMetrics } = await import('./metrics.js');
+      this.#metrics = new DaemonMetrics(() => this.metricsReadings(), { votes: this.options.votequorum !== undefined });
       const { host, port } = this.options.metricsAddress;
-      this.metricsEndpoint = await startMetricsServer(this.metrics, host, port);
+      this.metricsEndpoint = await startMetricsServer(this.#metrics, host, port);
       this.options.logger.info({ metricsAddress: this.metricsEndpoint.address }, `metrics: Prometheus text at http://${this.metricsEndpoint.address}/metrics`);
     }
     this.history?.write({ ev: 'start', node: this.options.nodeId, boot: this.boot, t: Date.now() });
@@ -463,6 +463,11 @@ export class Daemon {
       ...(this.metricsEndpoint ? { metricsAddress: this.metricsEndpoint.address } : {}),
       ...this.host.statusSections(),
     };
+  }
+
+  /** The Prometheus series, once start() has made them (metrics on); undefined otherwise. */
+  get metrics(): DaemonMetrics | undefined {
+    return this.#metrics;
   }
 
   /** Where the metrics endpoint listens (`host:port`, the port the kernel chose for 0); undefined when off. */
