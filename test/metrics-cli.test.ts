@@ -13,10 +13,11 @@ import { freeUdpPorts } from '../src/net/testing.js';
 
 const RINGCASTD = join(process.cwd(), 'dist/src/cli/ringcastd.js');
 
-function config(dir: string, name: string, udpPort: number, metricsAddress: string): string {
+function config(dir: string, name: string, udpPort: number, metricsAddress: string | undefined): string {
   const path = join(dir, name);
   writeFileSync(path, `totem {\n  version: 2\n  cluster_name: m\n  token: 400\n  crypto_cipher: none\n  crypto_hash: none\n  mcastport: ${udpPort}\n}\n` +
-    `nodelist {\n  node {\n    ring0_addr: 127.0.0.1\n    nodeid: 1\n  }\n}\nlogging {\n  to_stderr: yes\n}\nringcast {\n  metrics_address: ${metricsAddress}\n}\n`);
+    `nodelist {\n  node {\n    ring0_addr: 127.0.0.1\n    nodeid: 1\n  }\n}\nlogging {\n  to_stderr: yes\n}\n` +
+    (metricsAddress === undefined ? '' : `ringcast {\n  metrics_address: ${metricsAddress}\n}\n`));
   return path;
 }
 
@@ -64,4 +65,53 @@ test('ringcastd: metrics_address port 0 is learnt from the log and status.json; 
       await exited;
     }
   }
+});
+
+/**
+ * Loaded into ringcastd with --import: on SIGUSR2 it prints whether the process has loaded
+ * node:http and prom-client (CommonJS, so in require's cache even when imported).
+ */
+const MODULE_PROBE = 'data:text/javascript,' + encodeURIComponent(`
+import { createRequire } from 'node:module';
+const cache = createRequire('/').cache;
+process.on('SIGUSR2', () => process.stdout.write(JSON.stringify({
+  http: process.moduleLoadList.includes('NativeModule http'),
+  promClient: Object.keys(cache).some((f) => f.includes('/node_modules/prom-client/')),
+}) + '\\n'));
+`);
+
+async function loadedModules(metricsAddress: string | undefined): Promise<{ http: boolean; promClient: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringcastd-modules-'));
+  const [udp] = await freeUdpPorts(1);
+  const daemon = spawn(process.execPath, ['--import', MODULE_PROBE, RINGCASTD, '--config', config(dir, 'a.conf', udp!, metricsAddress), '--state-dir', join(dir, 'a')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  daemon.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  daemon.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const until = async (read: () => string, what: RegExp, ms: number): Promise<RegExpExecArray> => {
+    const started = Date.now();
+    for (;;) {
+      const m = what.exec(read());
+      if (m) return m;
+      if (daemon.exitCode !== null) throw new Error(`ringcastd exited ${daemon.exitCode}:\n${err}`);
+      if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what} in:\n${err}\n${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    await until(() => err, /ready to provide service/, 10_000);
+    daemon.kill('SIGUSR2');
+    return JSON.parse((await until(() => out, /^\{.*\}$/m, 5_000))[0]) as { http: boolean; promClient: boolean };
+  } finally {
+    if (daemon.exitCode === null && daemon.signalCode === null) {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
+  }
+}
+
+test('ringcastd loads node:http and prom-client only when metrics_address is set (they cost a daemon 2-3 MB)', { timeout: 40_000 }, async () => {
+  assert.deepEqual(await loadedModules(undefined), { http: false, promClient: false });
+  assert.deepEqual(await loadedModules('127.0.0.1:0'), { http: true, promClient: true });
 });

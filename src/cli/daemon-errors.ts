@@ -5,7 +5,7 @@
  * else is its message and code, and the stack only with RINGCAST_DEBUG=1.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { MetricsListenError } from '../daemon/metrics-server.js';
+import { MetricsListenError } from '../daemon/metrics-listen-error.js';
 
 export interface NodeEntry {
   readonly nodeId: number;

@@ -32,9 +32,9 @@ import type { DaemonStatus, MembersAnswer } from '../protocol/status.js';
 import { LoadGenerator, type LoadSpec } from './load-generator.js';
 import { writeStatusFile } from './status-file.js';
 import { MEMORY_PACER_DEFAULTS, MemoryPacer, v8GcRunner, type MemoryPacerOptions } from './memory-pacer.js';
-// Types only: prom-client is loaded when metrics are on (start()), not in every daemon.
+// Types only: prom-client and node:http are loaded when metrics are on (start()), not in every daemon.
 import type { DaemonMetrics, MetricsReadings } from './metrics.js';
-import { startMetricsServer, type MetricsEndpoint } from './metrics-server.js';
+import type { MetricsEndpoint } from './metrics-server.js';
 
 export interface DaemonOptions {
   readonly nodeId: number;
@@ -294,8 +294,8 @@ export class Daemon {
   async start(): Promise<void> {
     // First: a metrics address that cannot be bound stops the start before anything else runs.
     if (this.options.metricsAddress) {
-      // Loaded only here: the Prometheus client costs every daemon 1-1.5 MB it would not use.
-      const { DaemonMetrics } = await import('./metrics.js');
+      // Loaded only here: the Prometheus client and node:http cost every daemon 2-3 MB it would not use.
+      const [{ DaemonMetrics }, { startMetricsServer }] = await Promise.all([import('./metrics.js'), import('./metrics-server.js')]);
       this.#metrics = new DaemonMetrics(() => this.metricsReadings(), { votes: this.options.votequorum !== undefined });
       const { host, port } = this.options.metricsAddress;
       this.metricsEndpoint = await startMetricsServer(this.#metrics, host, port);

@@ -9,6 +9,9 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DaemonMetrics } from './metrics.js';
+import { MetricsListenError } from './metrics-listen-error.js';
+
+export { MetricsListenError };
 
 export interface MetricsServerLimits {
   /** A request's headers (and the whole request) must arrive within this; else the connection is closed. */
@@ -19,14 +22,6 @@ export interface MetricsServerLimits {
 
 export const METRICS_SERVER_LIMITS: MetricsServerLimits = { headersTimeoutMs: 5_000, connectionsMax: 16 };
 
-/** Why the endpoint could not start; `code` is stable, the errno is in `cause`. */
-export class MetricsListenError extends Error {
-  readonly code = 'METRICS_LISTEN_FAILED';
-  constructor(message: string, options: { cause: unknown }) {
-    super(message, options);
-    this.name = 'MetricsListenError';
-  }
-}
 
 export interface MetricsEndpoint {
   /** Where it listens: the configured host and the port the kernel gave (port 0 asks for any). */
