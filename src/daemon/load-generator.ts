@@ -1,7 +1,9 @@
 /**
  * `--load RATE:SIZE`: synthetic multicast traffic with history ids, for tests and benchmarks
- * (Corosync has its pload service for the same purpose). Messages are paced on a 1 ms tick with
- * the fractional remainder carried over, so the long-run rate is exact. Like a client that honours
+ * (Corosync has its pload service for the same purpose). Messages are paced on a tick of one
+ * message's interval (1 ms at 1,000 messages/s and above) with the fractional remainder carried
+ * over, so the long-run rate is exact: a light load wakes the daemon once per message, as a client
+ * sending at that rate would, not 1,000 times a second. Like a client that honours
  * flow control (Corosync's cpgbench backs off on CS_ERR_TRY_AGAIN), it keeps at most a bounded
  * backlog in the ring's send queue: at full load the queue stays short, so delivery latency
  * measures the ring rather than a 16 MiB queue, and queued messages do not age into the old
@@ -41,7 +43,10 @@ export function loadBacklogBytes(sizeBytes: number): number {
   return Math.min(2 * 1024 * 1024, Math.max(64 * 1024, 32 * sizeBytes));
 }
 
-const TICK_MS = 1;
+/** The generator's tick: one message's interval, at least 1 ms (setInterval's resolution). */
+export function loadTickMs(ratePerSec: number): number {
+  return Math.max(1, Math.floor(1000 / ratePerSec));
+}
 
 export class LoadGenerator {
   private timer: NodeJS.Timeout | undefined;
@@ -54,7 +59,7 @@ export class LoadGenerator {
 
   start(): void {
     this.last = performance.now();
-    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer = setInterval(() => this.tick(), loadTickMs(this.spec.ratePerSec));
   }
 
   stop(): void {
