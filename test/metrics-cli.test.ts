@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,22 +21,44 @@ function config(dir: string, name: string, udpPort: number, metricsAddress: stri
   return path;
 }
 
+/** A ringcastd process whose stdout and stderr are kept, with waits on them and a clean stop. */
+interface RunningDaemon {
+  readonly daemon: ChildProcess;
+  /** Waits until `what` matches the process's stderr (or stdout), failing on exit or after `ms`. */
+  until(what: RegExp, ms: number, stream?: 'stderr' | 'stdout'): Promise<RegExpExecArray>;
+  stop(): Promise<void>;
+}
+
+function startRingcastd(args: readonly string[], nodeArgs: readonly string[] = []): RunningDaemon {
+  const daemon = spawn(process.execPath, [...nodeArgs, RINGCASTD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const text = { stderr: '', stdout: '' };
+  daemon.stderr!.on('data', (b: Buffer) => (text.stderr += b.toString()));
+  daemon.stdout!.on('data', (b: Buffer) => (text.stdout += b.toString()));
+  return {
+    daemon,
+    async until(what, ms, stream = 'stderr') {
+      const started = Date.now();
+      for (;;) {
+        const m = what.exec(text[stream]);
+        if (m) return m;
+        if (daemon.exitCode !== null) throw new Error(`ringcastd exited ${daemon.exitCode}:\n${text.stderr}`);
+        if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what} in:\n${text.stderr}\n${text.stdout}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stop() {
+      if (daemon.exitCode !== null || daemon.signalCode !== null) return;
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 test('ringcastd: metrics_address port 0 is learnt from the log and status.json; the same port twice is a one-line start error; a reload leaves it', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringcastd-metrics-'));
   const [udp1, udp2] = await freeUdpPorts(2);
-  const daemon = spawn(process.execPath, [RINGCASTD, '--config', config(dir, 'a.conf', udp1!, '127.0.0.1:0'), '--state-dir', join(dir, 'a')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  daemon.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const until = async (what: RegExp, ms: number): Promise<RegExpExecArray> => {
-    const started = Date.now();
-    for (;;) {
-      const m = what.exec(err);
-      if (m) return m;
-      if (daemon.exitCode !== null) throw new Error(`ringcastd exited ${daemon.exitCode}:\n${err}`);
-      if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what} in:\n${err}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const { daemon, until, stop } = startRingcastd(['--config', config(dir, 'a.conf', udp1!, '127.0.0.1:0'), '--state-dir', join(dir, 'a')]);
   try {
     const address = (await until(/metrics: Prometheus text at http:\/\/(127\.0\.0\.1:[0-9]+)\/metrics/, 10_000))[1]!;
     await until(/ready to provide service/, 10_000);
@@ -59,11 +81,7 @@ test('ringcastd: metrics_address port 0 is learnt from the log and status.json; 
     await until(/SIGHUP: Modified entry 'ringcast\.metrics_address' in corosync\.conf is read at start only/, 5_000);
     assert.equal((await fetch(`http://${address}/metrics`)).status, 200, 'still where it was');
   } finally {
-    if (daemon.exitCode === null && daemon.signalCode === null) {
-      const exited = new Promise((r) => daemon.once('exit', r));
-      daemon.kill('SIGTERM');
-      await exited;
-    }
+    await stop();
   }
 });
 
@@ -83,31 +101,13 @@ process.on('SIGUSR2', () => process.stdout.write(JSON.stringify({
 async function loadedModules(metricsAddress: string | undefined): Promise<{ http: boolean; promClient: boolean }> {
   const dir = mkdtempSync(join(tmpdir(), 'ringcastd-modules-'));
   const [udp] = await freeUdpPorts(1);
-  const daemon = spawn(process.execPath, ['--import', MODULE_PROBE, RINGCASTD, '--config', config(dir, 'a.conf', udp!, metricsAddress), '--state-dir', join(dir, 'a')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  let out = '';
-  daemon.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  daemon.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  const until = async (read: () => string, what: RegExp, ms: number): Promise<RegExpExecArray> => {
-    const started = Date.now();
-    for (;;) {
-      const m = what.exec(read());
-      if (m) return m;
-      if (daemon.exitCode !== null) throw new Error(`ringcastd exited ${daemon.exitCode}:\n${err}`);
-      if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what} in:\n${err}\n${out}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const { daemon, until, stop } = startRingcastd(['--config', config(dir, 'a.conf', udp!, metricsAddress), '--state-dir', join(dir, 'a')], ['--import', MODULE_PROBE]);
   try {
-    await until(() => err, /ready to provide service/, 10_000);
+    await until(/ready to provide service/, 10_000);
     daemon.kill('SIGUSR2');
-    return JSON.parse((await until(() => out, /^\{.*\}$/m, 5_000))[0]) as { http: boolean; promClient: boolean };
+    return JSON.parse((await until(/^\{.*\}$/m, 5_000, 'stdout'))[0]) as { http: boolean; promClient: boolean };
   } finally {
-    if (daemon.exitCode === null && daemon.signalCode === null) {
-      const exited = new Promise((r) => daemon.once('exit', r));
-      daemon.kill('SIGTERM');
-      await exited;
-    }
+    await stop();
   }
 }
 
