@@ -95,6 +95,14 @@ export function rssKb(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * The `--load` rate of a full-load sender: more than a ring carries (about 200 MB/s offered, at
+ * least 2,000 messages/s), so the load generator's backlog bound, not the rate, paces it.
+ */
+export function fullLoadRate(sizeBytes: number): number {
+  return Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
+}
+
 /** Resident pages no other process maps (Private_Clean + Private_Dirty), in KiB; 0 if unreadable. */
 export function privateKb(pid: number): number {
   try {
@@ -171,7 +179,7 @@ export async function startBenchRing(where: Placement, extraArgs: (id: number) =
 
 export async function benchDaemons(where: Placement, scenario: Scenario, sizeBytes: number, seconds: number): Promise<DaemonBenchResult> {
   // Full load: ask for far more than the ring carries; the generator keeps a bounded backlog.
-  const rate = scenario === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(sizeBytes, 1000)));
+  const rate = scenario === 'light' ? 200 : fullLoadRate(sizeBytes);
   // BENCH_SENDER picks the sending node of the light and one scenarios (default 1, the
   // representative); 3 is the member the token reaches last.
   const sender = Number(process.env.BENCH_SENDER ?? 1);

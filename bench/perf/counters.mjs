@@ -1,10 +1,10 @@
 // Usage: node perf/counters.mjs light 64 5 — per-second rates of each daemon's numeric status fields.
-import { startBenchRing, placement } from '../../dist/bench/daemons.js';
+import { startBenchRing, placement, fullLoadRate } from '../../dist/bench/daemons.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 const [sc, size, secs] = [process.argv[2] ?? 'light', Number(process.argv[3] ?? 64), Number(process.argv[4] ?? 5)];
 const where = placement();
-const rate = sc === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(size, 1000)));
+const rate = sc === 'light' ? 200 : fullLoadRate(Number(size));
 const ring = await startBenchRing(where, (i) => (sc === 'all' || i === 1 ? ['--load', `${rate}:${size}`] : []));
 const flat = (o, p = '', out = {}) => { for (const [k, v] of Object.entries(o ?? {})) { if (typeof v === 'number') out[p + k] = v; else if (v && typeof v === 'object' && !Array.isArray(v)) flat(v, p + k + '.', out); } return out; };
 const read = (i) => flat(JSON.parse(readFileSync(join(ring.stateDir(i), 'status.json'), 'utf8')));

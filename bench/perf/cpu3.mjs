@@ -1,8 +1,8 @@
 // Usage: node perf/cpu3.mjs light 64 6 — CPU % of one core per daemon (user+sys), light load from node 1.
-import { startBenchRing, placement, cpuTicks } from '../../dist/bench/daemons.js';
+import { startBenchRing, placement, cpuTicks, fullLoadRate } from '../../dist/bench/daemons.js';
 const [sc, size, secs] = [process.argv[2] ?? 'light', Number(process.argv[3] ?? 64), Number(process.argv[4] ?? 6)];
 const where = placement();
-const rate = sc === 'light' ? 200 : sc === 'idle' ? 0 : Math.max(2000, Math.floor(200_000_000 / Math.max(size, 1000)));
+const rate = sc === 'light' ? 200 : sc === 'idle' ? 0 : fullLoadRate(Number(size));
 const ring = await startBenchRing(where, (i) => (rate && (sc === 'all' || i === 1) ? ['--load', `${rate}:${size}`] : []));
 try {
   await new Promise(r => setTimeout(r, 2000));

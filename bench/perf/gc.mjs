@@ -1,5 +1,5 @@
 // Usage: node perf/gc.mjs one:65536 SECONDS  -- daemon stdout/stderr to /tmp/perf-gc/dN.log
-import { startBenchRing } from '../../dist/bench/daemons.js';
+import { startBenchRing, fullLoadRate } from '../../dist/bench/daemons.js';
 import { NetnsLab } from '../../dist/test/lab/netns.js';
 import { openSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ const lab = NetnsLab.create(3);
 const where = { name: 'ns', namespaces: true, address: (id) => lab.address(id),
   spawn: (id, args) => { const fd = openSync(`/tmp/perf-gc/d${id}.log`, 'w'); return lab.spawnIn(id, process.execPath, args, { stdio: ['ignore', fd, fd] }); },
   close: () => lab.destroy() };
-const rate = sc === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(Number(size), 1000)));
+const rate = sc === 'light' ? 200 : fullLoadRate(Number(size));
 const ring = await startBenchRing(where, (i) => (sc === 'all' || i === 1 ? ['--load', `${rate}:${size}`] : []));
 try {
   for (let s = 0; s < secs; s++) {

@@ -2,12 +2,12 @@
 // N s of load (needs gdb: it calls mallinfo2() in the running daemon): bytes in use, bytes free but
 // still held. RSS above what the heap holds live is memory freed after a peak that glibc keeps
 // (it returns only the top of the heap; free chunks in the middle stay resident until malloc_trim).
-import { startBenchRing, placement } from '../../dist/bench/daemons.js';
+import { startBenchRing, placement, fullLoadRate } from '../../dist/bench/daemons.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 const [sc, size] = (process.argv[2] ?? 'one:65536').split(':');
 const where = placement();
-const rate = Math.max(2000, Math.floor(200_000_000 / Math.max(Number(size), 1000)));
+const rate = fullLoadRate(Number(size));
 const ring = await startBenchRing(where, (i) => (sc === 'idle' ? [] : sc === 'all' || i === 1 ? ['--load', `${rate}:${size}`] : []));
 const mb = (n) => (Number(n) / 1048576).toFixed(1);
 try {

@@ -1,9 +1,9 @@
-import { startBenchRing, placement } from '../../dist/bench/daemons.js';
+import { startBenchRing, placement, fullLoadRate } from '../../dist/bench/daemons.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 const [sc, size] = process.argv[2].split(':');
 const where = placement();
-const rate = sc === 'light' ? 200 : Math.max(2000, Math.floor(200_000_000 / Math.max(Number(size), 1000)));
+const rate = sc === 'light' ? 200 : fullLoadRate(Number(size));
 const ring = await startBenchRing(where, (i) => (sc === 'all' || i === 1 ? ['--load', `${rate}:${size}`] : []));
 try {
   for (let s = 0; s < Number(process.argv[3] ?? 8); s++) {

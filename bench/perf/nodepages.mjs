@@ -1,6 +1,6 @@
 // Usage: node bench/perf/nodepages.mjs one:65536 5 — which parts of the node executable each daemon
 // holds resident (text, ICU data, other read-only data), read from /proc/PID/pagemap (root).
-import { startBenchRing, placement } from '../../dist/bench/daemons.js';
+import { startBenchRing, placement, fullLoadRate } from '../../dist/bench/daemons.js';
 import { readFileSync, openSync, readSync, closeSync, realpathSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
@@ -38,7 +38,7 @@ function resident(pid, regs) {
 }
 const [sc, size] = (process.argv[2] ?? 'idle:0').split(':');
 const where = placement();
-const rate = Math.max(2000, Math.floor(200_000_000 / Math.max(Number(size), 1000)));
+const rate = fullLoadRate(Number(size));
 const ring = await startBenchRing(where, (i) => (sc === 'idle' ? [] : sc === 'all' || i === 1 ? ['--load', `${rate}:${size}`] : []));
 const regs = regions();
 try {

@@ -1,9 +1,9 @@
 // Usage: node perf/smaps.mjs one:65536 4 — largest RSS mappings of each daemon after N s of load.
-import { startBenchRing, placement } from '../../dist/bench/daemons.js';
+import { startBenchRing, placement, fullLoadRate } from '../../dist/bench/daemons.js';
 import { readFileSync } from 'node:fs';
 const [sc, size] = (process.argv[2] ?? 'idle:0').split(':');
 const where = placement();
-const rate = Math.max(2000, Math.floor(200_000_000 / Math.max(Number(size), 1000)));
+const rate = fullLoadRate(Number(size));
 const ring = await startBenchRing(where, (i) => (sc === 'idle' ? [] : sc === 'all' || i === 1 ? ['--load', `${rate}:${size}`] : []));
 try {
   await new Promise(r => setTimeout(r, Number(process.argv[3] ?? 4) * 1000));

@@ -22,7 +22,6 @@ export interface MetricsServerLimits {
 
 export const METRICS_SERVER_LIMITS: MetricsServerLimits = { headersTimeoutMs: 5_000, connectionsMax: 16 };
 
-
 export interface MetricsEndpoint {
   /** Where it listens: the configured host and the port the kernel gave (port 0 asks for any). */
   readonly host: string;
